@@ -1,0 +1,267 @@
+//! SigV4 verification: who signed the request (access key → account) and in which region.
+//!
+//! Knows nothing of SageMaker beyond its signing name. The canonical request and signature are computed by
+//! the `aws-sigv4` crate from exactly the headers the client says it signed; we only parse the
+//! `Authorization` header, enforce the clock-skew window and compare signatures in constant time.
+
+mod credentials;
+
+pub use credentials::{Credential, Credentials, CredentialsError};
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime};
+
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use axum::http::HeaderMap;
+use subtle::ConstantTimeEq;
+
+use crate::protocol::ApiError;
+
+pub const SIGNING_NAME: &str = "sagemaker";
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+/// How far a request's X-Amz-Date may be from our clock, either way (SageMaker's Common Errors page).
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// Who sent a verified request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub account_id: String,
+    pub region: String,
+    pub access_key_id: String,
+}
+
+/// The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header.
+struct AuthorizationHeader<'a> {
+    access_key_id: &'a str,
+    scope_date: &'a str,
+    region: &'a str,
+    service: &'a str,
+    terminator: &'a str,
+    signed_headers: Vec<&'a str>,
+    signature: &'a str,
+}
+
+fn incomplete(reason: &str, authorization: &str) -> ApiError {
+    ApiError::IncompleteSignature(format!("{reason} Authorization={authorization}"))
+}
+
+fn parse_authorization(header: &str) -> Result<AuthorizationHeader<'_>, ApiError> {
+    let Some(rest) = header.strip_prefix(ALGORITHM) else {
+        return Err(incomplete(
+            "Authorization header requires the 'AWS4-HMAC-SHA256' algorithm.",
+            header,
+        ));
+    };
+    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let part = part.trim();
+        if let Some(v) = part.strip_prefix("Credential=") {
+            credential = Some(v);
+        } else if let Some(v) = part.strip_prefix("SignedHeaders=") {
+            signed_headers = Some(v);
+        } else if let Some(v) = part.strip_prefix("Signature=") {
+            signature = Some(v);
+        }
+    }
+    let mut missing = String::new();
+    for (name, value) in [
+        ("Credential", credential),
+        ("Signature", signature),
+        ("SignedHeaders", signed_headers),
+    ] {
+        if value.is_none_or(str::is_empty) {
+            missing.push_str(&format!(
+                "Authorization header requires '{name}' parameter. "
+            ));
+        }
+    }
+    let (Some(credential), Some(signed_headers), Some(signature)) =
+        (credential, signed_headers, signature)
+    else {
+        return Err(incomplete(missing.trim_end(), header));
+    };
+    if !missing.is_empty() {
+        return Err(incomplete(missing.trim_end(), header));
+    }
+    let scope: Vec<&str> = credential.split('/').collect();
+    let [access_key_id, scope_date, region, service, terminator] = scope[..] else {
+        return Err(incomplete(
+            &format!("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'."),
+            header,
+        ));
+    };
+    Ok(AuthorizationHeader {
+        access_key_id,
+        scope_date,
+        region,
+        service,
+        terminator,
+        signed_headers: signed_headers.split(';').collect(),
+        signature,
+    })
+}
+
+fn format_amz_date(time: SystemTime) -> String {
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    time::OffsetDateTime::from(time)
+        .format(format)
+        .unwrap_or_default()
+}
+
+fn parse_amz_date(value: &str) -> Option<SystemTime> {
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    time::PrimitiveDateTime::parse(value, format)
+        .ok()
+        .map(|t| SystemTime::from(t.assume_utc()))
+}
+
+fn invalid_signature() -> ApiError {
+    ApiError::InvalidSignature(
+        "The request signature we calculated does not match the signature you provided. Check your AWS \
+         Secret Access Key and signing method. Consult the service documentation for details."
+            .to_owned(),
+    )
+}
+
+/// Verifies the SigV4 signature of a `POST /` request against `credentials`, at server time `now`.
+pub fn verify(
+    credentials: &Credentials,
+    method: &str,
+    uri: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<Principal, ApiError> {
+    let Some(authorization) = headers.get("authorization") else {
+        return Err(ApiError::MissingAuthenticationToken(
+            "Request is missing Authentication Token".to_owned(),
+        ));
+    };
+    let authorization = authorization
+        .to_str()
+        .map_err(|_| incomplete("Authorization header is not valid text.", ""))?;
+    let auth = parse_authorization(authorization)?;
+
+    let Some(amz_date) = headers.get("x-amz-date").and_then(|v| v.to_str().ok()) else {
+        return Err(incomplete(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+            authorization,
+        ));
+    };
+    let Some(signed_at) = parse_amz_date(amz_date) else {
+        return Err(incomplete(
+            &format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'."),
+            authorization,
+        ));
+    };
+    if auth.service != SIGNING_NAME {
+        return Err(ApiError::InvalidSignature(format!(
+            "Credential should be scoped to correct service: '{SIGNING_NAME}'."
+        )));
+    }
+    if auth.terminator != "aws4_request" {
+        return Err(ApiError::InvalidSignature(format!(
+            "Credential should be scoped with a valid terminator: 'aws4_request', not '{}'.",
+            auth.terminator
+        )));
+    }
+    if !amz_date.starts_with(auth.scope_date) || auth.scope_date.len() != 8 {
+        return Err(ApiError::InvalidSignature(format!(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{amz_date}'.",
+            auth.scope_date,
+            &amz_date[..amz_date.len().min(8)]
+        )));
+    }
+    if auth.region.is_empty() {
+        return Err(ApiError::InvalidSignature(
+            "Credential should be scoped to a valid region.".to_owned(),
+        ));
+    }
+    for required in ["host", "x-amz-date", "x-amz-target"] {
+        if !auth.signed_headers.contains(&required) {
+            return Err(ApiError::InvalidSignature(format!(
+                "'{required}' must be a 'SignedHeader' in the AWS Authorization."
+            )));
+        }
+    }
+    if let Ok(ahead) = signed_at.duration_since(now) {
+        if ahead > MAX_CLOCK_SKEW {
+            return Err(ApiError::InvalidSignature(format!(
+                "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
+                format_amz_date(now + MAX_CLOCK_SKEW),
+                format_amz_date(now)
+            )));
+        }
+    } else if now.duration_since(signed_at).unwrap_or_default() > MAX_CLOCK_SKEW {
+        return Err(ApiError::InvalidSignature(format!(
+            "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
+            format_amz_date(now - MAX_CLOCK_SKEW),
+            format_amz_date(now)
+        )));
+    }
+    let Some(credential) = credentials.get(auth.access_key_id) else {
+        return Err(ApiError::UnrecognizedClient(
+            "The security token included in the request is invalid.".to_owned(),
+        ));
+    };
+
+    let expected = expected_signature(&auth, credential, method, uri, headers, body, signed_at)?;
+    if bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
+        Ok(Principal {
+            account_id: credential.account_id.clone(),
+            region: auth.region.to_owned(),
+            access_key_id: credential.access_key_id.clone(),
+        })
+    } else {
+        Err(invalid_signature())
+    }
+}
+
+/// The signature `credential` would give this request, over exactly the headers the client signed.
+fn expected_signature(
+    auth: &AuthorizationHeader<'_>,
+    credential: &Credential,
+    method: &str,
+    uri: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    signed_at: SystemTime,
+) -> Result<String, ApiError> {
+    let mut signed = Vec::with_capacity(auth.signed_headers.len());
+    for name in &auth.signed_headers {
+        let mut values = headers.get_all(*name).iter().peekable();
+        if values.peek().is_none() {
+            // A header the client claims to have signed but did not send cannot match.
+            return Err(invalid_signature());
+        }
+        for value in values {
+            let value = value.to_str().map_err(|_| invalid_signature())?;
+            signed.push((*name, value));
+        }
+    }
+    let identity = aws_credential_types::Credentials::new(
+        credential.access_key_id.clone(),
+        credential.secret_access_key.clone(),
+        None,
+        None,
+        "sagemaker-images",
+    )
+    .into();
+    let mut settings = SigningSettings::default();
+    // We pass only the headers the client listed, so none may be dropped on our side.
+    settings.excluded_headers = Some(Vec::<Cow<'static, str>>::new());
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(auth.region)
+        .name(SIGNING_NAME)
+        .time(signed_at)
+        .settings(settings)
+        .build()
+        .map_err(|_| invalid_signature())?
+        .into();
+    let request = SignableRequest::new(method, uri, signed.into_iter(), SignableBody::Bytes(body))
+        .map_err(|_| invalid_signature())?;
+    let output = sign(request, &params).map_err(|_| invalid_signature())?;
+    Ok(output.signature().to_owned())
+}

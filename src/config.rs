@@ -1,0 +1,84 @@
+//! Command line and environment: every flag of `serve` can also be set by an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::{Credentials, CredentialsError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sagemaker-images",
+    version,
+    about = "A SageMaker-compatible Image API server"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the SageMaker Image API (AWS JSON 1.1 over HTTP, SigV4-signed requests).
+    Serve(ServeArgs),
+    /// Apply pending schema migrations to the store, then exit.
+    Migrate(StoreArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// Directory of the embedded SQLite store; created if missing.
+    #[arg(long, env = "SAGEMAKER_IMAGES_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on. Port 0 picks a free port; the chosen address is printed on standard output.
+    #[arg(
+        long,
+        env = "SAGEMAKER_IMAGES_LISTEN",
+        default_value = "127.0.0.1:7447"
+    )]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// TOML file of [[credentials]] tables (access_key_id, secret_access_key, account_id) that replaces the
+    /// built-in test/test credentials of account 000000000000.
+    #[arg(long, env = "SAGEMAKER_IMAGES_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+
+    /// How long an image stays CREATING, UPDATING or DELETING (e.g. 0s, 500ms, 2s). 0 makes transitions
+    /// instant.
+    #[arg(long, env = "SAGEMAKER_IMAGES_TRANSITION_DELAY", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub transition_delay: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    #[error(
+        "refusing to listen on {0} with the well-known test/test credentials: anyone who can reach this \
+         address could use them. Pass --credentials FILE with keys of your own, or listen on a loopback address."
+    )]
+    WellKnownCredentialsExposed(SocketAddr),
+}
+
+impl ServeArgs {
+    /// The credentials to accept, refusing the well-known pair anywhere but loopback.
+    pub fn credentials(&self) -> Result<Credentials, ConfigError> {
+        let credentials = match &self.credentials {
+            Some(path) => Credentials::from_file(path)?,
+            None => Credentials::well_known(),
+        };
+        if credentials.includes_well_known() && !self.listen.ip().is_loopback() {
+            return Err(ConfigError::WellKnownCredentialsExposed(self.listen));
+        }
+        Ok(credentials)
+    }
+}

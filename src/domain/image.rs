@@ -1,0 +1,265 @@
+//! Images: the stored record and the rules of each change, as pure functions from the current record to
+//! the write to make. The store runs them inside its transaction, so a decision and its write are atomic.
+
+use super::lifecycle::{ImageStatus, Lifecycle, Observed};
+use super::tags::Tag;
+use super::Millis;
+use crate::protocol::ApiError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRecord {
+    /// The name as created. Lookups and uniqueness use [`name_key`], so `MyImage` and `myimage` are one image.
+    pub name: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub role_arn: String,
+    pub lifecycle: Lifecycle,
+    pub failure_reason: Option<String>,
+    pub created: Millis,
+    pub modified: Millis,
+}
+
+/// The key an image name is stored and compared under. Names are ASCII (model pattern), and AWS's ARNs
+/// carry them lower-cased, so names that differ only in case would collide; they are one name.
+pub fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// What a change does to the stored image.
+#[derive(Debug, Clone)]
+pub enum ImageWrite {
+    /// Insert or replace the record; `tags`, when given, replace every tag of the image.
+    Put {
+        record: ImageRecord,
+        tags: Option<Vec<Tag>>,
+    },
+    /// Remove the record and its tags.
+    Remove,
+}
+
+impl ImageRecord {
+    pub fn observe(&self, now: Millis) -> Observed {
+        self.lifecycle.observe(now)
+    }
+}
+
+pub fn not_found(name: &str) -> ApiError {
+    // Terraform's provider treats ResourceNotFound as "gone" only if the message says "does not exist".
+    ApiError::ResourceNotFound(format!("Image {name} does not exist."))
+}
+
+fn busy(name: &str, status: ImageStatus) -> ApiError {
+    ApiError::ResourceInUse(format!(
+        "Image {name} is in {} state and cannot be modified now.",
+        status.as_str()
+    ))
+}
+
+/// The image as a reader sees it now, or ResourceNotFound.
+pub fn present(
+    current: Option<&ImageRecord>,
+    name: &str,
+    now: Millis,
+) -> Result<ImageStatus, ApiError> {
+    match current.map(|r| r.observe(now)) {
+        Some(Observed::Present(status)) => Ok(status),
+        Some(Observed::Gone) | None => Err(not_found(name)),
+    }
+}
+
+pub struct NewImage {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub role_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+pub fn create(
+    current: Option<&ImageRecord>,
+    new: &NewImage,
+    now: Millis,
+    delay: Millis,
+) -> Result<ImageWrite, ApiError> {
+    if current.is_some_and(|r| r.observe(now) != Observed::Gone) {
+        return Err(ApiError::ResourceInUse(format!(
+            "The Image with ImageName {} already exists. Please use a different ImageName.",
+            new.name
+        )));
+    }
+    let record = ImageRecord {
+        name: new.name.clone(),
+        display_name: new.display_name.clone(),
+        description: new.description.clone(),
+        role_arn: new.role_arn.clone(),
+        lifecycle: Lifecycle::transition(ImageStatus::Creating, now, delay),
+        failure_reason: None,
+        created: now,
+        modified: now,
+    };
+    Ok(ImageWrite::Put {
+        record,
+        tags: Some(new.tags.clone()),
+    })
+}
+
+/// A property UpdateImage may remove (the model's `ImageDeleteProperty`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletableProperty {
+    DisplayName,
+    Description,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImagePatch {
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub role_arn: Option<String>,
+    pub delete: Vec<DeletableProperty>,
+}
+
+impl ImagePatch {
+    /// Setting and deleting one property in the same request is contradictory: refuse it before anything
+    /// is read or written.
+    pub fn check(&self) -> Result<(), ApiError> {
+        for property in &self.delete {
+            let (set, member) = match property {
+                DeletableProperty::DisplayName => (self.display_name.is_some(), "DisplayName"),
+                DeletableProperty::Description => (self.description.is_some(), "Description"),
+            };
+            if set {
+                return Err(ApiError::Validation(format!(
+                    "{member} cannot be both set and listed in DeleteProperties in the same request."
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn update(
+    current: Option<&ImageRecord>,
+    name: &str,
+    patch: &ImagePatch,
+    now: Millis,
+    delay: Millis,
+) -> Result<(ImageWrite, ImageRecord), ApiError> {
+    let status = present(current, name, now)?;
+    let Some(current) = current else {
+        return Err(not_found(name));
+    };
+    if !matches!(status, ImageStatus::Created | ImageStatus::UpdateFailed) {
+        return Err(busy(&current.name, status));
+    }
+    let mut record = current.clone();
+    if let Some(v) = &patch.display_name {
+        record.display_name = Some(v.clone());
+    }
+    if let Some(v) = &patch.description {
+        record.description = Some(v.clone());
+    }
+    if let Some(v) = &patch.role_arn {
+        record.role_arn = v.clone();
+    }
+    for property in &patch.delete {
+        match property {
+            DeletableProperty::DisplayName => record.display_name = None,
+            DeletableProperty::Description => record.description = None,
+        }
+    }
+    record.lifecycle = Lifecycle::transition(ImageStatus::Updating, now, delay);
+    record.failure_reason = None;
+    record.modified = now;
+    Ok((
+        ImageWrite::Put {
+            record: record.clone(),
+            tags: None,
+        },
+        record,
+    ))
+}
+
+pub fn delete(
+    current: Option<&ImageRecord>,
+    name: &str,
+    now: Millis,
+    delay: Millis,
+) -> Result<ImageWrite, ApiError> {
+    let status = present(current, name, now)?;
+    let Some(current) = current else {
+        return Err(not_found(name));
+    };
+    if status.is_transitional() {
+        return Err(busy(&current.name, status));
+    }
+    if delay == 0 {
+        return Ok(ImageWrite::Remove);
+    }
+    let mut record = current.clone();
+    record.lifecycle = Lifecycle::transition(ImageStatus::Deleting, now, delay);
+    record.modified = now;
+    Ok(ImageWrite::Put { record, tags: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(status: ImageStatus, due: Option<Millis>) -> ImageRecord {
+        ImageRecord {
+            name: "Img".into(),
+            display_name: Some("d".into()),
+            description: Some("x".into()),
+            role_arn: "arn:aws:iam::000000000000:role/r".into(),
+            lifecycle: Lifecycle { status, due },
+            failure_reason: None,
+            created: 10,
+            modified: 10,
+        }
+    }
+
+    #[test]
+    fn update_changes_only_what_is_named() {
+        let patch = ImagePatch {
+            description: Some("new".into()),
+            ..Default::default()
+        };
+        let (_, after) = update(
+            Some(&image(ImageStatus::Created, None)),
+            "Img",
+            &patch,
+            20,
+            0,
+        )
+        .unwrap();
+        assert_eq!(after.description.as_deref(), Some("new"));
+        assert_eq!(after.display_name.as_deref(), Some("d"));
+        assert_eq!(after.modified, 20);
+        assert_eq!(after.created, 10);
+    }
+
+    #[test]
+    fn transitional_states_refuse_changes() {
+        for status in [
+            ImageStatus::Creating,
+            ImageStatus::Updating,
+            ImageStatus::Deleting,
+        ] {
+            let current = image(status, Some(100));
+            let err = update(Some(&current), "Img", &ImagePatch::default(), 50, 0).unwrap_err();
+            assert_eq!(err.code(), "ResourceInUse");
+            let err = delete(Some(&current), "Img", 50, 0).unwrap_err();
+            assert_eq!(err.code(), "ResourceInUse");
+        }
+    }
+
+    #[test]
+    fn a_contradictory_patch_is_refused() {
+        let patch = ImagePatch {
+            display_name: Some("x".into()),
+            delete: vec![DeletableProperty::DisplayName],
+            ..Default::default()
+        };
+        assert_eq!(patch.check().unwrap_err().code(), "ValidationException");
+    }
+}

@@ -1,0 +1,25 @@
+//! What an image is and how it lives: records, the lifecycle state machine with its transition delay, ARNs
+//! and pagination tokens. Knows nothing of HTTP or SQL.
+
+pub mod arn;
+pub mod image;
+pub mod lifecycle;
+pub mod paging;
+pub mod tags;
+
+/// The account and region a request acts in. Resources of one scope never see another's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Scope {
+    pub account_id: String,
+    pub region: String,
+}
+
+/// Milliseconds since the Unix epoch: the resolution timestamps are stored and compared at.
+pub type Millis = i64;
+
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}

@@ -1,0 +1,32 @@
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use sagemaker_images::config::{Cli, Command};
+use sagemaker_images::{server, store};
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Serve(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| runtime.block_on(server::serve(args))),
+        Command::Migrate(args) => store::SqliteStore::open(&args.data_dir)
+            .map(|_| println!("migrations applied to {}", args.data_dir.display()))
+            .map_err(anyhow::Error::from),
+    };
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("sagemaker-images: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! CreateImage, DescribeImage, UpdateImage, DeleteImage, ListImages.
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::{millis, Service};
+use crate::domain::arn::image_arn;
+use crate::domain::image::{self, name_key, DeletableProperty, ImagePatch, ImageRecord, NewImage};
+use crate::domain::lifecycle::Observed;
+use crate::domain::paging::{fingerprint, Cursor, SortValue};
+use crate::domain::tags::{self, Tag};
+use crate::domain::{now_millis, Scope};
+use crate::protocol::{timestamp, ApiError};
+use crate::store::{ImageQuery, ImageSort, Store};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateImageInput {
+    image_name: String,
+    role_arn: String,
+    display_name: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    tags: Vec<Tag>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageNameInput {
+    image_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateImageInput {
+    image_name: String,
+    display_name: Option<String>,
+    description: Option<String>,
+    role_arn: Option<String>,
+    #[serde(default)]
+    delete_properties: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListImagesInput {
+    creation_time_after: Option<f64>,
+    creation_time_before: Option<f64>,
+    last_modified_time_after: Option<f64>,
+    last_modified_time_before: Option<f64>,
+    max_results: Option<i64>,
+    name_contains: Option<String>,
+    next_token: Option<String>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+}
+
+/// ListImages' page size when MaxResults is not given (model documentation).
+const DEFAULT_PAGE_SIZE: i64 = 10;
+
+fn arn_output(scope: &Scope, name: &str) -> Value {
+    json!({ "ImageArn": image_arn(scope, name) })
+}
+
+/// The members DescribeImage and ListImages share; absent optional members are left out.
+fn image_fields(scope: &Scope, record: &ImageRecord, status: &str) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("CreationTime".into(), timestamp(record.created));
+    if let Some(v) = &record.description {
+        out.insert("Description".into(), v.clone().into());
+    }
+    if let Some(v) = &record.display_name {
+        out.insert("DisplayName".into(), v.clone().into());
+    }
+    if let Some(v) = &record.failure_reason {
+        out.insert("FailureReason".into(), v.clone().into());
+    }
+    out.insert("ImageArn".into(), image_arn(scope, &record.name).into());
+    out.insert("ImageName".into(), record.name.clone().into());
+    out.insert("ImageStatus".into(), status.into());
+    out.insert("LastModifiedTime".into(), timestamp(record.modified));
+    out
+}
+
+pub async fn create<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: CreateImageInput,
+) -> Result<Value, ApiError> {
+    tags::check_request(&input.tags)?;
+    let output = arn_output(scope, &input.image_name);
+    let new = NewImage {
+        name: input.image_name,
+        display_name: input.display_name,
+        description: input.description,
+        role_arn: input.role_arn,
+        tags: input.tags,
+    };
+    let (now, delay) = (now_millis(), service.transition_delay);
+    let key = name_key(&new.name);
+    service
+        .store
+        .change_image(scope, &key, move |current| {
+            Ok::<_, ApiError>((image::create(current, &new, now, delay)?, ()))
+        })
+        .await?;
+    Ok(output)
+}
+
+pub async fn describe<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: ImageNameInput,
+) -> Result<Value, ApiError> {
+    let record = service
+        .store
+        .get_image(scope, &name_key(&input.image_name))
+        .await?;
+    let status = image::present(record.as_ref(), &input.image_name, now_millis())?;
+    let Some(record) = record else {
+        return Err(image::not_found(&input.image_name));
+    };
+    let mut out = image_fields(scope, &record, status.as_str());
+    out.insert("RoleArn".into(), record.role_arn.clone().into());
+    Ok(Value::Object(out))
+}
+
+pub async fn update<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: UpdateImageInput,
+) -> Result<Value, ApiError> {
+    let delete = input
+        .delete_properties
+        .iter()
+        .map(|p| match p.as_str() {
+            "DisplayName" => Ok(DeletableProperty::DisplayName),
+            "Description" => Ok(DeletableProperty::Description),
+            // The model's pattern admits only these two; anything else was refused by validation.
+            other => Err(ApiError::Validation(format!(
+                "Property '{other}' cannot be deleted."
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let patch = ImagePatch {
+        display_name: input.display_name,
+        description: input.description,
+        role_arn: input.role_arn,
+        delete,
+    };
+    patch.check()?;
+    let (now, delay, name) = (now_millis(), service.transition_delay, input.image_name);
+    let record = service
+        .store
+        .change_image(scope, &name_key(&name), move |current| {
+            image::update(current, &name, &patch, now, delay)
+        })
+        .await?;
+    Ok(arn_output(scope, &record.name))
+}
+
+pub async fn delete<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: ImageNameInput,
+) -> Result<Value, ApiError> {
+    let (now, delay, name) = (now_millis(), service.transition_delay, input.image_name);
+    service
+        .store
+        .change_image(scope, &name_key(&name), move |current| {
+            Ok::<_, ApiError>((image::delete(current, &name, now, delay)?, ()))
+        })
+        .await?;
+    Ok(json!({}))
+}
+
+pub async fn list<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: ListImagesInput,
+) -> Result<Value, ApiError> {
+    let sort = match input.sort_by.as_deref() {
+        None | Some("CREATION_TIME") => ImageSort::CreationTime,
+        Some("LAST_MODIFIED_TIME") => ImageSort::LastModifiedTime,
+        _ => ImageSort::Name,
+    };
+    let descending = input.sort_order.as_deref() != Some("ASCENDING");
+    let name_contains = input.name_contains.as_deref().map(str::to_ascii_lowercase);
+    let created_after = millis(input.creation_time_after);
+    let created_before = millis(input.creation_time_before);
+    let modified_after = millis(input.last_modified_time_after);
+    let modified_before = millis(input.last_modified_time_before);
+    let query_id = fingerprint(&[
+        "ListImages",
+        &scope.account_id,
+        &scope.region,
+        &format!("{sort:?}/{descending}/{created_after:?}/{created_before:?}/{modified_after:?}/{modified_before:?}"),
+        name_contains.as_deref().unwrap_or(""),
+    ]);
+    let after = match input.next_token.as_deref() {
+        None | Some("") => None,
+        Some(token) => Some(service.tokens.open(&query_id, token)?),
+    };
+    let page_size = input.max_results.unwrap_or(DEFAULT_PAGE_SIZE) as usize;
+    let now = now_millis();
+    let query = ImageQuery {
+        sort,
+        descending,
+        after,
+        created_after,
+        created_before,
+        modified_after,
+        modified_before,
+        name_contains,
+        limit: page_size + 1,
+        now,
+    };
+    let mut records = service.store.list_images(scope, &query).await?;
+    let more = records.len() > page_size;
+    records.truncate(page_size);
+    let images: Vec<Value> = records
+        .iter()
+        .filter_map(|record| match record.observe(now) {
+            Observed::Present(status) => {
+                Some(Value::Object(image_fields(scope, record, status.as_str())))
+            }
+            Observed::Gone => None,
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("Images".into(), Value::Array(images));
+    if let (true, Some(last)) = (more, records.last()) {
+        let key = name_key(&last.name);
+        let sort_value = match sort {
+            ImageSort::CreationTime => SortValue::Time(last.created),
+            ImageSort::LastModifiedTime => SortValue::Time(last.modified),
+            ImageSort::Name => SortValue::Text(key.clone()),
+        };
+        let token = service.tokens.seal(
+            &query_id,
+            &Cursor {
+                sort: sort_value,
+                key,
+            },
+        );
+        out.insert("NextToken".into(), token.into());
+    }
+    Ok(Value::Object(out))
+}

@@ -1,0 +1,78 @@
+//! The operations: one file per resource family. Each handler takes a validated JSON body, applies the
+//! domain rules through the store, and returns the output shape as JSON.
+
+mod images;
+mod tags;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::domain::paging::TokenSealer;
+use crate::domain::{Millis, Scope};
+use crate::model;
+use crate::protocol::ApiError;
+use crate::store::{Store, StoreError};
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(%error, "store failure");
+        ApiError::internal()
+    }
+}
+
+/// The SageMaker Image service over a store.
+pub struct Service<S> {
+    store: S,
+    /// How long an image stays in each transitional state.
+    transition_delay: Millis,
+    tokens: TokenSealer,
+}
+
+impl<S: Store> Service<S> {
+    pub fn new(store: S, transition_delay: std::time::Duration) -> Self {
+        let tokens = TokenSealer::new(store.token_secret());
+        Service {
+            store,
+            transition_delay: transition_delay
+                .as_millis()
+                .try_into()
+                .unwrap_or(Millis::MAX),
+            tokens,
+        }
+    }
+
+    /// Validates `input` against the model and runs `operation` for a caller in `scope`.
+    pub async fn call(
+        &self,
+        scope: &Scope,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, ApiError> {
+        model::validate_input(operation, &input)?;
+        match operation {
+            "CreateImage" => images::create(self, scope, parse(input)?).await,
+            "DescribeImage" => images::describe(self, scope, parse(input)?).await,
+            "UpdateImage" => images::update(self, scope, parse(input)?).await,
+            "DeleteImage" => images::delete(self, scope, parse(input)?).await,
+            "ListImages" => images::list(self, scope, parse(input)?).await,
+            "AddTags" => tags::add(self, scope, parse(input)?).await,
+            "DeleteTags" => tags::delete(self, scope, parse(input)?).await,
+            "ListTags" => tags::list(self, scope, parse(input)?).await,
+            other => Err(ApiError::UnknownOperation(format!(
+                "Operation 'SageMaker.{other}' is not supported by this service."
+            ))),
+        }
+    }
+}
+
+/// Reads a validated body into the operation's input type. Validation already checked every member's type,
+/// so a failure here is a mismatch between the model and our types.
+fn parse<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
+    serde_json::from_value(input)
+        .map_err(|e| ApiError::Serialization(format!("Cannot read the request: {e}")))
+}
+
+/// A model timestamp (epoch seconds, possibly fractional) in milliseconds.
+fn millis(seconds: Option<f64>) -> Option<Millis> {
+    seconds.map(|s| (s * 1000.0).round() as Millis)
+}

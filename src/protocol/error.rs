@@ -1,0 +1,93 @@
+//! Every error the service can answer, and its one rendering onto the wire.
+
+use axum::http::StatusCode;
+
+/// An error as the client sees it: an AWS error code, an HTTP status and a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    Serialization(String),
+    #[error("{0}")]
+    ResourceNotFound(String),
+    #[error("{0}")]
+    ResourceInUse(String),
+    #[error("{0}")]
+    ResourceLimitExceeded(String),
+    #[error("{0}")]
+    UnknownOperation(String),
+    #[error("{0}")]
+    RequestTooLarge(String),
+    #[error("{0}")]
+    MissingAuthenticationToken(String),
+    #[error("{0}")]
+    IncompleteSignature(String),
+    #[error("{0}")]
+    InvalidSignature(String),
+    #[error("{0}")]
+    UnrecognizedClient(String),
+    /// Our own fault. The message is generic; the cause goes to the log, never to the client.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The `__type` code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "ValidationException",
+            ApiError::Serialization(_) => "SerializationException",
+            ApiError::ResourceNotFound(_) => "ResourceNotFound",
+            ApiError::ResourceInUse(_) => "ResourceInUse",
+            ApiError::ResourceLimitExceeded(_) => "ResourceLimitExceeded",
+            ApiError::UnknownOperation(_) => "UnknownOperationException",
+            ApiError::RequestTooLarge(_) => "RequestEntityTooLargeException",
+            ApiError::MissingAuthenticationToken(_) => "MissingAuthenticationTokenException",
+            ApiError::IncompleteSignature(_) => "IncompleteSignatureException",
+            ApiError::InvalidSignature(_) => "InvalidSignatureException",
+            ApiError::UnrecognizedClient(_) => "UnrecognizedClientException",
+            ApiError::Internal(_) => "InternalFailure",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The model declares SageMaker's own errors with a `Message` member; protocol-level errors use
+    /// `message`, as captured from real answers. Clients read either.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            ApiError::ResourceNotFound(_)
+            | ApiError::ResourceInUse(_)
+            | ApiError::ResourceLimitExceeded(_) => "Message",
+            _ => "message",
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            ApiError::Validation(m)
+            | ApiError::Serialization(m)
+            | ApiError::ResourceNotFound(m)
+            | ApiError::ResourceInUse(m)
+            | ApiError::ResourceLimitExceeded(m)
+            | ApiError::UnknownOperation(m)
+            | ApiError::RequestTooLarge(m)
+            | ApiError::MissingAuthenticationToken(m)
+            | ApiError::IncompleteSignature(m)
+            | ApiError::InvalidSignature(m)
+            | ApiError::UnrecognizedClient(m)
+            | ApiError::Internal(m) => m,
+        }
+    }
+
+    pub fn internal() -> Self {
+        ApiError::Internal("We encountered an internal error. Please try again.".to_owned())
+    }
+}

@@ -1,0 +1,89 @@
+//! AWS JSON 1.1: the request envelope (target, body), the success and error answers, timestamps.
+//!
+//! Knows nothing about images: it hands a parsed operation name and JSON body to the caller and renders
+//! whatever comes back.
+
+mod error;
+
+pub use error::ApiError;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
+
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub const TARGET_PREFIX: &str = "SageMaker.";
+/// SageMaker requests are small; anything larger is refused before it is parsed.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The operation named by `X-Amz-Target`, without the service prefix.
+pub fn operation_name(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    target
+        .strip_prefix(TARGET_PREFIX)
+        .filter(|op| !op.is_empty())
+        .ok_or_else(|| {
+            ApiError::UnknownOperation(format!(
+                "Operation '{target}' is not supported by this service."
+            ))
+        })
+}
+
+/// Parses the body as a JSON object. An empty body stands for `{}`, as the protocol allows.
+pub fn parse_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Object(Default::default()));
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value @ serde_json::Value::Object(_)) => Ok(value),
+        Ok(_) => Err(ApiError::Serialization(
+            "Start of structure or map found where not expected.".to_owned(),
+        )),
+        Err(e) => Err(ApiError::Serialization(format!(
+            "Malformed JSON request body: {e}"
+        ))),
+    }
+}
+
+/// Epoch seconds with millisecond fractions, the protocol's timestamp form.
+pub fn timestamp(millis: i64) -> serde_json::Value {
+    if millis % 1000 == 0 {
+        serde_json::Value::from(millis / 1000)
+    } else {
+        serde_json::Value::from(millis as f64 / 1000.0)
+    }
+}
+
+fn base_response(status: StatusCode, request_id: &str, body: Vec<u8>) -> Response<Body> {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(std::time::SystemTime::now()))
+    {
+        headers.insert(header::DATE, date);
+    }
+    response
+}
+
+pub fn success(request_id: &str, body: &serde_json::Value) -> Response<Body> {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    base_response(StatusCode::OK, request_id, bytes)
+}
+
+pub fn failure(request_id: &str, error: &ApiError) -> Response<Body> {
+    let mut body = serde_json::Map::new();
+    body.insert("__type".to_owned(), error.code().into());
+    body.insert(error.message_key().to_owned(), error.message().into());
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let mut response = base_response(error.status(), request_id, bytes);
+    response
+        .headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(error.code()));
+    response
+}

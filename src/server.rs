@@ -1,0 +1,137 @@
+//! The HTTP server: listener, request pipeline (body → SigV4 → target → operation → answer), graceful
+//! shutdown. Wires configuration, credentials, store and service together.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{Method, Response};
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::auth::{self, Credentials};
+use crate::config::ServeArgs;
+use crate::domain::Scope;
+use crate::ops::Service;
+use crate::protocol::{self, ApiError};
+use crate::store::{SqliteStore, Store};
+
+struct App<S> {
+    credentials: Credentials,
+    service: Service<S>,
+}
+
+/// Runs the server until SIGTERM or Ctrl-C; in-flight requests finish before it returns.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let credentials = args.credentials()?;
+    let store = SqliteStore::open(&args.store.data_dir)?;
+    let app = Arc::new(App {
+        credentials,
+        service: Service::new(store, args.transition_delay),
+    });
+    let listener = TcpListener::bind(args.listen).await?;
+    let address = listener.local_addr()?;
+    // Printed for people and for tests that start the server on port 0.
+    println!("sagemaker-images listening on http://{address}");
+    tracing::info!(%address, data_dir = %args.store.data_dir.display(), "serving");
+    let router = Router::new()
+        .fallback(handle::<SqliteStore>)
+        .with_state(app);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(
+            tokio::signal::unix::SignalKind::terminate(),
+        ) {
+            Ok(signal) => signal,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down: no new connections, finishing requests in flight");
+}
+
+async fn handle<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -> Response<Body> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    // A panic must never reach the client as a dropped connection: run the request in its own task and
+    // turn a panic into InternalFailure.
+    let task = tokio::spawn(answer(app, request));
+    let outcome = match task.await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            tracing::error!(error = %e, "request handler panicked");
+            Err(ApiError::internal())
+        }
+    };
+    match outcome {
+        Ok(body) => protocol::success(&request_id, &body),
+        Err(error) => {
+            tracing::debug!(
+                code = error.code(),
+                message = error.message(),
+                "request refused"
+            );
+            protocol::failure(&request_id, &error)
+        }
+    }
+}
+
+async fn answer<S: Store>(
+    app: Arc<App<S>>,
+    request: Request,
+) -> Result<serde_json::Value, ApiError> {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, protocol::MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::RequestTooLarge(format!(
+                "Request body must be at most {} bytes.",
+                protocol::MAX_BODY_BYTES
+            ))
+        })?;
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let principal = auth::verify(
+        &app.credentials,
+        parts.method.as_str(),
+        uri,
+        &parts.headers,
+        &body,
+        SystemTime::now(),
+    )?;
+    if parts.method != Method::POST || parts.uri.path() != "/" {
+        return Err(ApiError::UnknownOperation(format!(
+            "{} {} is not an operation of this service; send POST / with X-Amz-Target.",
+            parts.method,
+            parts.uri.path()
+        )));
+    }
+    let operation = protocol::operation_name(&parts.headers)?;
+    let input = protocol::parse_body(&body)?;
+    let scope = Scope {
+        account_id: principal.account_id,
+        region: principal.region,
+    };
+    app.service.call(&scope, operation, input).await
+}

@@ -1,0 +1,107 @@
+//! Storage: one trait, [`Store`], and its implementations. Handlers never see SQL.
+//!
+//! A change is a pure decision (`decide`) over the current record, run by the store inside its own
+//! transaction, followed by the write the decision returns. The store answers only after that write is
+//! durable; a rejected decision writes nothing.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use std::future::Future;
+
+use crate::domain::arn::TaggedResource;
+use crate::domain::image::{ImageRecord, ImageWrite};
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::paging::Cursor;
+use crate::domain::tags::Tag;
+use crate::domain::{Millis, Scope};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the store is closed")]
+    Closed,
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("cannot open the store: {0}")]
+    Open(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageSort {
+    CreationTime,
+    LastModifiedTime,
+    Name,
+}
+
+/// One page of ListImages, in store terms.
+#[derive(Debug, Clone)]
+pub struct ImageQuery {
+    pub sort: ImageSort,
+    pub descending: bool,
+    /// Continue after this position (exclusive).
+    pub after: Option<Cursor>,
+    pub created_after: Option<Millis>,
+    pub created_before: Option<Millis>,
+    pub modified_after: Option<Millis>,
+    pub modified_before: Option<Millis>,
+    /// Lower-case substring of the name.
+    pub name_contains: Option<String>,
+    pub limit: usize,
+    /// Images whose deletion has completed by this time are left out.
+    pub now: Millis,
+}
+
+/// The storage seam. Every method is scoped to one account and region.
+pub trait Store: Send + Sync + 'static {
+    /// The secret that seals pagination tokens; the same for every process sharing the store.
+    fn token_secret(&self) -> Vec<u8>;
+
+    fn get_image(
+        &self,
+        scope: &Scope,
+        name_key: &str,
+    ) -> impl Future<Output = Result<Option<ImageRecord>, StoreError>> + Send;
+
+    fn list_images(
+        &self,
+        scope: &Scope,
+        query: &ImageQuery,
+    ) -> impl Future<Output = Result<Vec<ImageRecord>, StoreError>> + Send;
+
+    /// Runs `decide` on the image's current record in a transaction and applies the write it returns.
+    fn change_image<T, E, F>(
+        &self,
+        scope: &Scope,
+        name_key: &str,
+        decide: F,
+    ) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(Option<&ImageRecord>) -> Result<(ImageWrite, T), E> + Send + Sync + 'static;
+
+    /// The resource's lifecycle (`None` if there is no such resource) and its tags, in order.
+    fn get_tags(
+        &self,
+        scope: &Scope,
+        resource: &TaggedResource,
+    ) -> impl Future<Output = Result<(Option<Lifecycle>, Vec<Tag>), StoreError>> + Send;
+
+    /// Runs `decide` on the resource's lifecycle and tags in a transaction; `Some(tags)` replaces them.
+    fn change_tags<T, E, F>(
+        &self,
+        scope: &Scope,
+        resource: &TaggedResource,
+        decide: F,
+    ) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(Option<Lifecycle>, Vec<Tag>) -> Result<(Option<Vec<Tag>>, T), E>
+            + Send
+            + Sync
+            + 'static;
+}
