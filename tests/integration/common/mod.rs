@@ -1,0 +1,198 @@
+//! The harness: starts the real `sagemaker-images` binary on a free port with a fresh data directory, and
+//! gives tests the real AWS SDK client and a raw signed requester for input clients refuse to send.
+
+#![allow(dead_code)] // Each test module uses a different part of the harness.
+
+pub mod raw;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use aws_sdk_sagemaker::config::{BehaviorVersion, Credentials, Region};
+
+pub const ACCOUNT: &str = "000000000000";
+pub const REGION: &str = "us-east-1";
+pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/SageMakerRole";
+
+/// How a server is started.
+#[derive(Clone, Default)]
+pub struct Options {
+    pub transition_delay: Option<&'static str>,
+    /// Contents of a credentials TOML file to pass with --credentials.
+    pub credentials_toml: Option<String>,
+    pub extra_args: Vec<String>,
+}
+
+pub struct Server {
+    child: Option<Child>,
+    pub endpoint: String,
+    pub data_dir: tempfile::TempDir,
+    options: Options,
+    listen: String,
+}
+
+fn spawn(data_dir: &Path, listen: &str, options: &Options) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"));
+    command
+        .arg("serve")
+        .arg("--listen")
+        .arg(listen)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for var in [
+        "SAGEMAKER_IMAGES_LISTEN",
+        "SAGEMAKER_IMAGES_DATA_DIR",
+        "SAGEMAKER_IMAGES_CREDENTIALS",
+        "SAGEMAKER_IMAGES_TRANSITION_DELAY",
+    ] {
+        command.env_remove(var);
+    }
+    if let Some(delay) = options.transition_delay {
+        command.arg("--transition-delay").arg(delay);
+    }
+    if let Some(toml) = &options.credentials_toml {
+        let path = data_dir.join("credentials.toml");
+        std::fs::write(&path, toml).expect("write credentials file");
+        command.arg("--credentials").arg(path);
+    }
+    command.args(&options.extra_args);
+    let mut child = command.spawn().expect("start sagemaker-images");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let endpoint = line
+        .trim()
+        .strip_prefix("sagemaker-images listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
+        .to_owned();
+    (child, endpoint)
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_with(Options::default())
+    }
+
+    pub fn start_with(options: Options) -> Server {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (child, endpoint) = spawn(data_dir.path(), "127.0.0.1:0", &options);
+        let listen = endpoint.trim_start_matches("http://").to_owned();
+        Server {
+            child: Some(child),
+            endpoint,
+            data_dir,
+            options,
+            listen,
+        }
+    }
+
+    pub fn data_path(&self) -> PathBuf {
+        self.data_dir.path().to_owned()
+    }
+
+    /// SIGKILL: no chance to flush or finish anything.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill -9");
+            child.wait().expect("reap");
+        }
+    }
+
+    /// SIGTERM, then wait for the process to exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("server is running");
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .expect("send SIGTERM");
+        assert!(status.success());
+        child.wait().expect("wait for exit")
+    }
+
+    /// Starts the server again on the same port and data directory.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "stop the server before restarting it");
+        let (child, endpoint) = spawn(self.data_dir.path(), &self.listen, &self.options);
+        self.child = Some(child);
+        self.endpoint = endpoint;
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// The AWS SDK client with the default test credentials in us-east-1, retries off so every answer
+    /// is seen as the server gave it.
+    pub fn client(&self) -> aws_sdk_sagemaker::Client {
+        self.client_as("test", "test", REGION)
+    }
+
+    pub fn client_as(
+        &self,
+        access_key: &str,
+        secret: &str,
+        region: &str,
+    ) -> aws_sdk_sagemaker::Client {
+        let config = aws_sdk_sagemaker::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .credentials_provider(Credentials::new(access_key, secret, None, None, "tests"))
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(&self.endpoint)
+            .retry_config(aws_sdk_sagemaker::config::retry::RetryConfig::disabled())
+            .timeout_config(
+                aws_sdk_sagemaker::config::timeout::TimeoutConfig::builder()
+                    .operation_timeout(Duration::from_secs(30))
+                    .build(),
+            )
+            .build();
+        aws_sdk_sagemaker::Client::from_conf(config)
+    }
+
+    pub fn raw(&self) -> raw::RawClient {
+        raw::RawClient::new(&self.endpoint)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+pub fn image_arn(name: &str) -> String {
+    format!(
+        "arn:aws:sagemaker:{REGION}:{ACCOUNT}:image/{}",
+        name.to_ascii_lowercase()
+    )
+}
+
+/// The error code of an SDK error, for assertions.
+pub fn code<E, R>(error: &aws_sdk_sagemaker::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_sagemaker::error::ProvideErrorMetadata,
+{
+    error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .unwrap_or("<not a service error>")
+        .to_owned()
+}
+
+/// Creates an image with only the required members, and asserts it was created.
+pub async fn create_image(client: &aws_sdk_sagemaker::Client, name: &str) {
+    client
+        .create_image()
+        .image_name(name)
+        .role_arn(ROLE_ARN)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create image {name}: {e:?}"));
+}

@@ -1,0 +1,185 @@
+//! Raw HTTP to the server, signed with `aws-sigv4` as a client would sign it, or left unsigned, altered or
+//! malformed on purpose.
+
+use std::time::SystemTime;
+
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use serde_json::Value;
+
+pub struct RawClient {
+    endpoint: String,
+    host: String,
+    http: reqwest::Client,
+}
+
+/// A request before it is sent. Tests change any part of it, before or after signing.
+#[derive(Clone, Debug)]
+pub struct RawRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl RawResponse {
+    /// `__type` of an error answer.
+    pub fn error_type(&self) -> &str {
+        self.body["__type"].as_str().unwrap_or("")
+    }
+
+    pub fn message(&self) -> &str {
+        self.body["message"]
+            .as_str()
+            .or(self.body["Message"].as_str())
+            .unwrap_or("")
+    }
+}
+
+pub struct Signer<'a> {
+    pub access_key: &'a str,
+    pub secret: &'a str,
+    pub region: &'a str,
+    pub service: &'a str,
+    pub time: SystemTime,
+}
+
+impl Default for Signer<'_> {
+    fn default() -> Self {
+        Signer {
+            access_key: "test",
+            secret: "test",
+            region: super::REGION,
+            service: "sagemaker",
+            time: SystemTime::now(),
+        }
+    }
+}
+
+impl RawRequest {
+    /// An unsigned `POST /` of `operation` with a JSON body.
+    pub fn operation(host: &str, operation: &str, body: &Value) -> RawRequest {
+        RawRequest {
+            method: "POST".into(),
+            path: "/".into(),
+            headers: vec![
+                ("host".into(), host.into()),
+                ("content-type".into(), "application/x-amz-json-1.1".into()),
+                ("x-amz-target".into(), format!("SageMaker.{operation}")),
+            ],
+            body: serde_json::to_vec(body).expect("json"),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn set_header(&mut self, name: &str, value: &str) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_owned(), value.to_owned()));
+    }
+
+    pub fn remove_header(&mut self, name: &str) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+
+    /// Signs every header present (as the SDKs do), adding `x-amz-date` and `authorization`.
+    pub fn signed(mut self, signer: &Signer<'_>) -> RawRequest {
+        let identity = aws_credential_types::Credentials::new(
+            signer.access_key,
+            signer.secret,
+            None,
+            None,
+            "raw",
+        )
+        .into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(signer.region)
+            .name(signer.service)
+            .time(signer.time)
+            .settings(SigningSettings::default())
+            .build()
+            .expect("signing params")
+            .into();
+        let signable = SignableRequest::new(
+            &self.method,
+            self.path.clone(),
+            self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+            SignableBody::Bytes(&self.body),
+        )
+        .expect("signable request");
+        let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+        let (headers, _) = instructions.into_parts();
+        for header in headers {
+            self.set_header(header.name(), header.value());
+        }
+        self
+    }
+}
+
+impl RawClient {
+    pub fn new(endpoint: &str) -> RawClient {
+        RawClient {
+            endpoint: endpoint.to_owned(),
+            host: endpoint.trim_start_matches("http://").to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn request(&self, operation: &str, body: &Value) -> RawRequest {
+        RawRequest::operation(&self.host, operation, body)
+    }
+
+    /// Signs `body` for `operation` with the default credentials and sends it.
+    pub async fn call(&self, operation: &str, body: &Value) -> RawResponse {
+        self.send(self.request(operation, body).signed(&Signer::default()))
+            .await
+    }
+
+    /// Sends raw bytes as the body of a correctly signed request.
+    pub async fn call_bytes(&self, operation: &str, body: &[u8]) -> RawResponse {
+        let mut request = self.request(operation, &Value::Null);
+        request.body = body.to_vec();
+        self.send(request.signed(&Signer::default())).await
+    }
+
+    pub async fn send(&self, request: RawRequest) -> RawResponse {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).expect("method");
+        let mut builder = self
+            .http
+            .request(method, format!("{}{}", self.endpoint, request.path));
+        for (name, value) in &request.headers {
+            if !name.eq_ignore_ascii_case("host") {
+                builder = builder.header(name, value);
+            }
+        }
+        let response = builder
+            .body(request.body)
+            .send()
+            .await
+            .expect("send raw request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("response body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        RawResponse {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+}

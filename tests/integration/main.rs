@@ -1,0 +1,14 @@
+//! One integration-test binary: every module drives the real server binary over HTTP.
+
+mod common;
+
+mod auth;
+mod durability;
+mod isolation;
+mod lifecycle;
+mod list;
+mod model;
+mod protocol;
+mod seed;
+mod smoke;
+mod tags;
