@@ -13,11 +13,31 @@ pub fn image_arn(scope: &Scope, image_name: &str) -> String {
     )
 }
 
-/// A resource named by an ARN, within the caller's scope.
+/// Version ARNs carry the lower-cased image name, as the model's ImageVersionArn pattern requires.
+pub fn image_version_arn(scope: &Scope, image_name: &str, version: i64) -> String {
+    format!(
+        "arn:aws:sagemaker:{}:{}:image-version/{}/{version}",
+        scope.region,
+        scope.account_id,
+        name_key(image_name)
+    )
+}
+
+pub fn app_image_config_arn(scope: &Scope, name: &str) -> String {
+    format!(
+        "arn:aws:sagemaker:{}:{}:app-image-config/{}",
+        scope.region,
+        scope.account_id,
+        name.to_ascii_lowercase()
+    )
+}
+
+/// A resource named by an ARN, within the caller's scope. Names are lower-case keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResourceRef {
-    /// An image, by its name key.
     Image(String),
+    ImageVersion(String, i64),
+    AppImageConfig(String),
 }
 
 /// A taggable resource: what it is, and the canonical ARN its tags are stored under.
@@ -56,14 +76,25 @@ pub fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, ApiError> {
     if region != scope.region || account != scope.account_id {
         return Err(does_not_exist(arn));
     }
+    let plain_name = |name: &str| !name.is_empty() && !name.contains('/');
     let target = match resource.split_once('/') {
-        Some(("image", name)) if !name.is_empty() && !name.contains('/') => {
-            ResourceRef::Image(name_key(name))
-        }
+        Some(("image", name)) if plain_name(name) => ResourceRef::Image(name_key(name)),
+        Some(("app-image-config", name)) if plain_name(name) => ResourceRef::AppImageConfig(name_key(name)),
+        Some(("image-version", rest)) => match rest.split_once('/') {
+            Some((name, number)) if plain_name(name) && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => {
+                match number.parse() {
+                    Ok(version) => ResourceRef::ImageVersion(name_key(name), version),
+                    Err(_) => return Err(does_not_exist(arn)),
+                }
+            }
+            _ => return Err(does_not_exist(arn)),
+        },
         _ => return Err(does_not_exist(arn)),
     };
     let canonical = match &target {
         ResourceRef::Image(name) => image_arn(scope, name),
+        ResourceRef::ImageVersion(name, version) => image_version_arn(scope, name, *version),
+        ResourceRef::AppImageConfig(name) => app_image_config_arn(scope, name),
     };
     Ok(TaggedResource {
         arn: canonical,
@@ -96,6 +127,17 @@ mod tests {
         .unwrap();
         assert_eq!(resolved.arn, arn);
         assert_eq!(resolved.target, ResourceRef::Image("myimage".into()));
+    }
+
+    #[test]
+    fn version_and_app_image_config_arns_resolve() {
+        let resolved = resolve(&scope(), "arn:aws:sagemaker:us-east-1:000000000000:image-version/My.Img/12").unwrap();
+        assert_eq!(resolved.target, ResourceRef::ImageVersion("my.img".into(), 12));
+        assert_eq!(resolved.arn, "arn:aws:sagemaker:us-east-1:000000000000:image-version/my.img/12");
+        let resolved = resolve(&scope(), "arn:aws:sagemaker:us-east-1:000000000000:app-image-config/Cfg").unwrap();
+        assert_eq!(resolved.target, ResourceRef::AppImageConfig("cfg".into()));
+        assert!(resolve(&scope(), "arn:aws:sagemaker:us-east-1:000000000000:image-version/a/x").is_err());
+        assert!(resolve(&scope(), "arn:aws:sagemaker:us-east-1:000000000000:image-version/a").is_err());
     }
 
     #[test]

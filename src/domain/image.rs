@@ -17,6 +17,8 @@ pub struct ImageRecord {
     pub failure_reason: Option<String>,
     pub created: Millis,
     pub modified: Millis,
+    /// The highest version number ever given to this image: numbers are never reused.
+    pub last_version: i64,
 }
 
 /// The key an image name is stored and compared under. Names are ASCII (model pattern), and AWS's ARNs
@@ -28,12 +30,12 @@ pub fn name_key(name: &str) -> String {
 /// What a change does to the stored image.
 #[derive(Debug, Clone)]
 pub enum ImageWrite {
-    /// Insert or replace the record; `tags`, when given, replace every tag of the image.
-    Put {
-        record: ImageRecord,
-        tags: Option<Vec<Tag>>,
-    },
-    /// Remove the record and its tags.
+    /// A new image, replacing whatever a finished deletion of the same name left behind (record, versions,
+    /// aliases, tags).
+    Create { record: ImageRecord, tags: Vec<Tag> },
+    /// New values for an existing image.
+    Update(ImageRecord),
+    /// Remove the image with its versions, aliases and every tag of them.
     Remove,
 }
 
@@ -96,11 +98,9 @@ pub fn create(
         failure_reason: None,
         created: now,
         modified: now,
+        last_version: 0,
     };
-    Ok(ImageWrite::Put {
-        record,
-        tags: Some(new.tags.clone()),
-    })
+    Ok(ImageWrite::Create { record, tags: new.tags.clone() })
 }
 
 /// A property UpdateImage may remove (the model's `ImageDeleteProperty`).
@@ -170,13 +170,7 @@ pub fn update(
     record.lifecycle = Lifecycle::transition(ImageStatus::Updating, now, delay);
     record.failure_reason = None;
     record.modified = now;
-    Ok((
-        ImageWrite::Put {
-            record: record.clone(),
-            tags: None,
-        },
-        record,
-    ))
+    Ok((ImageWrite::Update(record.clone()), record))
 }
 
 pub fn delete(
@@ -198,7 +192,7 @@ pub fn delete(
     let mut record = current.clone();
     record.lifecycle = Lifecycle::transition(ImageStatus::Deleting, now, delay);
     record.modified = now;
-    Ok(ImageWrite::Put { record, tags: None })
+    Ok(ImageWrite::Update(record))
 }
 
 #[cfg(test)]
@@ -215,6 +209,7 @@ mod tests {
             failure_reason: None,
             created: 10,
             modified: 10,
+            last_version: 0,
         }
     }
 

@@ -1,11 +1,13 @@
 //! What an image is and how it lives: records, the lifecycle state machine with its transition delay, ARNs
 //! and pagination tokens. Knows nothing of HTTP or SQL.
 
+pub mod app_image_config;
 pub mod arn;
 pub mod image;
 pub mod lifecycle;
 pub mod paging;
 pub mod tags;
+pub mod version;
 
 /// The account and region a request acts in. Resources of one scope never see another's.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -137,6 +137,30 @@ impl Model {
         }
     }
 
+    /// `value` with only the members the model knows for `shape_name`, recursively, and no nulls: what a
+    /// server that deserialized the request into the model's types would store and echo back.
+    pub fn prune(&self, shape_name: &str, value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match (self.shape(shape_name), value) {
+            (Shape::Structure { members, .. }, Value::Object(object)) => Value::Object(
+                members
+                    .iter()
+                    .filter_map(|(member, shape)| match object.get(member) {
+                        None | Some(Value::Null) => None,
+                        Some(inner) => Some((member.clone(), self.prune(shape, inner))),
+                    })
+                    .collect(),
+            ),
+            (Shape::List { member, .. }, Value::Array(items)) => {
+                Value::Array(items.iter().map(|item| self.prune(member, item)).collect())
+            }
+            (Shape::Map { value: value_shape, .. }, Value::Object(entries)) => Value::Object(
+                entries.iter().map(|(k, v)| (k.clone(), self.prune(value_shape, v))).collect(),
+            ),
+            _ => value.clone(),
+        }
+    }
+
     pub fn length_limits(&self, name: &str) -> (Option<i64>, Option<i64>) {
         match self.shape(name) {
             Shape::String { min, max, .. }

@@ -3,15 +3,15 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::{millis, Service};
+use super::listing::{self, ListRequest, Listed};
+use super::Service;
 use crate::domain::arn::image_arn;
 use crate::domain::image::{self, name_key, DeletableProperty, ImagePatch, ImageRecord, NewImage};
 use crate::domain::lifecycle::Observed;
-use crate::domain::paging::{fingerprint, Cursor, SortValue};
 use crate::domain::tags::{self, Tag};
-use crate::domain::{now_millis, Scope};
+use crate::domain::{now_millis, Millis, Scope};
 use crate::protocol::{timestamp, ApiError};
-use crate::store::{ImageQuery, ImageSort, Store};
+use crate::store::{ListSort, Store};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -54,9 +54,6 @@ pub struct ListImagesInput {
     sort_by: Option<String>,
     sort_order: Option<String>,
 }
-
-/// ListImages' page size when MaxResults is not given (model documentation).
-const DEFAULT_PAGE_SIZE: i64 = 10;
 
 fn arn_output(scope: &Scope, name: &str) -> Value {
     json!({ "ImageArn": image_arn(scope, name) })
@@ -174,75 +171,47 @@ pub async fn delete<S: Store>(
     Ok(json!({}))
 }
 
-pub async fn list<S: Store>(
-    service: &Service<S>,
-    scope: &Scope,
-    input: ListImagesInput,
-) -> Result<Value, ApiError> {
-    let sort = match input.sort_by.as_deref() {
-        None | Some("CREATION_TIME") => ImageSort::CreationTime,
-        Some("LAST_MODIFIED_TIME") => ImageSort::LastModifiedTime,
-        _ => ImageSort::Name,
+impl Listed for ImageRecord {
+    fn created(&self) -> Millis {
+        self.created
+    }
+    fn modified(&self) -> Millis {
+        self.modified
+    }
+    fn key(&self) -> String {
+        name_key(&self.name)
+    }
+}
+
+pub async fn list<S: Store>(service: &Service<S>, scope: &Scope, input: ListImagesInput) -> Result<Value, ApiError> {
+    let request = ListRequest {
+        operation: "ListImages",
+        sort: match input.sort_by.as_deref() {
+            None | Some("CREATION_TIME") => ListSort::CreationTime,
+            Some("LAST_MODIFIED_TIME") => ListSort::LastModifiedTime,
+            _ => ListSort::Name,
+        },
+        descending: input.sort_order.as_deref() != Some("ASCENDING"),
+        created_after: input.creation_time_after,
+        created_before: input.creation_time_before,
+        modified_after: input.last_modified_time_after,
+        modified_before: input.last_modified_time_before,
+        name_contains: input.name_contains.as_deref(),
+        next_token: input.next_token.as_deref(),
+        max_results: input.max_results,
     };
-    let descending = input.sort_order.as_deref() != Some("ASCENDING");
-    let name_contains = input.name_contains.as_deref().map(str::to_ascii_lowercase);
-    let created_after = millis(input.creation_time_after);
-    let created_before = millis(input.creation_time_before);
-    let modified_after = millis(input.last_modified_time_after);
-    let modified_before = millis(input.last_modified_time_before);
-    let query_id = fingerprint(&[
-        "ListImages",
-        &scope.account_id,
-        &scope.region,
-        &format!("{sort:?}/{descending}/{created_after:?}/{created_before:?}/{modified_after:?}/{modified_before:?}"),
-        name_contains.as_deref().unwrap_or(""),
-    ]);
-    let after = match input.next_token.as_deref() {
-        None | Some("") => None,
-        Some(token) => Some(service.tokens.open(&query_id, token)?),
-    };
-    let page_size = input.max_results.unwrap_or(DEFAULT_PAGE_SIZE) as usize;
-    let now = now_millis();
-    let query = ImageQuery {
-        sort,
-        descending,
-        after,
-        created_after,
-        created_before,
-        modified_after,
-        modified_before,
-        name_contains,
-        limit: page_size + 1,
-        now,
-    };
-    let mut records = service.store.list_images(scope, &query).await?;
-    let more = records.len() > page_size;
-    records.truncate(page_size);
+    let (records, next_token, now) =
+        listing::page(service, scope, request, |query| async move { service.store.list_images(scope, &query).await }).await?;
     let images: Vec<Value> = records
         .iter()
         .filter_map(|record| match record.observe(now) {
-            Observed::Present(status) => {
-                Some(Value::Object(image_fields(scope, record, status.as_str())))
-            }
+            Observed::Present(status) => Some(Value::Object(image_fields(scope, record, status.as_str()))),
             Observed::Gone => None,
         })
         .collect();
     let mut out = Map::new();
     out.insert("Images".into(), Value::Array(images));
-    if let (true, Some(last)) = (more, records.last()) {
-        let key = name_key(&last.name);
-        let sort_value = match sort {
-            ImageSort::CreationTime => SortValue::Time(last.created),
-            ImageSort::LastModifiedTime => SortValue::Time(last.modified),
-            ImageSort::Name => SortValue::Text(key.clone()),
-        };
-        let token = service.tokens.seal(
-            &query_id,
-            &Cursor {
-                sort: sort_value,
-                key,
-            },
-        );
+    if let Some(token) = next_token {
         out.insert("NextToken".into(), token.into());
     }
     Ok(Value::Object(out))

@@ -1,7 +1,10 @@
 //! The operations: one file per resource family. Each handler takes a validated JSON body, applies the
 //! domain rules through the store, and returns the output shape as JSON.
 
+mod app_image_configs;
+mod image_versions;
 mod images;
+mod listing;
 mod tags;
 
 use serde::de::DeserializeOwned;
@@ -55,6 +58,17 @@ impl<S: Store> Service<S> {
             "UpdateImage" => images::update(self, scope, parse(input)?).await,
             "DeleteImage" => images::delete(self, scope, parse(input)?).await,
             "ListImages" => images::list(self, scope, parse(input)?).await,
+            "CreateImageVersion" => image_versions::create(self, scope, parse(input)?).await,
+            "DescribeImageVersion" => image_versions::describe(self, scope, parse(input)?).await,
+            "UpdateImageVersion" => image_versions::update(self, scope, parse(input)?).await,
+            "DeleteImageVersion" => image_versions::delete(self, scope, parse(input)?).await,
+            "ListImageVersions" => image_versions::list(self, scope, parse(input)?).await,
+            "ListAliases" => image_versions::list_aliases(self, scope, parse(input)?).await,
+            "CreateAppImageConfig" => app_image_configs::create(self, scope, input).await,
+            "DescribeAppImageConfig" => app_image_configs::describe(self, scope, parse(input)?).await,
+            "UpdateAppImageConfig" => app_image_configs::update(self, scope, input).await,
+            "DeleteAppImageConfig" => app_image_configs::delete(self, scope, parse(input)?).await,
+            "ListAppImageConfigs" => app_image_configs::list(self, scope, parse(input)?).await,
             "AddTags" => tags::add(self, scope, parse(input)?).await,
             "DeleteTags" => tags::delete(self, scope, parse(input)?).await,
             "ListTags" => tags::list(self, scope, parse(input)?).await,

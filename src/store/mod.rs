@@ -10,8 +10,10 @@ pub use sqlite::SqliteStore;
 
 use std::future::Future;
 
+use crate::domain::app_image_config::{AppImageConfigRecord, AppImageConfigWrite};
 use crate::domain::arn::TaggedResource;
 use crate::domain::image::{ImageRecord, ImageWrite};
+use crate::domain::version::{VersionSet, VersionWrite};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::paging::Cursor;
 use crate::domain::tags::Tag;
@@ -30,16 +32,16 @@ pub enum StoreError {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageSort {
+pub enum ListSort {
     CreationTime,
     LastModifiedTime,
     Name,
 }
 
-/// One page of ListImages, in store terms.
+/// One page of ListImages or ListAppImageConfigs, in store terms.
 #[derive(Debug, Clone)]
-pub struct ImageQuery {
-    pub sort: ImageSort,
+pub struct ListQuery {
+    pub sort: ListSort,
     pub descending: bool,
     /// Continue after this position (exclusive).
     pub after: Option<Cursor>,
@@ -50,7 +52,7 @@ pub struct ImageQuery {
     /// Lower-case substring of the name.
     pub name_contains: Option<String>,
     pub limit: usize,
-    /// Images whose deletion has completed by this time are left out.
+    /// Resources whose deletion has completed by this time are left out.
     pub now: Millis,
 }
 
@@ -68,7 +70,7 @@ pub trait Store: Send + Sync + 'static {
     fn list_images(
         &self,
         scope: &Scope,
-        query: &ImageQuery,
+        query: &ListQuery,
     ) -> impl Future<Output = Result<Vec<ImageRecord>, StoreError>> + Send;
 
     /// Runs `decide` on the image's current record in a transaction and applies the write it returns.
@@ -82,6 +84,48 @@ pub trait Store: Send + Sync + 'static {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: Fn(Option<&ImageRecord>) -> Result<(ImageWrite, T), E> + Send + Sync + 'static;
+
+    /// The image (`None` if there is no such record) with all its versions and their aliases.
+    fn get_versions(
+        &self,
+        scope: &Scope,
+        image_key: &str,
+    ) -> impl Future<Output = Result<Option<VersionSet>, StoreError>> + Send;
+
+    /// Runs `decide` on the image and all its versions in a transaction and applies the write it returns.
+    fn change_versions<T, E, F>(
+        &self,
+        scope: &Scope,
+        image_key: &str,
+        decide: F,
+    ) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(Option<&VersionSet>) -> Result<(VersionWrite, T), E> + Send + Sync + 'static;
+
+    fn get_app_image_config(
+        &self,
+        scope: &Scope,
+        name_key: &str,
+    ) -> impl Future<Output = Result<Option<AppImageConfigRecord>, StoreError>> + Send;
+
+    fn list_app_image_configs(
+        &self,
+        scope: &Scope,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<Vec<AppImageConfigRecord>, StoreError>> + Send;
+
+    fn change_app_image_config<T, E, F>(
+        &self,
+        scope: &Scope,
+        name_key: &str,
+        decide: F,
+    ) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(Option<&AppImageConfigRecord>) -> Result<(AppImageConfigWrite, T), E> + Send + Sync + 'static;
 
     /// The resource's lifecycle (`None` if there is no such resource) and its tags, in order.
     fn get_tags(
