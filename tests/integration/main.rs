@@ -2,6 +2,7 @@
 
 mod common;
 
+mod app_image_configs;
 mod auth;
 mod durability;
 mod isolation;
@@ -12,3 +13,4 @@ mod protocol;
 mod seed;
 mod smoke;
 mod tags;
+mod versions;
