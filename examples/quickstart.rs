@@ -5,7 +5,7 @@
 use aws_sdk_sagemaker::config::{BehaviorVersion, Credentials, Region};
 
 #[tokio::main]
-async fn main() -> Result<(), aws_sdk_sagemaker::Error> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = aws_sdk_sagemaker::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url("http://127.0.0.1:7447")
@@ -27,7 +27,11 @@ async fn main() -> Result<(), aws_sdk_sagemaker::Error> {
         .send()
         .await?;
     println!("updated {}", updated.image_arn().unwrap_or_default());
-    let image = client.describe_image().image_name("my-kernel").send().await?;
+    let image = client
+        .describe_image()
+        .image_name("my-kernel")
+        .send()
+        .await?;
     println!("{:?} {:?}", image.display_name(), image.image_status());
     client.delete_image().image_name("my-kernel").send().await?;
     Ok(())

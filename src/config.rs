@@ -29,9 +29,36 @@ pub enum Command {
 
 #[derive(Debug, Args, Clone)]
 pub struct StoreArgs {
-    /// Directory of the embedded SQLite store; created if missing.
+    /// Directory of the embedded SQLite store (the default store); created if missing.
     #[arg(long, env = "SAGEMAKER_IMAGES_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+
+    /// Use PostgreSQL (or a PostgreSQL-wire database such as CockroachDB or YugabyteDB) instead of the
+    /// embedded store, e.g. postgres://user:password@host:5432/dbname?sslmode=require. Several server
+    /// processes may share one database.
+    #[arg(long, env = "SAGEMAKER_IMAGES_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// How long to wait at start for the database to become reachable.
+    #[arg(long, env = "SAGEMAKER_IMAGES_DATABASE_WAIT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub database_wait: Duration,
+}
+
+impl StoreArgs {
+    /// Which store these arguments select, for logs (without the database password).
+    pub fn describe(&self) -> String {
+        match &self.database_url {
+            Some(url) => match url.parse::<postgres::Config>() {
+                Ok(config) => format!(
+                    "postgres database {:?} on {:?}",
+                    config.get_dbname().unwrap_or(""),
+                    config.get_hosts()
+                ),
+                Err(_) => "postgres".to_owned(),
+            },
+            None => format!("sqlite in {}", self.data_dir.display()),
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]

@@ -2,7 +2,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use sagemaker_images::config::{Cli, Command};
-use sagemaker_images::{server, store};
+use sagemaker_images::server;
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -18,9 +18,11 @@ fn main() -> std::process::ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|runtime| runtime.block_on(server::serve(args))),
-        Command::Migrate(args) => store::SqliteStore::open(&args.data_dir)
-            .map(|_| println!("migrations applied to {}", args.data_dir.display()))
-            .map_err(anyhow::Error::from),
+        Command::Migrate(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| runtime.block_on(server::migrate(args))),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -11,11 +11,11 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::auth::{self, Credentials};
-use crate::config::ServeArgs;
+use crate::config::{ServeArgs, StoreArgs};
 use crate::domain::Scope;
 use crate::ops::Service;
 use crate::protocol::{self, ApiError};
-use crate::store::{SqliteStore, Store};
+use crate::store::{PostgresStore, SqliteStore, Store};
 
 struct App<S> {
     credentials: Credentials,
@@ -25,7 +25,29 @@ struct App<S> {
 /// Runs the server until SIGTERM or Ctrl-C; in-flight requests finish before it returns.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let credentials = args.credentials()?;
-    let store = SqliteStore::open(&args.store.data_dir)?;
+    match &args.store.database_url {
+        Some(url) => {
+            let store = PostgresStore::connect(url, args.store.database_wait).await?;
+            run(args, credentials, store).await
+        }
+        None => {
+            let store = SqliteStore::open(&args.store.data_dir)?;
+            run(args, credentials, store).await
+        }
+    }
+}
+
+/// Opens the selected store, which applies pending migrations, and returns.
+pub async fn migrate(args: StoreArgs) -> anyhow::Result<()> {
+    match &args.database_url {
+        Some(url) => drop(PostgresStore::connect(url, args.database_wait).await?),
+        None => drop(SqliteStore::open(&args.data_dir)?),
+    }
+    println!("migrations applied to the {}", args.describe());
+    Ok(())
+}
+
+async fn run<S: Store>(args: ServeArgs, credentials: Credentials, store: S) -> anyhow::Result<()> {
     let app = Arc::new(App {
         credentials,
         service: Service::new(store, args.transition_delay),
@@ -34,10 +56,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     // Printed for people and for tests that start the server on port 0.
     println!("sagemaker-images listening on http://{address}");
-    tracing::info!(%address, data_dir = %args.store.data_dir.display(), "serving");
-    let router = Router::new()
-        .fallback(handle::<SqliteStore>)
-        .with_state(app);
+    tracing::info!(%address, store = %args.store.describe(), "serving");
+    let router = Router::new().fallback(handle::<S>).with_state(app);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -94,19 +114,51 @@ async fn handle<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -> R
     }
 }
 
+/// How much of an oversized body is read and discarded before answering 413. Without this the client is
+/// usually still writing when the connection closes and sees a broken pipe instead of our answer.
+const MAX_DISCARDED_BYTES: usize = 64 * 1024 * 1024;
+
+/// The request body, at most `MAX_BODY_BYTES` of it. A larger body is read to its end (up to
+/// `MAX_DISCARDED_BYTES`) so that the client can read the RequestEntityTooLargeException that follows.
+async fn read_body(mut body: Body) -> Result<Vec<u8>, ApiError> {
+    use axum::body::HttpBody;
+    let too_large = || {
+        ApiError::RequestTooLarge(format!(
+            "Request body must be at most {} bytes.",
+            protocol::MAX_BODY_BYTES
+        ))
+    };
+    let mut collected = Vec::new();
+    let mut received = 0usize;
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        // A body that breaks off cannot be answered anyway; the client has gone.
+        let Ok(frame) = frame else {
+            return Err(too_large());
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        received = received.saturating_add(data.len());
+        if received <= protocol::MAX_BODY_BYTES {
+            collected.extend_from_slice(&data);
+        } else if received > MAX_DISCARDED_BYTES {
+            break;
+        }
+    }
+    if received > protocol::MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(collected)
+}
+
 async fn answer<S: Store>(
     app: Arc<App<S>>,
     request: Request,
 ) -> Result<serde_json::Value, ApiError> {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, protocol::MAX_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::RequestTooLarge(format!(
-                "Request body must be at most {} bytes.",
-                protocol::MAX_BODY_BYTES
-            ))
-        })?;
+    let body = read_body(body).await?;
     let uri = parts
         .uri
         .path_and_query()

@@ -9,11 +9,20 @@ use crate::protocol::ApiError;
 /// pruned of members the model does not know).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppConfigs {
-    #[serde(rename = "KernelGatewayImageConfig", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KernelGatewayImageConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kernel_gateway: Option<serde_json::Value>,
-    #[serde(rename = "JupyterLabAppImageConfig", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "JupyterLabAppImageConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub jupyter_lab: Option<serde_json::Value>,
-    #[serde(rename = "CodeEditorAppImageConfig", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CodeEditorAppImageConfig",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub code_editor: Option<serde_json::Value>,
 }
 
@@ -27,7 +36,10 @@ pub struct AppImageConfigRecord {
 
 #[derive(Debug, Clone)]
 pub enum AppImageConfigWrite {
-    Create { record: AppImageConfigRecord, tags: Vec<Tag> },
+    Create {
+        record: AppImageConfigRecord,
+        tags: Vec<Tag>,
+    },
     Update(AppImageConfigRecord),
     Remove,
 }
@@ -44,9 +56,16 @@ pub fn create(
     now: Millis,
 ) -> Result<AppImageConfigWrite, ApiError> {
     if current.is_some() {
-        return Err(ApiError::ResourceInUse("The ID or Name specified is already in use.".to_owned()));
+        return Err(ApiError::ResourceInUse(
+            "The ID or Name specified is already in use.".to_owned(),
+        ));
     }
-    let record = AppImageConfigRecord { name: name.to_owned(), configs, created: now, modified: now };
+    let record = AppImageConfigRecord {
+        name: name.to_owned(),
+        configs,
+        created: now,
+        modified: now,
+    };
     Ok(AppImageConfigWrite::Create { record, tags })
 }
 
@@ -74,7 +93,10 @@ pub fn update(
     Ok((AppImageConfigWrite::Update(record.clone()), record))
 }
 
-pub fn delete(current: Option<&AppImageConfigRecord>, name: &str) -> Result<AppImageConfigWrite, ApiError> {
+pub fn delete(
+    current: Option<&AppImageConfigRecord>,
+    name: &str,
+) -> Result<AppImageConfigWrite, ApiError> {
     match current {
         Some(_) => Ok(AppImageConfigWrite::Remove),
         None => Err(not_found(name)),

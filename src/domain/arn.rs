@@ -79,9 +79,15 @@ pub fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, ApiError> {
     let plain_name = |name: &str| !name.is_empty() && !name.contains('/');
     let target = match resource.split_once('/') {
         Some(("image", name)) if plain_name(name) => ResourceRef::Image(name_key(name)),
-        Some(("app-image-config", name)) if plain_name(name) => ResourceRef::AppImageConfig(name_key(name)),
+        Some(("app-image-config", name)) if plain_name(name) => {
+            ResourceRef::AppImageConfig(name_key(name))
+        }
         Some(("image-version", rest)) => match rest.split_once('/') {
-            Some((name, number)) if plain_name(name) && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => {
+            Some((name, number))
+                if plain_name(name)
+                    && !number.is_empty()
+                    && number.bytes().all(|b| b.is_ascii_digit()) =>
+            {
                 match number.parse() {
                     Ok(version) => ResourceRef::ImageVersion(name_key(name), version),
                     Err(_) => return Err(does_not_exist(arn)),
@@ -131,13 +137,35 @@ mod tests {
 
     #[test]
     fn version_and_app_image_config_arns_resolve() {
-        let resolved = resolve(&scope(), "arn:aws:sagemaker:us-east-1:000000000000:image-version/My.Img/12").unwrap();
-        assert_eq!(resolved.target, ResourceRef::ImageVersion("my.img".into(), 12));
-        assert_eq!(resolved.arn, "arn:aws:sagemaker:us-east-1:000000000000:image-version/my.img/12");
-        let resolved = resolve(&scope(), "arn:aws:sagemaker:us-east-1:000000000000:app-image-config/Cfg").unwrap();
+        let resolved = resolve(
+            &scope(),
+            "arn:aws:sagemaker:us-east-1:000000000000:image-version/My.Img/12",
+        )
+        .unwrap();
+        assert_eq!(
+            resolved.target,
+            ResourceRef::ImageVersion("my.img".into(), 12)
+        );
+        assert_eq!(
+            resolved.arn,
+            "arn:aws:sagemaker:us-east-1:000000000000:image-version/my.img/12"
+        );
+        let resolved = resolve(
+            &scope(),
+            "arn:aws:sagemaker:us-east-1:000000000000:app-image-config/Cfg",
+        )
+        .unwrap();
         assert_eq!(resolved.target, ResourceRef::AppImageConfig("cfg".into()));
-        assert!(resolve(&scope(), "arn:aws:sagemaker:us-east-1:000000000000:image-version/a/x").is_err());
-        assert!(resolve(&scope(), "arn:aws:sagemaker:us-east-1:000000000000:image-version/a").is_err());
+        assert!(resolve(
+            &scope(),
+            "arn:aws:sagemaker:us-east-1:000000000000:image-version/a/x"
+        )
+        .is_err());
+        assert!(resolve(
+            &scope(),
+            "arn:aws:sagemaker:us-east-1:000000000000:image-version/a"
+        )
+        .is_err());
     }
 
     #[test]

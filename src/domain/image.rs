@@ -100,7 +100,10 @@ pub fn create(
         modified: now,
         last_version: 0,
     };
-    Ok(ImageWrite::Create { record, tags: new.tags.clone() })
+    Ok(ImageWrite::Create {
+        record,
+        tags: new.tags.clone(),
+    })
 }
 
 /// A property UpdateImage may remove (the model's `ImageDeleteProperty`).

@@ -84,13 +84,19 @@ pub fn version_not_found(image_name: &str, selector: &VersionSelector) -> ApiErr
 impl VersionSet {
     /// The versions a reader sees now, with their observed status; versions whose deletion ended are left out.
     pub fn visible(&self, now: Millis) -> impl Iterator<Item = (&VersionRecord, ImageStatus)> {
-        self.versions.iter().filter_map(move |v| match v.lifecycle.observe(now) {
-            Observed::Present(status) => Some((v, status)),
-            Observed::Gone => None,
-        })
+        self.versions
+            .iter()
+            .filter_map(move |v| match v.lifecycle.observe(now) {
+                Observed::Present(status) => Some((v, status)),
+                Observed::Gone => None,
+            })
     }
 
-    pub fn select(&self, selector: &VersionSelector, now: Millis) -> Result<(&VersionRecord, ImageStatus), ApiError> {
+    pub fn select(
+        &self,
+        selector: &VersionSelector,
+        now: Millis,
+    ) -> Result<(&VersionRecord, ImageStatus), ApiError> {
         let found = match selector {
             VersionSelector::Number(n) => self.visible(now).find(|(v, _)| v.version == *n),
             VersionSelector::Alias(a) => self.visible(now).find(|(v, _)| v.aliases.contains(a)),
@@ -125,7 +131,9 @@ fn check_aliases_unique(aliases: &[String]) -> Result<Vec<String>, ApiError> {
     let mut sorted = aliases.to_vec();
     sorted.sort();
     if sorted.windows(2).any(|w| w[0] == w[1]) {
-        return Err(ApiError::Validation("An alias may be listed only once in a request.".to_owned()));
+        return Err(ApiError::Validation(
+            "An alias may be listed only once in a request.".to_owned(),
+        ));
     }
     Ok(sorted)
 }
@@ -151,7 +159,10 @@ pub fn create(
     let Some(set) = current else {
         return Err(image::not_found(&new.image_name));
     };
-    if let Some((existing, _)) = set.visible(now).find(|(v, _)| v.client_token == new.client_token) {
+    if let Some((existing, _)) = set
+        .visible(now)
+        .find(|(v, _)| v.client_token == new.client_token)
+    {
         if existing.request_digest == new.request_digest {
             return Ok((VersionWrite::default(), existing.version));
         }
@@ -169,7 +180,12 @@ pub fn create(
                 status.as_str()
             )))
         }
-        _ => return Err(ApiError::Validation(format!("Image {} is in an invalid state.", set.image.name))),
+        _ => {
+            return Err(ApiError::Validation(format!(
+                "Image {} is in an invalid state.",
+                set.image.name
+            )))
+        }
     }
     let aliases = check_aliases_unique(&new.aliases)?;
     for alias in &aliases {
@@ -257,10 +273,25 @@ pub fn update(
     macro_rules! set_if_given {
         ($($field:ident),*) => { $( if m.$field.is_some() { target.$field = m.$field.clone(); } )* };
     }
-    set_if_given!(horovod, job_type, ml_framework, processor, programming_lang, release_notes, vendor_guidance);
+    set_if_given!(
+        horovod,
+        job_type,
+        ml_framework,
+        processor,
+        programming_lang,
+        release_notes,
+        vendor_guidance
+    );
     record.modified = now;
     let number = record.version;
-    Ok((VersionWrite { last_version: None, put: vec![record], remove: set.finished_deletions(now) }, number))
+    Ok((
+        VersionWrite {
+            last_version: None,
+            put: vec![record],
+            remove: set.finished_deletions(now),
+        },
+        number,
+    ))
 }
 
 pub fn delete(
@@ -275,11 +306,17 @@ pub fn delete(
         return Err(image::not_found(image_name));
     };
     if *selector == VersionSelector::Latest {
-        return Err(ApiError::Validation("Specify the Version or the Alias of the version to delete.".to_owned()));
+        return Err(ApiError::Validation(
+            "Specify the Version or the Alias of the version to delete.".to_owned(),
+        ));
     }
     let (version, status) = set.select(selector, now)?;
     if status.is_transitional() {
-        let reason = if status == ImageStatus::Deleting { "is being deleted" } else { "is being created" };
+        let reason = if status == ImageStatus::Deleting {
+            "is being deleted"
+        } else {
+            "is being created"
+        };
         return Err(ApiError::ResourceInUse(format!(
             "ImageVersion ({}/{}) {reason}.",
             set.image.name, version.version
@@ -295,5 +332,9 @@ pub fn delete(
         record.modified = now;
         put.push(record);
     }
-    Ok(VersionWrite { last_version: None, put, remove })
+    Ok(VersionWrite {
+        last_version: None,
+        put,
+        remove,
+    })
 }

@@ -154,8 +154,16 @@ impl Model {
             (Shape::List { member, .. }, Value::Array(items)) => {
                 Value::Array(items.iter().map(|item| self.prune(member, item)).collect())
             }
-            (Shape::Map { value: value_shape, .. }, Value::Object(entries)) => Value::Object(
-                entries.iter().map(|(k, v)| (k.clone(), self.prune(value_shape, v))).collect(),
+            (
+                Shape::Map {
+                    value: value_shape, ..
+                },
+                Value::Object(entries),
+            ) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.prune(value_shape, v)))
+                    .collect(),
             ),
             _ => value.clone(),
         }

@@ -55,8 +55,8 @@ fn translate(pattern: &str) -> String {
 }
 
 /// Compiles a model pattern so that it must match the whole value, as AWS's validation does.
-pub fn compile(pattern: &str) -> Result<Regex, fancy_regex::Error> {
-    Regex::new(&format!("^(?:{})$", translate(pattern)))
+pub fn compile(pattern: &str) -> Result<Regex, Box<fancy_regex::Error>> {
+    Regex::new(&format!("^(?:{})$", translate(pattern))).map_err(Box::new)
 }
 
 /// The pattern as AWS quotes it in a validation message: anchored, unless the model already anchors it.

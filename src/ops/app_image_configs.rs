@@ -62,14 +62,21 @@ fn details(scope: &Scope, record: &AppImageConfigRecord) -> Value {
         Ok(Value::Object(configs)) => configs,
         _ => Map::new(),
     };
-    out.insert("AppImageConfigArn".into(), app_image_config_arn(scope, &record.name).into());
+    out.insert(
+        "AppImageConfigArn".into(),
+        app_image_config_arn(scope, &record.name).into(),
+    );
     out.insert("AppImageConfigName".into(), record.name.clone().into());
     out.insert("CreationTime".into(), timestamp(record.created));
     out.insert("LastModifiedTime".into(), timestamp(record.modified));
     Value::Object(out)
 }
 
-pub async fn create<S: Store>(service: &Service<S>, scope: &Scope, input: Value) -> Result<Value, ApiError> {
+pub async fn create<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: Value,
+) -> Result<Value, ApiError> {
     let configs = configs_of(&input);
     let request: CreateInput = parse(input)?;
     tags::check_request(&request.tags)?;
@@ -78,20 +85,35 @@ pub async fn create<S: Store>(service: &Service<S>, scope: &Scope, input: Value)
     service
         .store
         .change_app_image_config(scope, &name_key(&name), move |current| {
-            Ok::<_, ApiError>((app_image_config::create(current, &name, configs.clone(), given_tags.clone(), now)?, ()))
+            Ok::<_, ApiError>((
+                app_image_config::create(current, &name, configs.clone(), given_tags.clone(), now)?,
+                (),
+            ))
         })
         .await?;
     Ok(output)
 }
 
-pub async fn describe<S: Store>(service: &Service<S>, scope: &Scope, input: NameInput) -> Result<Value, ApiError> {
-    match service.store.get_app_image_config(scope, &name_key(&input.app_image_config_name)).await? {
+pub async fn describe<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: NameInput,
+) -> Result<Value, ApiError> {
+    match service
+        .store
+        .get_app_image_config(scope, &name_key(&input.app_image_config_name))
+        .await?
+    {
         Some(record) => Ok(details(scope, &record)),
         None => Err(app_image_config::not_found(&input.app_image_config_name)),
     }
 }
 
-pub async fn update<S: Store>(service: &Service<S>, scope: &Scope, input: Value) -> Result<Value, ApiError> {
+pub async fn update<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: Value,
+) -> Result<Value, ApiError> {
     let configs = configs_of(&input);
     let request: NameInput = parse(input)?;
     let (now, name) = (now_millis(), request.app_image_config_name);
@@ -104,7 +126,11 @@ pub async fn update<S: Store>(service: &Service<S>, scope: &Scope, input: Value)
     Ok(arn_output(scope, &record.name))
 }
 
-pub async fn delete<S: Store>(service: &Service<S>, scope: &Scope, input: NameInput) -> Result<Value, ApiError> {
+pub async fn delete<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: NameInput,
+) -> Result<Value, ApiError> {
     let name = input.app_image_config_name;
     service
         .store
@@ -127,7 +153,11 @@ impl Listed for AppImageConfigRecord {
     }
 }
 
-pub async fn list<S: Store>(service: &Service<S>, scope: &Scope, input: ListAppImageConfigsInput) -> Result<Value, ApiError> {
+pub async fn list<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: ListAppImageConfigsInput,
+) -> Result<Value, ApiError> {
     let request = ListRequest {
         operation: "ListAppImageConfigs",
         // This operation spells its enums in mixed case (model: AppImageConfigSortKey, SortOrder).
@@ -145,10 +175,15 @@ pub async fn list<S: Store>(service: &Service<S>, scope: &Scope, input: ListAppI
         next_token: input.next_token.as_deref(),
         max_results: input.max_results,
     };
-    let (records, next_token, _) =
-        listing::page(service, scope, request, |query| async move { service.store.list_app_image_configs(scope, &query).await }).await?;
+    let (records, next_token, _) = listing::page(service, scope, request, |query| async move {
+        service.store.list_app_image_configs(scope, &query).await
+    })
+    .await?;
     let mut out = Map::new();
-    out.insert("AppImageConfigs".into(), Value::Array(records.iter().map(|r| details(scope, r)).collect()));
+    out.insert(
+        "AppImageConfigs".into(),
+        Value::Array(records.iter().map(|r| details(scope, r)).collect()),
+    );
     if let Some(token) = next_token {
         out.insert("NextToken".into(), token.into());
     }

@@ -109,18 +109,34 @@ fn version_arn_output(scope: &Scope, image_name: &str, version: i64) -> Value {
 }
 
 /// The image's versions as a reader sees them, or ResourceNotFound for a missing image.
-async fn read_set<S: Store>(service: &Service<S>, scope: &Scope, image_name: &str, now: Millis) -> Result<VersionSet, ApiError> {
-    let set = service.store.get_versions(scope, &name_key(image_name)).await?;
+async fn read_set<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    image_name: &str,
+    now: Millis,
+) -> Result<VersionSet, ApiError> {
+    let set = service
+        .store
+        .get_versions(scope, &name_key(image_name))
+        .await?;
     image::present(set.as_ref().map(|s| &s.image), image_name, now)?;
     set.ok_or_else(|| image::not_found(image_name))
 }
 
-pub async fn create<S: Store>(service: &Service<S>, scope: &Scope, input: CreateImageVersionInput) -> Result<Value, ApiError> {
+pub async fn create<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: CreateImageVersionInput,
+) -> Result<Value, ApiError> {
     let metadata: VersionMetadata = input.metadata.into();
     let mut sorted_aliases = input.aliases.clone();
     sorted_aliases.sort();
     let metadata_json = serde_json::to_string(&metadata).unwrap_or_default();
-    let request_digest = fingerprint(&[&input.base_image, &sorted_aliases.join("\n"), &metadata_json]);
+    let request_digest = fingerprint(&[
+        &input.base_image,
+        &sorted_aliases.join("\n"),
+        &metadata_json,
+    ]);
     let new = NewVersion {
         image_name: input.image_name,
         base_image: input.base_image,
@@ -134,12 +150,19 @@ pub async fn create<S: Store>(service: &Service<S>, scope: &Scope, input: Create
     let image_name = new.image_name.clone();
     let number = service
         .store
-        .change_versions(scope, &key, move |current| version::create(current, &new, now, delay))
+        .change_versions(scope, &key, move |current| {
+            version::create(current, &new, now, delay)
+        })
         .await?;
     Ok(version_arn_output(scope, &image_name, number))
 }
 
-fn describe_output(scope: &Scope, set: &VersionSet, record: &VersionRecord, status: ImageStatus) -> Value {
+fn describe_output(
+    scope: &Scope,
+    set: &VersionSet,
+    record: &VersionRecord,
+    status: ImageStatus,
+) -> Value {
     let mut out = Map::new();
     out.insert("BaseImage".into(), record.base_image.clone().into());
     // Without a registry to resolve tags against, the container image is the base image as given.
@@ -153,7 +176,10 @@ fn describe_output(scope: &Scope, set: &VersionSet, record: &VersionRecord, stat
         out.insert("Horovod".into(), v.into());
     }
     out.insert("ImageArn".into(), image_arn(scope, &set.image.name).into());
-    out.insert("ImageVersionArn".into(), image_version_arn(scope, &set.image.name, record.version).into());
+    out.insert(
+        "ImageVersionArn".into(),
+        image_version_arn(scope, &set.image.name, record.version).into(),
+    );
     out.insert("ImageVersionStatus".into(), status.as_str().into());
     for (member, value) in [
         ("JobType", &m.job_type),
@@ -172,7 +198,11 @@ fn describe_output(scope: &Scope, set: &VersionSet, record: &VersionRecord, stat
     Value::Object(out)
 }
 
-pub async fn describe<S: Store>(service: &Service<S>, scope: &Scope, input: SelectVersionInput) -> Result<Value, ApiError> {
+pub async fn describe<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: SelectVersionInput,
+) -> Result<Value, ApiError> {
     let selector = VersionSelector::from_request(input.version, input.alias)?;
     let now = now_millis();
     let set = read_set(service, scope, &input.image_name, now).await?;
@@ -180,7 +210,11 @@ pub async fn describe<S: Store>(service: &Service<S>, scope: &Scope, input: Sele
     Ok(describe_output(scope, &set, record, status))
 }
 
-pub async fn update<S: Store>(service: &Service<S>, scope: &Scope, input: UpdateImageVersionInput) -> Result<Value, ApiError> {
+pub async fn update<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: UpdateImageVersionInput,
+) -> Result<Value, ApiError> {
     let selector = VersionSelector::from_request(input.version, input.alias)?;
     let patch = VersionPatch {
         aliases_to_add: input.aliases_to_add,
@@ -191,12 +225,18 @@ pub async fn update<S: Store>(service: &Service<S>, scope: &Scope, input: Update
     let shown = name.clone();
     let number = service
         .store
-        .change_versions(scope, &name_key(&name), move |current| version::update(current, &name, &selector, &patch, now))
+        .change_versions(scope, &name_key(&name), move |current| {
+            version::update(current, &name, &selector, &patch, now)
+        })
         .await?;
     Ok(version_arn_output(scope, &shown, number))
 }
 
-pub async fn delete<S: Store>(service: &Service<S>, scope: &Scope, input: SelectVersionInput) -> Result<Value, ApiError> {
+pub async fn delete<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: SelectVersionInput,
+) -> Result<Value, ApiError> {
     let selector = VersionSelector::from_request(input.version, input.alias)?;
     let (now, delay, name) = (now_millis(), service.transition_delay, input.image_name);
     service
@@ -251,14 +291,23 @@ fn version_key(version: i64) -> String {
     format!("{version:020}")
 }
 
-pub async fn list<S: Store>(service: &Service<S>, scope: &Scope, input: ListImageVersionsInput) -> Result<Value, ApiError> {
+pub async fn list<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: ListImageVersionsInput,
+) -> Result<Value, ApiError> {
     let now = now_millis();
     let set = read_set(service, scope, &input.image_name, now).await?;
     let sort_by = input.sort_by.as_deref().unwrap_or("CREATION_TIME");
     let descending = input.sort_order.as_deref() != Some("ASCENDING");
-    let (created_after, created_before) = (millis(input.creation_time_after), millis(input.creation_time_before));
-    let (modified_after, modified_before) =
-        (millis(input.last_modified_time_after), millis(input.last_modified_time_before));
+    let (created_after, created_before) = (
+        millis(input.creation_time_after),
+        millis(input.creation_time_before),
+    );
+    let (modified_after, modified_before) = (
+        millis(input.last_modified_time_after),
+        millis(input.last_modified_time_before),
+    );
     let query_id = fingerprint(&[
         "ListImageVersions",
         &scope.account_id,
@@ -271,7 +320,10 @@ pub async fn list<S: Store>(service: &Service<S>, scope: &Scope, input: ListImag
     };
     let items: Vec<(Cursor, Value)> = set
         .visible(now)
-        .filter(|(v, _)| within(v.created, created_after, created_before) && within(v.modified, modified_after, modified_before))
+        .filter(|(v, _)| {
+            within(v.created, created_after, created_before)
+                && within(v.modified, modified_after, modified_before)
+        })
         .map(|(v, status)| {
             let sort = match sort_by {
                 "LAST_MODIFIED_TIME" => SortValue::Time(v.modified),
@@ -284,15 +336,30 @@ pub async fn list<S: Store>(service: &Service<S>, scope: &Scope, input: ListImag
                 item.insert("FailureReason".into(), reason.clone().into());
             }
             item.insert("ImageArn".into(), image_arn(scope, &set.image.name).into());
-            item.insert("ImageVersionArn".into(), image_version_arn(scope, &set.image.name, v.version).into());
+            item.insert(
+                "ImageVersionArn".into(),
+                image_version_arn(scope, &set.image.name, v.version).into(),
+            );
             item.insert("ImageVersionStatus".into(), status.as_str().into());
             item.insert("LastModifiedTime".into(), timestamp(v.modified));
             item.insert("Version".into(), v.version.into());
-            (Cursor { sort, key: version_key(v.version) }, Value::Object(item))
+            (
+                Cursor {
+                    sort,
+                    key: version_key(v.version),
+                },
+                Value::Object(item),
+            )
         })
         .collect();
-    let (page, token) =
-        page_in_memory(&service.tokens, &query_id, items, descending, input.next_token.as_deref(), input.max_results)?;
+    let (page, token) = page_in_memory(
+        &service.tokens,
+        &query_id,
+        items,
+        descending,
+        input.next_token.as_deref(),
+        input.max_results,
+    )?;
     let mut out = Map::new();
     out.insert("ImageVersions".into(), Value::Array(page));
     if let Some(token) = token {
@@ -301,7 +368,11 @@ pub async fn list<S: Store>(service: &Service<S>, scope: &Scope, input: ListImag
     Ok(Value::Object(out))
 }
 
-pub async fn list_aliases<S: Store>(service: &Service<S>, scope: &Scope, input: ListAliasesInput) -> Result<Value, ApiError> {
+pub async fn list_aliases<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: ListAliasesInput,
+) -> Result<Value, ApiError> {
     let now = now_millis();
     let set = read_set(service, scope, &input.image_name, now).await?;
     let versions: Vec<&VersionRecord> = match input.version {
@@ -319,10 +390,24 @@ pub async fn list_aliases<S: Store>(service: &Service<S>, scope: &Scope, input: 
         .iter()
         .flat_map(|v| v.aliases.iter())
         .filter(|alias| input.alias.as_ref().is_none_or(|wanted| wanted == *alias))
-        .map(|alias| (Cursor { sort: SortValue::Text(alias.clone()), key: String::new() }, alias.clone()))
+        .map(|alias| {
+            (
+                Cursor {
+                    sort: SortValue::Text(alias.clone()),
+                    key: String::new(),
+                },
+                alias.clone(),
+            )
+        })
         .collect();
-    let (page, token) =
-        page_in_memory(&service.tokens, &query_id, items, false, input.next_token.as_deref(), input.max_results)?;
+    let (page, token) = page_in_memory(
+        &service.tokens,
+        &query_id,
+        items,
+        false,
+        input.next_token.as_deref(),
+        input.max_results,
+    )?;
     let mut out = Map::new();
     out.insert("SageMakerImageVersionAliases".into(), json!(page));
     if let Some(token) = token {

@@ -183,7 +183,11 @@ impl Listed for ImageRecord {
     }
 }
 
-pub async fn list<S: Store>(service: &Service<S>, scope: &Scope, input: ListImagesInput) -> Result<Value, ApiError> {
+pub async fn list<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    input: ListImagesInput,
+) -> Result<Value, ApiError> {
     let request = ListRequest {
         operation: "ListImages",
         sort: match input.sort_by.as_deref() {
@@ -200,12 +204,16 @@ pub async fn list<S: Store>(service: &Service<S>, scope: &Scope, input: ListImag
         next_token: input.next_token.as_deref(),
         max_results: input.max_results,
     };
-    let (records, next_token, now) =
-        listing::page(service, scope, request, |query| async move { service.store.list_images(scope, &query).await }).await?;
+    let (records, next_token, now) = listing::page(service, scope, request, |query| async move {
+        service.store.list_images(scope, &query).await
+    })
+    .await?;
     let images: Vec<Value> = records
         .iter()
         .filter_map(|record| match record.observe(now) {
-            Observed::Present(status) => Some(Value::Object(image_fields(scope, record, status.as_str()))),
+            Observed::Present(status) => {
+                Some(Value::Object(image_fields(scope, record, status.as_str())))
+            }
             Observed::Gone => None,
         })
         .collect();

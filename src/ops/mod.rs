@@ -65,7 +65,9 @@ impl<S: Store> Service<S> {
             "ListImageVersions" => image_versions::list(self, scope, parse(input)?).await,
             "ListAliases" => image_versions::list_aliases(self, scope, parse(input)?).await,
             "CreateAppImageConfig" => app_image_configs::create(self, scope, input).await,
-            "DescribeAppImageConfig" => app_image_configs::describe(self, scope, parse(input)?).await,
+            "DescribeAppImageConfig" => {
+                app_image_configs::describe(self, scope, parse(input)?).await
+            }
             "UpdateAppImageConfig" => app_image_configs::update(self, scope, input).await,
             "DeleteAppImageConfig" => app_image_configs::delete(self, scope, parse(input)?).await,
             "ListAppImageConfigs" => app_image_configs::list(self, scope, parse(input)?).await,

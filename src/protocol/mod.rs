@@ -31,19 +31,35 @@ pub fn operation_name(headers: &HeaderMap) -> Result<&str, ApiError> {
         })
 }
 
-/// Parses the body as a JSON object. An empty body stands for `{}`, as the protocol allows.
+/// Parses the body as a JSON object. An empty body stands for `{}`, as the protocol allows, and a member
+/// whose value is `null` is dropped: it counts as absent, at any depth.
 pub fn parse_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Value::Object(Default::default()));
     }
     match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(value @ serde_json::Value::Object(_)) => Ok(value),
+        Ok(mut value @ serde_json::Value::Object(_)) => {
+            drop_null_members(&mut value);
+            Ok(value)
+        }
         Ok(_) => Err(ApiError::Serialization(
             "Start of structure or map found where not expected.".to_owned(),
         )),
         Err(e) => Err(ApiError::Serialization(format!(
             "Malformed JSON request body: {e}"
         ))),
+    }
+}
+
+/// Removes `null` members of every object. A `null` list item stays, for validation to refuse.
+fn drop_null_members(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(members) => {
+            members.retain(|_, member| !member.is_null());
+            members.values_mut().for_each(drop_null_members);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_null_members),
+        _ => {}
     }
 }
 

@@ -4,25 +4,33 @@
 //! transaction, followed by the write the decision returns. The store answers only after that write is
 //! durable; a rejected decision writes nothing.
 
+mod db;
+mod engine;
+mod postgres;
+mod records;
 mod sqlite;
 
-pub use sqlite::SqliteStore;
+pub use engine::SqlStore;
+pub use postgres::{PostgresEngine, PostgresStore};
+pub use sqlite::{SqliteEngine, SqliteStore};
 
 use std::future::Future;
 
 use crate::domain::app_image_config::{AppImageConfigRecord, AppImageConfigWrite};
 use crate::domain::arn::TaggedResource;
 use crate::domain::image::{ImageRecord, ImageWrite};
-use crate::domain::version::{VersionSet, VersionWrite};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::paging::Cursor;
 use crate::domain::tags::Tag;
+use crate::domain::version::{VersionSet, VersionWrite};
 use crate::domain::{Millis, Scope};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] ::postgres::Error),
     #[error("the store is closed")]
     Closed,
     #[error("stored data is not valid: {0}")]
@@ -125,7 +133,10 @@ pub trait Store: Send + Sync + 'static {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: Fn(Option<&AppImageConfigRecord>) -> Result<(AppImageConfigWrite, T), E> + Send + Sync + 'static;
+        F: Fn(Option<&AppImageConfigRecord>) -> Result<(AppImageConfigWrite, T), E>
+            + Send
+            + Sync
+            + 'static;
 
     /// The resource's lifecycle (`None` if there is no such resource) and its tags, in order.
     fn get_tags(

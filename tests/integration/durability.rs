@@ -15,17 +15,43 @@ async fn images_survive_a_clean_restart() {
     for i in 0..20 {
         create_image(&client, &format!("img-{i}")).await;
     }
-    client.update_image().image_name("img-3").description("kept").send().await.expect("update");
-    client.delete_image().image_name("img-4").send().await.expect("delete");
+    client
+        .update_image()
+        .image_name("img-3")
+        .description("kept")
+        .send()
+        .await
+        .expect("update");
+    client
+        .delete_image()
+        .image_name("img-4")
+        .send()
+        .await
+        .expect("delete");
     assert!(server.terminate().success(), "SIGTERM exits 0");
     server.restart();
 
     let client = server.client();
-    let listed = client.list_images().max_results(100).send().await.expect("list");
+    let listed = client
+        .list_images()
+        .max_results(100)
+        .send()
+        .await
+        .expect("list");
     assert_eq!(listed.images().len(), 19);
-    let image = client.describe_image().image_name("img-3").send().await.expect("describe");
+    let image = client
+        .describe_image()
+        .image_name("img-3")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(image.description(), Some("kept"));
-    let e = client.describe_image().image_name("img-4").send().await.unwrap_err();
+    let e = client
+        .describe_image()
+        .image_name("img-4")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "ResourceNotFound");
 }
 
@@ -52,11 +78,21 @@ async fn kill_9_under_load_loses_nothing_acknowledged() {
                 if created.is_err() {
                     return; // The server is gone.
                 }
-                acknowledged.lock().unwrap().insert(name.clone(), description);
+                acknowledged
+                    .lock()
+                    .unwrap()
+                    .insert(name.clone(), description);
                 // Rewrite the writer's first image too, so updates are under test as well as inserts.
                 let first = format!("w{writer}-0");
                 let updated = format!("u{i}");
-                if client.update_image().image_name(&first).description(&updated).send().await.is_err() {
+                if client
+                    .update_image()
+                    .image_name(&first)
+                    .description(&updated)
+                    .send()
+                    .await
+                    .is_err()
+                {
                     return;
                 }
                 acknowledged.lock().unwrap().insert(first, updated);
@@ -69,7 +105,11 @@ async fn kill_9_under_load_loses_nothing_acknowledged() {
         writer.await.expect("writer task");
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() > 50, "the load made too few writes to mean anything: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() > 50,
+        "the load made too few writes to mean anything: {}",
+        acknowledged.len()
+    );
 
     server.restart();
     let client = server.client();
@@ -97,11 +137,20 @@ async fn kill_9_under_load_loses_nothing_acknowledged() {
 
 #[tokio::test]
 async fn a_transition_completes_even_if_the_server_was_killed() {
-    let mut server = Server::start_with(Options { transition_delay: Some("700ms"), ..Default::default() });
+    let mut server = Server::start_with(Options {
+        transition_delay: Some("700ms"),
+        ..Default::default()
+    });
     create_image(&server.client(), "img").await;
     server.kill9();
     tokio::time::sleep(Duration::from_millis(800)).await;
     server.restart();
-    let image = server.client().describe_image().image_name("img").send().await.expect("describe");
+    let image = server
+        .client()
+        .describe_image()
+        .image_name("img")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(image.image_status(), Some(&ImageStatus::Created));
 }

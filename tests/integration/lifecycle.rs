@@ -9,7 +9,10 @@ use serde_json::json;
 use crate::common::{code, create_image, Options, Server, ROLE_ARN};
 
 fn delayed(delay: &'static str) -> Server {
-    Server::start_with(Options { transition_delay: Some(delay), ..Default::default() })
+    Server::start_with(Options {
+        transition_delay: Some(delay),
+        ..Default::default()
+    })
 }
 
 async fn status(client: &aws_sdk_sagemaker::Client, name: &str) -> Option<ImageStatus> {
@@ -35,11 +38,28 @@ async fn wait_for(client: &aws_sdk_sagemaker::Client, name: &str, wanted: Option
 
 /// UpdateImage, DeleteImage and CreateImage of the same name are all ResourceInUse.
 async fn assert_busy(client: &aws_sdk_sagemaker::Client, name: &str) {
-    let e = client.update_image().image_name(name).description("x").send().await.unwrap_err();
+    let e = client
+        .update_image()
+        .image_name(name)
+        .description("x")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "ResourceInUse", "update: {e:?}");
-    let e = client.delete_image().image_name(name).send().await.unwrap_err();
+    let e = client
+        .delete_image()
+        .image_name(name)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "ResourceInUse", "delete: {e:?}");
-    let e = client.create_image().image_name(name).role_arn(ROLE_ARN).send().await.unwrap_err();
+    let e = client
+        .create_image()
+        .image_name(name)
+        .role_arn(ROLE_ARN)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "ResourceInUse", "create: {e:?}");
 }
 
@@ -53,20 +73,49 @@ async fn every_transitional_state_refuses_changes_until_it_ends() {
     assert_busy(&client, "img").await;
     wait_for(&client, "img", Some(ImageStatus::Created)).await;
 
-    client.update_image().image_name("img").description("new").send().await.expect("update");
-    let image = client.describe_image().image_name("img").send().await.expect("describe");
+    client
+        .update_image()
+        .image_name("img")
+        .description("new")
+        .send()
+        .await
+        .expect("update");
+    let image = client
+        .describe_image()
+        .image_name("img")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(image.image_status(), Some(&ImageStatus::Updating));
-    assert_eq!(image.description(), Some("new"), "the new values are visible while UPDATING");
+    assert_eq!(
+        image.description(),
+        Some("new"),
+        "the new values are visible while UPDATING"
+    );
     assert_busy(&client, "img").await;
     wait_for(&client, "img", Some(ImageStatus::Created)).await;
 
-    client.delete_image().image_name("img").send().await.expect("delete");
+    client
+        .delete_image()
+        .image_name("img")
+        .send()
+        .await
+        .expect("delete");
     assert_eq!(status(&client, "img").await, Some(ImageStatus::Deleting));
     assert_busy(&client, "img").await;
     let listed = client.list_images().send().await.expect("list");
-    assert_eq!(listed.images()[0].image_status(), Some(&ImageStatus::Deleting));
+    assert_eq!(
+        listed.images()[0].image_status(),
+        Some(&ImageStatus::Deleting)
+    );
     wait_for(&client, "img", None).await;
-    assert!(client.list_images().send().await.expect("list").images().is_empty());
+    assert!(client
+        .list_images()
+        .send()
+        .await
+        .expect("list")
+        .images()
+        .is_empty());
 
     // Once gone, the name is free again.
     create_image(&client, "img").await;
@@ -79,11 +128,27 @@ async fn without_a_delay_transitions_are_instant() {
     let client = server.client();
     create_image(&client, "img").await;
     assert_eq!(status(&client, "img").await, Some(ImageStatus::Created));
-    client.update_image().image_name("img").display_name("D").send().await.expect("update");
+    client
+        .update_image()
+        .image_name("img")
+        .display_name("D")
+        .send()
+        .await
+        .expect("update");
     assert_eq!(status(&client, "img").await, Some(ImageStatus::Created));
-    client.delete_image().image_name("img").send().await.expect("delete");
+    client
+        .delete_image()
+        .image_name("img")
+        .send()
+        .await
+        .expect("delete");
     assert_eq!(status(&client, "img").await, None);
-    let e = client.delete_image().image_name("img").send().await.unwrap_err();
+    let e = client
+        .delete_image()
+        .image_name("img")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "ResourceNotFound");
 }
 
@@ -93,13 +158,37 @@ async fn create_of_an_existing_name_is_resource_in_use_in_any_letter_case() {
     let client = server.client();
     create_image(&client, "MyImage").await;
     for name in ["MyImage", "myimage", "MYIMAGE"] {
-        let e = client.create_image().image_name(name).role_arn(ROLE_ARN).send().await.unwrap_err();
+        let e = client
+            .create_image()
+            .image_name(name)
+            .role_arn(ROLE_ARN)
+            .send()
+            .await
+            .unwrap_err();
         assert_eq!(code(&e), "ResourceInUse");
-        let message = e.as_service_error().and_then(|e| e.meta().message()).unwrap_or_default().to_owned();
-        assert_eq!(message, format!("The Image with ImageName {name} already exists. Please use a different ImageName."));
+        let message = e
+            .as_service_error()
+            .and_then(|e| e.meta().message())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            message,
+            format!(
+                "The Image with ImageName {name} already exists. Please use a different ImageName."
+            )
+        );
     }
-    let image = client.describe_image().image_name("MYIMAGE").send().await.expect("describe");
-    assert_eq!(image.image_name(), Some("MyImage"), "the name keeps the case it was created with");
+    let image = client
+        .describe_image()
+        .image_name("MYIMAGE")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(
+        image.image_name(),
+        Some("MyImage"),
+        "the name keeps the case it was created with"
+    );
 }
 
 #[tokio::test]
@@ -112,8 +201,19 @@ async fn a_create_with_tags_that_is_refused_writes_nothing() {
             &json!({ "ImageName": "img", "RoleArn": ROLE_ARN, "Tags": [{ "Key": "aws:reserved", "Value": "v" }] }),
         )
         .await;
-    assert_eq!(answer.error_type(), "ValidationException", "{}", answer.text);
-    let e = server.client().describe_image().image_name("img").send().await.unwrap_err();
+    assert_eq!(
+        answer.error_type(),
+        "ValidationException",
+        "{}",
+        answer.text
+    );
+    let e = server
+        .client()
+        .describe_image()
+        .image_name("img")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "ResourceNotFound");
 }
 
@@ -125,7 +225,10 @@ where
 {
     let results = futures::future::join_all((0..count).map(request)).await;
     let winners = results.iter().filter(|r| r.is_ok()).count();
-    (winners, results.into_iter().filter_map(Result::err).collect())
+    (
+        winners,
+        results.into_iter().filter_map(Result::err).collect(),
+    )
 }
 
 #[tokio::test]
@@ -181,7 +284,15 @@ async fn racing_updates_and_deletes_have_one_winner() {
 
     let (winners, losers) = race(16, |_| {
         let client = client.clone();
-        async move { client.delete_image().image_name("deleted").send().await.map(|_| ()).map_err(|e| code(&e)) }
+        async move {
+            client
+                .delete_image()
+                .image_name("deleted")
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| code(&e))
+        }
     })
     .await;
     assert_eq!(winners, 1, "losers: {losers:?}");

@@ -7,7 +7,9 @@ use crate::common::{create_image, image_arn, raw::RawClient, Server, ROLE_ARN};
 
 /// DescribeImage as raw JSON, to compare the whole image before and after a request.
 async fn describe(raw: &RawClient, name: &str) -> Value {
-    let answer = raw.call("DescribeImage", &json!({ "ImageName": name })).await;
+    let answer = raw
+        .call("DescribeImage", &json!({ "ImageName": name }))
+        .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     answer.body
 }
@@ -17,10 +19,27 @@ async fn describe(raw: &RawClient, name: &str) -> Value {
 async fn assert_refused(raw: &RawClient, name: &str, request: Value, expected: &str) {
     let before = describe(raw, name).await;
     let answer = raw.call("UpdateImage", &request).await;
-    assert_eq!(answer.status, 400, "{request} was accepted: {}", answer.text);
-    assert_eq!(answer.error_type(), "ValidationException", "{}", answer.text);
-    assert!(answer.message().contains(expected), "message {:?} lacks {expected:?}", answer.message());
-    assert_eq!(describe(raw, name).await, before, "a refused UpdateImage changed the image");
+    assert_eq!(
+        answer.status, 400,
+        "{request} was accepted: {}",
+        answer.text
+    );
+    assert_eq!(
+        answer.error_type(),
+        "ValidationException",
+        "{}",
+        answer.text
+    );
+    assert!(
+        answer.message().contains(expected),
+        "message {:?} lacks {expected:?}",
+        answer.message()
+    );
+    assert_eq!(
+        describe(raw, name).await,
+        before,
+        "a refused UpdateImage changed the image"
+    );
 }
 
 async fn assert_accepted(raw: &RawClient, request: Value) -> Value {
@@ -49,9 +68,15 @@ async fn image_name_length_and_pattern() {
     }
     let too_long = "a".repeat(64);
     let cases = [
-        (too_long.as_str(), "Member must have length less than or equal to 63"),
+        (
+            too_long.as_str(),
+            "Member must have length less than or equal to 63",
+        ),
         ("", "Member must have length greater than or equal to 1"),
-        ("-a", "Member must satisfy regular expression pattern: ^[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}$"),
+        (
+            "-a",
+            "Member must satisfy regular expression pattern: ^[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}$",
+        ),
         ("a-", "Member must satisfy regular expression pattern"),
         ("a--b", "Member must satisfy regular expression pattern"),
         ("a_b", "Member must satisfy regular expression pattern"),
@@ -59,10 +84,23 @@ async fn image_name_length_and_pattern() {
     ];
     for (name, expected) in cases {
         let answer = raw.call("UpdateImage", &json!({ "ImageName": name })).await;
-        assert_eq!(answer.error_type(), "ValidationException", "{name:?}: {}", answer.text);
-        assert!(answer.message().contains(&format!("at 'imageName' failed to satisfy constraint: {expected}")), "{name:?}: {}", answer.message());
+        assert_eq!(
+            answer.error_type(),
+            "ValidationException",
+            "{name:?}: {}",
+            answer.text
+        );
+        assert!(
+            answer.message().contains(&format!(
+                "at 'imageName' failed to satisfy constraint: {expected}"
+            )),
+            "{name:?}: {}",
+            answer.message()
+        );
     }
-    let answer = raw.call("UpdateImage", &json!({ "Description": "d" })).await;
+    let answer = raw
+        .call("UpdateImage", &json!({ "Description": "d" }))
+        .await;
     assert_eq!(
         answer.message(),
         "1 validation error detected: Value null at 'imageName' failed to satisfy constraint: Member must not be null"
@@ -72,7 +110,13 @@ async fn image_name_length_and_pattern() {
 #[tokio::test]
 async fn display_name_boundaries() {
     let (_server, raw) = server_with_image("img").await;
-    for value in ["x".to_owned(), "y".repeat(128), "a b".to_owned(), "Été 2026".to_owned(), "é".repeat(128)] {
+    for value in [
+        "x".to_owned(),
+        "y".repeat(128),
+        "a b".to_owned(),
+        "Été 2026".to_owned(),
+        "é".repeat(128),
+    ] {
         assert_accepted(&raw, json!({ "ImageName": "img", "DisplayName": value })).await;
         assert_eq!(describe(&raw, "img").await["DisplayName"], value.as_str());
     }
@@ -90,7 +134,13 @@ async fn display_name_boundaries() {
         "Member must have length less than or equal to 128",
     )
     .await;
-    assert_refused(&raw, "img", json!({ "ImageName": "img", "DisplayName": "" }), "Member must have length greater than or equal to 1").await;
+    assert_refused(
+        &raw,
+        "img",
+        json!({ "ImageName": "img", "DisplayName": "" }),
+        "Member must have length greater than or equal to 1",
+    )
+    .await;
     for padded in [" x", "x ", "\tx", "x\n"] {
         assert_refused(
             &raw,
@@ -105,7 +155,12 @@ async fn display_name_boundaries() {
 #[tokio::test]
 async fn description_boundaries() {
     let (_server, raw) = server_with_image("img").await;
-    for value in ["d".to_owned(), "d".repeat(512), "é".repeat(512), " spaces are fine ".to_owned()] {
+    for value in [
+        "d".to_owned(),
+        "d".repeat(512),
+        "é".repeat(512),
+        " spaces are fine ".to_owned(),
+    ] {
         assert_accepted(&raw, json!({ "ImageName": "img", "Description": value })).await;
         assert_eq!(describe(&raw, "img").await["Description"], value.as_str());
     }
@@ -116,10 +171,28 @@ async fn description_boundaries() {
         "at 'description' failed to satisfy constraint: Member must have length less than or equal to 512",
     )
     .await;
-    assert_refused(&raw, "img", json!({ "ImageName": "img", "Description": "é".repeat(513) }), "less than or equal to 512").await;
-    assert_refused(&raw, "img", json!({ "ImageName": "img", "Description": "" }), "Member must have length greater than or equal to 1").await;
+    assert_refused(
+        &raw,
+        "img",
+        json!({ "ImageName": "img", "Description": "é".repeat(513) }),
+        "less than or equal to 512",
+    )
+    .await;
+    assert_refused(
+        &raw,
+        "img",
+        json!({ "ImageName": "img", "Description": "" }),
+        "Member must have length greater than or equal to 1",
+    )
+    .await;
     // `.*` is a Java pattern: `.` does not match line terminators.
-    assert_refused(&raw, "img", json!({ "ImageName": "img", "Description": "two\nlines" }), "Member must satisfy regular expression pattern: ^.*$").await;
+    assert_refused(
+        &raw,
+        "img",
+        json!({ "ImageName": "img", "Description": "two\nlines" }),
+        "Member must satisfy regular expression pattern: ^.*$",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -184,7 +257,10 @@ async fn delete_properties_boundaries() {
     // An empty list deletes nothing.
     assert_accepted(&raw, json!({ "ImageName": "img", "DeleteProperties": [] })).await;
     let image = describe(&raw, "img").await;
-    assert_eq!((image["DisplayName"].as_str(), image["Description"].as_str()), (Some("Shown"), Some("Described")));
+    assert_eq!(
+        (image["DisplayName"].as_str(), image["Description"].as_str()),
+        (Some("Shown"), Some("Described"))
+    );
 
     assert_refused(
         &raw,
@@ -202,7 +278,13 @@ async fn delete_properties_boundaries() {
         )
         .await;
     }
-    assert_refused(&raw, "img", json!({ "ImageName": "img", "DeleteProperties": ["Description12"] }), "Member must have length less than or equal to 11").await;
+    assert_refused(
+        &raw,
+        "img",
+        json!({ "ImageName": "img", "DeleteProperties": ["Description12"] }),
+        "Member must have length less than or equal to 11",
+    )
+    .await;
     // Setting and deleting the same property at once is contradictory.
     assert_refused(
         &raw,
@@ -220,13 +302,22 @@ async fn delete_properties_boundaries() {
     .await;
 
     // Deleting one property through the SDK leaves the other; then the other goes too.
-    client.update_image().image_name("img").delete_properties("Description").send().await.expect("delete description");
+    client
+        .update_image()
+        .image_name("img")
+        .delete_properties("Description")
+        .send()
+        .await
+        .expect("delete description");
     let image = describe(&raw, "img").await;
     assert_eq!(image["DisplayName"], "Shown");
     assert!(image.get("Description").is_none(), "{image}");
     assert_accepted(&raw, json!({ "ImageName": "img", "DeleteProperties": ["DisplayName", "Description"], "RoleArn": "arn:aws:iam::123456789012:role/other" })).await;
     let image = describe(&raw, "img").await;
-    assert!(image.get("DisplayName").is_none() && image.get("Description").is_none(), "{image}");
+    assert!(
+        image.get("DisplayName").is_none() && image.get("Description").is_none(),
+        "{image}"
+    );
     assert_eq!(image["RoleArn"], "arn:aws:iam::123456789012:role/other");
 }
 
@@ -243,11 +334,27 @@ async fn update_changes_only_what_it_names() {
         .send()
         .await
         .expect("create");
-    let before = client.describe_image().image_name("img").send().await.expect("describe");
+    let before = client
+        .describe_image()
+        .image_name("img")
+        .send()
+        .await
+        .expect("describe");
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let answer = client.update_image().image_name("img").description("Changed").send().await.expect("update");
+    let answer = client
+        .update_image()
+        .image_name("img")
+        .description("Changed")
+        .send()
+        .await
+        .expect("update");
     assert_eq!(answer.image_arn(), Some(image_arn("img").as_str()));
-    let after = client.describe_image().image_name("img").send().await.expect("describe");
+    let after = client
+        .describe_image()
+        .image_name("img")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(after.description(), Some("Changed"));
     assert_eq!(after.display_name(), Some("Shown"));
     assert_eq!(after.role_arn(), Some(ROLE_ARN));
@@ -259,18 +366,35 @@ async fn update_changes_only_what_it_names() {
 #[tokio::test]
 async fn response_arn_matches_the_seed_pattern() {
     let (_server, raw) = server_with_image("My.Image-1").await;
-    let answer = assert_accepted(&raw, json!({ "ImageName": "My.Image-1", "Description": "d" })).await;
+    let answer = assert_accepted(
+        &raw,
+        json!({ "ImageName": "My.Image-1", "Description": "d" }),
+    )
+    .await;
     let arn = answer["ImageArn"].as_str().expect("ImageArn");
-    let pattern = regex::Regex::new(r"^arn:aws(-[\w]+)*:sagemaker:.+:[0-9]{12}:image/[a-zA-Z0-9]([-.]?[a-zA-Z0-9])*$").unwrap();
+    let pattern = regex::Regex::new(
+        r"^arn:aws(-[\w]+)*:sagemaker:.+:[0-9]{12}:image/[a-zA-Z0-9]([-.]?[a-zA-Z0-9])*$",
+    )
+    .unwrap();
     assert!(pattern.is_match(arn) && arn.len() <= 256, "{arn}");
 }
 
 #[tokio::test]
 async fn a_missing_image_is_resource_not_found() {
     let server = Server::start();
-    let error = server.client().update_image().image_name("ghost").description("d").send().await.unwrap_err();
+    let error = server
+        .client()
+        .update_image()
+        .image_name("ghost")
+        .description("d")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(crate::common::code(&error), "ResourceNotFound");
-    let answer = server.raw().call("UpdateImage", &json!({ "ImageName": "ghost" })).await;
+    let answer = server
+        .raw()
+        .call("UpdateImage", &json!({ "ImageName": "ghost" }))
+        .await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.error_type(), "ResourceNotFound");
     assert_eq!(answer.message(), "Image ghost does not exist.");

@@ -1,0 +1,233 @@
+//! The [`Store`] implementation shared by both SQL engines. An engine only decides how a read or a change
+//! runs (which connection, which transaction, batching, retries); what is read and written is the same
+//! record code (`records.rs`) for both.
+
+use std::future::Future;
+
+use super::db::Db;
+use super::records;
+use super::{ListQuery, Store, StoreError};
+use crate::domain::app_image_config::{AppImageConfigRecord, AppImageConfigWrite};
+use crate::domain::arn::TaggedResource;
+use crate::domain::image::{ImageRecord, ImageWrite};
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::tags::Tag;
+use crate::domain::version::{VersionSet, VersionWrite};
+use crate::domain::Scope;
+
+/// How an engine runs work against its database.
+pub trait Engine: Send + Sync + 'static {
+    /// Runs `read` on a consistent view of the database.
+    fn read<T, F>(&self, read: F) -> impl Future<Output = Result<T, StoreError>> + Send
+    where
+        T: Send + 'static,
+        F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static;
+
+    /// Runs `change` in a transaction and commits it durably before answering. The outer result is the
+    /// store's (an engine may retry on it); an inner `Err` is a refusal: nothing `change` wrote is kept.
+    fn write<T, E, F>(&self, change: F) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(&dyn Db) -> Result<Result<T, E>, StoreError> + Send + Sync + 'static;
+}
+
+/// A store over a SQL engine.
+pub struct SqlStore<G> {
+    engine: G,
+    token_secret: Vec<u8>,
+}
+
+impl<G: Engine> SqlStore<G> {
+    pub(super) fn new(engine: G, token_secret: Vec<u8>) -> Self {
+        SqlStore {
+            engine,
+            token_secret,
+        }
+    }
+}
+
+impl<G: Engine> Store for SqlStore<G> {
+    fn token_secret(&self) -> Vec<u8> {
+        self.token_secret.clone()
+    }
+
+    async fn get_image(
+        &self,
+        scope: &Scope,
+        name_key: &str,
+    ) -> Result<Option<ImageRecord>, StoreError> {
+        let (scope, name_key) = (scope.clone(), name_key.to_owned());
+        self.engine
+            .read(move |db| records::read_image(db, &scope, &name_key))
+            .await
+    }
+
+    async fn list_images(
+        &self,
+        scope: &Scope,
+        query: &ListQuery,
+    ) -> Result<Vec<ImageRecord>, StoreError> {
+        let (scope, query) = (scope.clone(), query.clone());
+        self.engine
+            .read(move |db| records::read_page(db, &records::IMAGES, &scope, &query))
+            .await
+    }
+
+    async fn change_image<T, E, F>(&self, scope: &Scope, name_key: &str, decide: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(Option<&ImageRecord>) -> Result<(ImageWrite, T), E> + Send + Sync + 'static,
+    {
+        let (scope, name_key) = (scope.clone(), name_key.to_owned());
+        self.engine
+            .write(move |db| {
+                let current = records::read_image(db, &scope, &name_key)?;
+                Ok(match decide(current.as_ref()) {
+                    Ok((write, output)) => {
+                        records::apply_image_write(db, &scope, &name_key, &write)?;
+                        Ok(output)
+                    }
+                    Err(refusal) => Err(refusal),
+                })
+            })
+            .await
+    }
+
+    async fn get_versions(
+        &self,
+        scope: &Scope,
+        image_key: &str,
+    ) -> Result<Option<VersionSet>, StoreError> {
+        let (scope, image_key) = (scope.clone(), image_key.to_owned());
+        self.engine
+            .read(move |db| records::read_version_set(db, &scope, &image_key))
+            .await
+    }
+
+    async fn change_versions<T, E, F>(
+        &self,
+        scope: &Scope,
+        image_key: &str,
+        decide: F,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(Option<&VersionSet>) -> Result<(VersionWrite, T), E> + Send + Sync + 'static,
+    {
+        let (scope, image_key) = (scope.clone(), image_key.to_owned());
+        self.engine
+            .write(move |db| {
+                let current = records::read_version_set(db, &scope, &image_key)?;
+                Ok(match decide(current.as_ref()) {
+                    Ok((write, output)) => {
+                        if let Some(set) = &current {
+                            records::apply_version_write(db, &scope, set, &image_key, &write)?;
+                        }
+                        Ok(output)
+                    }
+                    Err(refusal) => Err(refusal),
+                })
+            })
+            .await
+    }
+
+    async fn get_app_image_config(
+        &self,
+        scope: &Scope,
+        name_key: &str,
+    ) -> Result<Option<AppImageConfigRecord>, StoreError> {
+        let (scope, name_key) = (scope.clone(), name_key.to_owned());
+        self.engine
+            .read(move |db| records::read_app_image_config(db, &scope, &name_key))
+            .await
+    }
+
+    async fn list_app_image_configs(
+        &self,
+        scope: &Scope,
+        query: &ListQuery,
+    ) -> Result<Vec<AppImageConfigRecord>, StoreError> {
+        let (scope, query) = (scope.clone(), query.clone());
+        self.engine
+            .read(move |db| records::read_page(db, &records::APP_IMAGE_CONFIGS, &scope, &query))
+            .await
+    }
+
+    async fn change_app_image_config<T, E, F>(
+        &self,
+        scope: &Scope,
+        name_key: &str,
+        decide: F,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(Option<&AppImageConfigRecord>) -> Result<(AppImageConfigWrite, T), E>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let (scope, name_key) = (scope.clone(), name_key.to_owned());
+        self.engine
+            .write(move |db| {
+                let current = records::read_app_image_config(db, &scope, &name_key)?;
+                Ok(match decide(current.as_ref()) {
+                    Ok((write, output)) => {
+                        records::apply_app_image_config_write(db, &scope, &name_key, &write)?;
+                        Ok(output)
+                    }
+                    Err(refusal) => Err(refusal),
+                })
+            })
+            .await
+    }
+
+    async fn get_tags(
+        &self,
+        scope: &Scope,
+        resource: &TaggedResource,
+    ) -> Result<(Option<Lifecycle>, Vec<Tag>), StoreError> {
+        let (scope, resource) = (scope.clone(), resource.clone());
+        self.engine
+            .read(move |db| {
+                let lifecycle = records::resource_lifecycle(db, &scope, &resource)?;
+                Ok((lifecycle, records::read_tags(db, &resource.arn)?))
+            })
+            .await
+    }
+
+    async fn change_tags<T, E, F>(
+        &self,
+        scope: &Scope,
+        resource: &TaggedResource,
+        decide: F,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(Option<Lifecycle>, Vec<Tag>) -> Result<(Option<Vec<Tag>>, T), E>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let (scope, resource) = (scope.clone(), resource.clone());
+        self.engine
+            .write(move |db| {
+                let lifecycle = records::resource_lifecycle(db, &scope, &resource)?;
+                let current = records::read_tags(db, &resource.arn)?;
+                Ok(match decide(lifecycle, current) {
+                    Ok((tags, output)) => {
+                        if let Some(tags) = tags {
+                            records::replace_tags(db, &resource.arn, &tags)?;
+                        }
+                        Ok(output)
+                    }
+                    Err(refusal) => Err(refusal),
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,343 @@
+//! The shared engine: PostgreSQL, or a PostgreSQL-wire distributed database (CockroachDB, YugabyteDB), for
+//! several server processes behind a load balancer.
+//!
+//! Every change runs in one SERIALIZABLE transaction: the decision reads what it needs and writes its
+//! result, and the database refuses to commit any interleaving that no serial order could produce. A
+//! refused commit (SQLSTATE 40001, a deadlock, or a unique-key race on insert) is retried from the start,
+//! re-reading the state, so the decision is made again against the winner's write. Nothing here relies
+//! on advisory locks or LISTEN/NOTIFY. Reads run in a REPEATABLE READ, READ ONLY transaction, so the
+//! statements of one read see one snapshot.
+
+use std::cell::RefCell;
+use std::error::Error;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use postgres::{Client, Config, IsolationLevel};
+use postgres_native_tls::MakeTlsConnector;
+use tokio::sync::Semaphore;
+
+use super::db::{Db, Row, Value};
+use super::engine::{Engine, SqlStore};
+use super::records;
+use super::StoreError;
+
+/// The store on PostgreSQL.
+pub type PostgresStore = SqlStore<PostgresEngine>;
+
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        include_str!("migrations/postgres/0001_images_and_tags.sql"),
+    ),
+    (
+        2,
+        include_str!("migrations/postgres/0002_versions_aliases_app_image_configs.sql"),
+    ),
+];
+/// Connections one process holds at most.
+const POOL_SIZE: usize = 16;
+/// Attempts of one transaction before a serialization failure is reported as an internal error.
+const MAX_ATTEMPTS: u32 = 30;
+
+pub struct PostgresEngine {
+    pool: Arc<Pool>,
+    permits: Arc<Semaphore>,
+}
+
+struct Pool {
+    config: Config,
+    tls: MakeTlsConnector,
+    idle: Mutex<Vec<Client>>,
+}
+
+impl Pool {
+    fn take(&self) -> Result<Client, StoreError> {
+        if let Some(client) = self.idle.lock().map_err(|_| StoreError::Closed)?.pop() {
+            if !client.is_closed() {
+                return Ok(client);
+            }
+        }
+        Ok(self.config.connect(self.tls.clone())?)
+    }
+
+    fn give_back(&self, client: Client) {
+        if !client.is_closed() {
+            if let Ok(mut idle) = self.idle.lock() {
+                idle.push(client);
+            }
+        }
+    }
+
+    /// Runs `work` in a transaction of `isolation`, retrying it while the database asks for a retry.
+    fn transact<T>(
+        &self,
+        isolation: IsolationLevel,
+        read_only: bool,
+        work: TxWork<'_, T>,
+    ) -> Result<T, StoreError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut client = self.take()?;
+            let outcome = run_once(&mut client, isolation, read_only, work);
+            self.give_back(client);
+            match outcome {
+                Err(StoreError::Postgres(e)) if attempt < MAX_ATTEMPTS && is_retryable(&e) => {
+                    tracing::debug!(attempt, error = %e, "retrying a transaction");
+                    std::thread::sleep(Duration::from_millis(u64::from(attempt.min(10)) * 2));
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// The body of a transaction, run again on each retry.
+type TxWork<'a, T> = &'a dyn Fn(&dyn Db) -> Result<TxOutcome<T>, StoreError>;
+
+/// What a transaction's work decided: keep its writes, or drop them and answer anyway.
+enum TxOutcome<T> {
+    Commit(T),
+    Rollback(T),
+}
+
+fn run_once<T>(
+    client: &mut Client,
+    isolation: IsolationLevel,
+    read_only: bool,
+    work: TxWork<'_, T>,
+) -> Result<T, StoreError> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(isolation)
+        .read_only(read_only)
+        .start()?;
+    let db = PgTx(RefCell::new(tx));
+    let outcome = work(&db)?;
+    let tx = db.0.into_inner();
+    match outcome {
+        TxOutcome::Commit(value) => {
+            tx.commit()?;
+            Ok(value)
+        }
+        TxOutcome::Rollback(value) => {
+            tx.rollback()?;
+            Ok(value)
+        }
+    }
+}
+
+fn is_retryable(error: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    error.code().is_some_and(|code| {
+        *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::UNIQUE_VIOLATION
+    })
+}
+
+struct PgTx<'a>(RefCell<postgres::Transaction<'a>>);
+
+/// `?` placeholders become `$1`, `$2`, … (the SQL in `records.rs` has no `?` inside string literals).
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(v) => v.to_sql(ty, out),
+            Value::Text(v) => v.to_sql(ty, out),
+            Value::Bytes(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i64 as ToSql>::accepts(ty)
+            || <String as ToSql>::accepts(ty)
+            || <Vec<u8> as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
+
+fn column_value(row: &postgres::Row, index: usize) -> Result<Value, StoreError> {
+    let ty = row.columns()[index].type_();
+    let value = if *ty == Type::INT8 {
+        row.try_get::<_, Option<i64>>(index)?.map(Value::Int)
+    } else if *ty == Type::INT4 {
+        row.try_get::<_, Option<i32>>(index)?
+            .map(|v| Value::Int(v.into()))
+    } else if *ty == Type::BYTEA {
+        row.try_get::<_, Option<Vec<u8>>>(index)?.map(Value::Bytes)
+    } else {
+        row.try_get::<_, Option<String>>(index)?.map(Value::Text)
+    };
+    Ok(value.unwrap_or(Value::Null))
+}
+
+impl Db for PgTx<'_> {
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let params: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let rows = self.0.borrow_mut().query(numbered(sql).as_str(), &params)?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| column_value(row, i))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Row)
+            })
+            .collect()
+    }
+
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let params: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        Ok(self
+            .0
+            .borrow_mut()
+            .execute(numbered(sql).as_str(), &params)?)
+    }
+
+    fn batch(&self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.0.borrow_mut().batch_execute(sql)?)
+    }
+}
+
+/// The TLS connector the URL's `sslmode` asks for, and the URL as tokio-postgres understands it. As with
+/// libpq, `prefer` (the default) and `require` encrypt without checking the server's certificate;
+/// `verify-ca` checks it against the system's roots, `verify-full` also checks the host name.
+fn tls_settings(url: &str) -> Result<(String, MakeTlsConnector), StoreError> {
+    let mut builder = native_tls::TlsConnector::builder();
+    let mut url = url.to_owned();
+    if url.contains("sslmode=verify-full") {
+        url = url.replace("sslmode=verify-full", "sslmode=require");
+    } else if url.contains("sslmode=verify-ca") {
+        url = url.replace("sslmode=verify-ca", "sslmode=require");
+        builder.danger_accept_invalid_hostnames(true);
+    } else {
+        builder
+            .danger_accept_invalid_certs(true)
+            .danger_accept_invalid_hostnames(true);
+    }
+    let connector = builder
+        .build()
+        .map_err(|e| StoreError::Open(format!("cannot set up TLS: {e}")))?;
+    Ok((url, MakeTlsConnector::new(connector)))
+}
+
+impl PostgresStore {
+    /// Connects to `url`, waiting up to `wait` for the database to become reachable, and applies pending
+    /// migrations (safe while other processes do the same).
+    pub async fn connect(url: &str, wait: Duration) -> Result<Self, StoreError> {
+        let (url, tls) = tls_settings(url)?;
+        let config: Config = url
+            .parse()
+            .map_err(|e| StoreError::Open(format!("the database URL is not valid: {e}")))?;
+        let pool = Arc::new(Pool {
+            config,
+            tls,
+            idle: Mutex::new(Vec::new()),
+        });
+        let setup = pool.clone();
+        let token_secret = tokio::task::spawn_blocking(move || {
+            let deadline = Instant::now() + wait;
+            loop {
+                match setup.take() {
+                    Ok(client) => {
+                        setup.give_back(client);
+                        break;
+                    }
+                    Err(e) if Instant::now() < deadline => {
+                        tracing::warn!(error = %e, "database not reachable yet; retrying");
+                        std::thread::sleep(Duration::from_millis(500));
+                    }
+                    Err(e) => {
+                        return Err(StoreError::Open(format!("cannot reach the database: {e}")))
+                    }
+                }
+            }
+            setup.transact(IsolationLevel::Serializable, false, &|db| {
+                records::migrate(db, MIGRATIONS)?;
+                Ok(TxOutcome::Commit(()))
+            })?;
+            setup.transact(IsolationLevel::RepeatableRead, true, &|db| {
+                Ok(TxOutcome::Commit(records::token_secret(db)?))
+            })
+        })
+        .await
+        .map_err(|_| StoreError::Closed)??;
+        let engine = PostgresEngine {
+            pool,
+            permits: Arc::new(Semaphore::new(POOL_SIZE)),
+        };
+        Ok(SqlStore::new(engine, token_secret))
+    }
+}
+
+impl Engine for PostgresEngine {
+    async fn read<T, F>(&self, read: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            pool.transact(IsolationLevel::RepeatableRead, true, &|db| {
+                Ok(TxOutcome::Commit(read(db)?))
+            })
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+
+    async fn write<T, E, F>(&self, change: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(&dyn Db) -> Result<Result<T, E>, StoreError> + Send + Sync + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| E::from(StoreError::Closed))?;
+        let pool = self.pool.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            pool.transact(IsolationLevel::Serializable, false, &|db| {
+                Ok(match change(db)? {
+                    Ok(value) => TxOutcome::Commit(Ok(value)),
+                    Err(refusal) => TxOutcome::Rollback(Err(refusal)),
+                })
+            })
+        })
+        .await
+        .map_err(|_| E::from(StoreError::Closed))?;
+        outcome.map_err(E::from)?
+    }
+}

@@ -1,0 +1,556 @@
+//! Reading and writing the records of every resource, once for both engines, over the [`Db`] trait.
+//! SQL here is the common subset of SQLite and PostgreSQL (and of PostgreSQL-wire distributed databases):
+//! `?` placeholders, `INSERT ... ON CONFLICT ... DO UPDATE`, row-value comparisons, `LIKE`.
+
+use super::db::{Db, Row, Value};
+use super::{ListQuery, ListSort, StoreError};
+use crate::domain::app_image_config::{AppConfigs, AppImageConfigRecord, AppImageConfigWrite};
+use crate::domain::arn::{
+    app_image_config_arn, image_arn, image_version_arn, ResourceRef, TaggedResource,
+};
+use crate::domain::image::{ImageRecord, ImageWrite};
+use crate::domain::lifecycle::{ImageStatus, Lifecycle};
+use crate::domain::paging::SortValue;
+use crate::domain::tags::Tag;
+use crate::domain::version::{VersionMetadata, VersionRecord, VersionSet, VersionWrite};
+use crate::domain::Scope;
+
+const TOKEN_SECRET: &str = "page_token_secret";
+
+/// Applies, in order and once, the migrations not yet recorded. Recording a version comes first: where two
+/// processes migrate at once, the second waits on that row and then finds the version taken, so it rolls
+/// back and the engine retries it against the migrated schema.
+pub fn migrate(db: &dyn Db, migrations: &[(i64, &str)]) -> Result<(), StoreError> {
+    db.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)")?;
+    let applied = db
+        .query_opt("SELECT MAX(version) FROM schema_migrations", &[])?
+        .map(|row| row.opt_int(0))
+        .transpose()?
+        .flatten()
+        .unwrap_or(0);
+    for (version, sql) in migrations.iter().filter(|(v, _)| *v > applied) {
+        tracing::info!(version, "applying schema migration");
+        db.execute(
+            "INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)",
+            &[
+                Value::Int(*version),
+                Value::Int(crate::domain::now_millis()),
+            ],
+        )?;
+        db.batch(sql)?;
+    }
+    let mut secret = Vec::with_capacity(32);
+    secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    secret.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    db.execute(
+        "INSERT INTO service_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        &[TOKEN_SECRET.into(), Value::Bytes(secret)],
+    )?;
+    Ok(())
+}
+
+pub fn token_secret(db: &dyn Db) -> Result<Vec<u8>, StoreError> {
+    match db.query_opt(
+        "SELECT value FROM service_meta WHERE name = ?",
+        &[TOKEN_SECRET.into()],
+    )? {
+        Some(row) => row.bytes(0),
+        None => Err(StoreError::Corrupt(
+            "the pagination secret is missing".to_owned(),
+        )),
+    }
+}
+
+fn scoped(scope: &Scope, key: &str) -> Vec<Value> {
+    vec![
+        (&scope.account_id).into(),
+        (&scope.region).into(),
+        key.into(),
+    ]
+}
+
+pub fn parse_status(text: &str) -> Result<ImageStatus, StoreError> {
+    ImageStatus::parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown status '{text}'")))
+}
+
+const IMAGE_COLUMNS: &str =
+    "name, display_name, description, role_arn, status, due_ms, failure_reason, created_ms, modified_ms, last_version";
+
+fn image_from_row(row: &Row) -> Result<ImageRecord, StoreError> {
+    Ok(ImageRecord {
+        name: row.text(0)?,
+        display_name: row.opt_text(1)?,
+        description: row.opt_text(2)?,
+        role_arn: row.text(3)?,
+        lifecycle: Lifecycle {
+            status: parse_status(&row.text(4)?)?,
+            due: row.opt_int(5)?,
+        },
+        failure_reason: row.opt_text(6)?,
+        created: row.int(7)?,
+        modified: row.int(8)?,
+        last_version: row.int(9)?,
+    })
+}
+
+pub fn read_image(
+    db: &dyn Db,
+    scope: &Scope,
+    name_key: &str,
+) -> Result<Option<ImageRecord>, StoreError> {
+    db.query_opt(
+        &format!("SELECT {IMAGE_COLUMNS} FROM images WHERE account_id = ? AND region = ? AND name_key = ?"),
+        &scoped(scope, name_key),
+    )?
+    .map(|row| image_from_row(&row))
+    .transpose()
+}
+
+fn put_image(
+    db: &dyn Db,
+    scope: &Scope,
+    name_key: &str,
+    record: &ImageRecord,
+) -> Result<(), StoreError> {
+    let mut params = scoped(scope, name_key);
+    params.extend([
+        (&record.name).into(),
+        (&record.display_name).into(),
+        (&record.description).into(),
+        (&record.role_arn).into(),
+        record.lifecycle.status.as_str().into(),
+        record.lifecycle.due.into(),
+        (&record.failure_reason).into(),
+        record.created.into(),
+        record.modified.into(),
+        record.last_version.into(),
+    ]);
+    db.execute(
+        &format!(
+            "INSERT INTO images (account_id, region, name_key, {IMAGE_COLUMNS})
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (account_id, region, name_key) DO UPDATE SET
+                 name = excluded.name, display_name = excluded.display_name,
+                 description = excluded.description, role_arn = excluded.role_arn, status = excluded.status,
+                 due_ms = excluded.due_ms, failure_reason = excluded.failure_reason,
+                 created_ms = excluded.created_ms, modified_ms = excluded.modified_ms,
+                 last_version = excluded.last_version"
+        ),
+        &params,
+    )?;
+    Ok(())
+}
+
+/// Removes an image's record, versions, aliases and every tag of them.
+fn remove_image(db: &dyn Db, scope: &Scope, name_key: &str) -> Result<(), StoreError> {
+    for version in read_versions(db, scope, name_key)? {
+        remove_version(db, scope, name_key, version.version)?;
+    }
+    db.execute(
+        "DELETE FROM images WHERE account_id = ? AND region = ? AND name_key = ?",
+        &scoped(scope, name_key),
+    )?;
+    replace_tags(db, &image_arn(scope, name_key), &[])
+}
+
+pub fn apply_image_write(
+    db: &dyn Db,
+    scope: &Scope,
+    name_key: &str,
+    write: &ImageWrite,
+) -> Result<(), StoreError> {
+    match write {
+        ImageWrite::Create { record, tags } => {
+            remove_image(db, scope, name_key)?;
+            put_image(db, scope, name_key, record)?;
+            replace_tags(db, &image_arn(scope, name_key), tags)
+        }
+        ImageWrite::Update(record) => put_image(db, scope, name_key, record),
+        ImageWrite::Remove => remove_image(db, scope, name_key),
+    }
+}
+
+pub fn read_tags(db: &dyn Db, arn: &str) -> Result<Vec<Tag>, StoreError> {
+    db.query(
+        "SELECT tag_key, tag_value FROM tags WHERE resource_arn = ? ORDER BY position",
+        &[arn.into()],
+    )?
+    .iter()
+    .map(|row| {
+        Ok(Tag {
+            key: row.text(0)?,
+            value: row.text(1)?,
+        })
+    })
+    .collect()
+}
+
+pub fn replace_tags(db: &dyn Db, arn: &str, tags: &[Tag]) -> Result<(), StoreError> {
+    db.execute("DELETE FROM tags WHERE resource_arn = ?", &[arn.into()])?;
+    for (position, tag) in tags.iter().enumerate() {
+        db.execute(
+            "INSERT INTO tags (resource_arn, tag_key, position, tag_value) VALUES (?, ?, ?, ?)",
+            &[
+                arn.into(),
+                (&tag.key).into(),
+                Value::Int(position as i64),
+                (&tag.value).into(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn resource_lifecycle(
+    db: &dyn Db,
+    scope: &Scope,
+    resource: &TaggedResource,
+) -> Result<Option<Lifecycle>, StoreError> {
+    match &resource.target {
+        ResourceRef::Image(name_key) => Ok(read_image(db, scope, name_key)?.map(|r| r.lifecycle)),
+        ResourceRef::ImageVersion(image_key, version) => {
+            let Some(image) = read_image(db, scope, image_key)? else {
+                return Ok(None);
+            };
+            // A version lives no longer than its image: while the image is being deleted, its deletion
+            // stands for the version's.
+            if image.lifecycle.status == ImageStatus::Deleting {
+                return Ok(Some(image.lifecycle));
+            }
+            let found = read_versions(db, scope, image_key)?
+                .into_iter()
+                .find(|v| v.version == *version);
+            Ok(found.map(|v| v.lifecycle))
+        }
+        ResourceRef::AppImageConfig(name_key) => Ok(read_app_image_config(db, scope, name_key)?
+            .map(|_| Lifecycle::settled(ImageStatus::Created))),
+    }
+}
+
+pub fn read_version_set(
+    db: &dyn Db,
+    scope: &Scope,
+    image_key: &str,
+) -> Result<Option<VersionSet>, StoreError> {
+    let Some(image) = read_image(db, scope, image_key)? else {
+        return Ok(None);
+    };
+    Ok(Some(VersionSet {
+        image,
+        versions: read_versions(db, scope, image_key)?,
+    }))
+}
+
+fn read_versions(
+    db: &dyn Db,
+    scope: &Scope,
+    image_key: &str,
+) -> Result<Vec<VersionRecord>, StoreError> {
+    let key = scoped(scope, image_key);
+    let aliases: Vec<(i64, String)> = db
+        .query(
+            "SELECT version, alias FROM image_version_aliases
+             WHERE account_id = ? AND region = ? AND image_key = ? ORDER BY alias",
+            &key,
+        )?
+        .iter()
+        .map(|row| Ok((row.int(0)?, row.text(1)?)))
+        .collect::<Result<_, StoreError>>()?;
+    let rows = db.query(
+        "SELECT version, base_image, metadata, status, due_ms, failure_reason, client_token, request_digest,
+                created_ms, modified_ms
+         FROM image_versions WHERE account_id = ? AND region = ? AND image_key = ? ORDER BY version",
+        &key,
+    )?;
+    rows.iter()
+        .map(|row| {
+            let version = row.int(0)?;
+            let metadata: VersionMetadata = serde_json::from_str(&row.text(2)?)
+                .map_err(|e| StoreError::Corrupt(format!("version metadata: {e}")))?;
+            Ok(VersionRecord {
+                version,
+                base_image: row.text(1)?,
+                metadata,
+                aliases: aliases
+                    .iter()
+                    .filter(|(v, _)| *v == version)
+                    .map(|(_, a)| a.clone())
+                    .collect(),
+                lifecycle: Lifecycle {
+                    status: parse_status(&row.text(3)?)?,
+                    due: row.opt_int(4)?,
+                },
+                failure_reason: row.opt_text(5)?,
+                client_token: row.text(6)?,
+                request_digest: row.text(7)?,
+                created: row.int(8)?,
+                modified: row.int(9)?,
+            })
+        })
+        .collect()
+}
+
+fn version_key(scope: &Scope, image_key: &str, version: i64) -> Vec<Value> {
+    let mut key = scoped(scope, image_key);
+    key.push(Value::Int(version));
+    key
+}
+
+/// Removes one version with its aliases and tags.
+fn remove_version(
+    db: &dyn Db,
+    scope: &Scope,
+    image_key: &str,
+    version: i64,
+) -> Result<(), StoreError> {
+    let key = version_key(scope, image_key, version);
+    db.execute(
+        "DELETE FROM image_versions WHERE account_id = ? AND region = ? AND image_key = ? AND version = ?",
+        &key,
+    )?;
+    db.execute(
+        "DELETE FROM image_version_aliases WHERE account_id = ? AND region = ? AND image_key = ? AND version = ?",
+        &key,
+    )?;
+    replace_tags(db, &image_version_arn(scope, image_key, version), &[])
+}
+
+fn put_version(
+    db: &dyn Db,
+    scope: &Scope,
+    image_key: &str,
+    record: &VersionRecord,
+) -> Result<(), StoreError> {
+    let metadata =
+        serde_json::to_string(&record.metadata).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let key = version_key(scope, image_key, record.version);
+    let mut params = key.clone();
+    params.extend([
+        (&record.base_image).into(),
+        Value::Text(metadata),
+        record.lifecycle.status.as_str().into(),
+        record.lifecycle.due.into(),
+        (&record.failure_reason).into(),
+        (&record.client_token).into(),
+        (&record.request_digest).into(),
+        record.created.into(),
+        record.modified.into(),
+    ]);
+    db.execute(
+        "INSERT INTO image_versions (account_id, region, image_key, version, base_image, metadata, status, due_ms,
+             failure_reason, client_token, request_digest, created_ms, modified_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, region, image_key, version) DO UPDATE SET
+             base_image = excluded.base_image, metadata = excluded.metadata, status = excluded.status,
+             due_ms = excluded.due_ms, failure_reason = excluded.failure_reason,
+             client_token = excluded.client_token, request_digest = excluded.request_digest,
+             created_ms = excluded.created_ms, modified_ms = excluded.modified_ms",
+        &params,
+    )?;
+    db.execute(
+        "DELETE FROM image_version_aliases WHERE account_id = ? AND region = ? AND image_key = ? AND version = ?",
+        &key,
+    )?;
+    for alias in &record.aliases {
+        let mut params = scoped(scope, image_key);
+        params.extend([alias.into(), Value::Int(record.version)]);
+        db.execute(
+            "INSERT INTO image_version_aliases (account_id, region, image_key, alias, version) VALUES (?, ?, ?, ?, ?)",
+            &params,
+        )?;
+    }
+    Ok(())
+}
+
+pub fn apply_version_write(
+    db: &dyn Db,
+    scope: &Scope,
+    set: &VersionSet,
+    image_key: &str,
+    write: &VersionWrite,
+) -> Result<(), StoreError> {
+    for version in &write.remove {
+        remove_version(db, scope, image_key, *version)?;
+    }
+    for record in &write.put {
+        put_version(db, scope, image_key, record)?;
+    }
+    if let Some(last_version) = write.last_version {
+        let mut image = set.image.clone();
+        image.last_version = last_version;
+        put_image(db, scope, image_key, &image)?;
+    }
+    Ok(())
+}
+
+const APP_IMAGE_CONFIG_COLUMNS: &str = "name, configs, created_ms, modified_ms";
+
+fn app_image_config_from_row(row: &Row) -> Result<AppImageConfigRecord, StoreError> {
+    let configs: AppConfigs = serde_json::from_str(&row.text(1)?)
+        .map_err(|e| StoreError::Corrupt(format!("app image config: {e}")))?;
+    Ok(AppImageConfigRecord {
+        name: row.text(0)?,
+        configs,
+        created: row.int(2)?,
+        modified: row.int(3)?,
+    })
+}
+
+pub fn read_app_image_config(
+    db: &dyn Db,
+    scope: &Scope,
+    name_key: &str,
+) -> Result<Option<AppImageConfigRecord>, StoreError> {
+    db.query_opt(
+        &format!(
+            "SELECT {APP_IMAGE_CONFIG_COLUMNS} FROM app_image_configs WHERE account_id = ? AND region = ? AND name_key = ?"
+        ),
+        &scoped(scope, name_key),
+    )?
+    .map(|row| app_image_config_from_row(&row))
+    .transpose()
+}
+
+pub fn apply_app_image_config_write(
+    db: &dyn Db,
+    scope: &Scope,
+    name_key: &str,
+    write: &AppImageConfigWrite,
+) -> Result<(), StoreError> {
+    let arn = app_image_config_arn(scope, name_key);
+    let (record, tags) = match write {
+        AppImageConfigWrite::Remove => {
+            db.execute(
+                "DELETE FROM app_image_configs WHERE account_id = ? AND region = ? AND name_key = ?",
+                &scoped(scope, name_key),
+            )?;
+            return replace_tags(db, &arn, &[]);
+        }
+        AppImageConfigWrite::Create { record, tags } => (record, Some(tags)),
+        AppImageConfigWrite::Update(record) => (record, None),
+    };
+    let configs =
+        serde_json::to_string(&record.configs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut params = scoped(scope, name_key);
+    params.extend([
+        (&record.name).into(),
+        Value::Text(configs),
+        record.created.into(),
+        record.modified.into(),
+    ]);
+    db.execute(
+        &format!(
+            "INSERT INTO app_image_configs (account_id, region, name_key, {APP_IMAGE_CONFIG_COLUMNS})
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (account_id, region, name_key) DO UPDATE SET
+                 name = excluded.name, configs = excluded.configs,
+                 created_ms = excluded.created_ms, modified_ms = excluded.modified_ms"
+        ),
+        &params,
+    )?;
+    if let Some(tags) = tags {
+        replace_tags(db, &arn, tags)?;
+    }
+    Ok(())
+}
+
+/// A table that list operations page through: keyed by (account, region, name_key), with `created_ms`
+/// and `modified_ms` columns.
+pub struct Listed<T> {
+    table: &'static str,
+    columns: &'static str,
+    /// Leaves out rows whose deletion has ended by the query's time.
+    hide_finished_deletions: bool,
+    from_row: fn(&Row) -> Result<T, StoreError>,
+}
+
+pub const IMAGES: Listed<ImageRecord> = Listed {
+    table: "images",
+    columns: IMAGE_COLUMNS,
+    hide_finished_deletions: true,
+    from_row: image_from_row,
+};
+pub const APP_IMAGE_CONFIGS: Listed<AppImageConfigRecord> = Listed {
+    table: "app_image_configs",
+    columns: APP_IMAGE_CONFIG_COLUMNS,
+    hide_finished_deletions: false,
+    from_row: app_image_config_from_row,
+};
+
+/// One page of `listed`. Column names and directions come from fixed lists, never from input; every value
+/// is a parameter, and a filter appears in the SQL only when the request has it.
+pub fn read_page<T>(
+    db: &dyn Db,
+    listed: &Listed<T>,
+    scope: &Scope,
+    query: &ListQuery,
+) -> Result<Vec<T>, StoreError> {
+    let sort_column = match query.sort {
+        ListSort::CreationTime => "created_ms",
+        ListSort::LastModifiedTime => "modified_ms",
+        ListSort::Name => "name_key",
+    };
+    let (direction, beyond) = if query.descending {
+        ("DESC", "<")
+    } else {
+        ("ASC", ">")
+    };
+    let mut sql = format!(
+        "SELECT {} FROM {} WHERE account_id = ? AND region = ?",
+        listed.columns, listed.table
+    );
+    let mut params = vec![Value::from(&scope.account_id), Value::from(&scope.region)];
+    let mut filter = |clause: &str, value: Value| {
+        sql.push_str(clause);
+        params.push(value);
+    };
+    if listed.hide_finished_deletions {
+        filter(
+            " AND NOT (status = 'DELETING' AND due_ms <= ?)",
+            Value::Int(query.now),
+        );
+    }
+    for (bound, clause) in [
+        (query.created_after, " AND created_ms >= ?"),
+        (query.created_before, " AND created_ms <= ?"),
+        (query.modified_after, " AND modified_ms >= ?"),
+        (query.modified_before, " AND modified_ms <= ?"),
+    ] {
+        if let Some(bound) = bound {
+            filter(clause, Value::Int(bound));
+        }
+    }
+    if let Some(part) = &query.name_contains {
+        // Names hold no LIKE wildcards (model patterns), so the substring is matched literally.
+        filter(" AND name_key LIKE ?", Value::Text(format!("%{part}%")));
+    }
+    if let Some(cursor) = &query.after {
+        let key = Value::Text(cursor.key.clone());
+        if query.sort == ListSort::Name {
+            filter(&format!(" AND name_key {beyond} ?"), key);
+        } else {
+            let value = match &cursor.sort {
+                SortValue::Time(t) => Value::Int(*t),
+                SortValue::Text(s) => Value::Text(s.clone()),
+            };
+            filter(
+                &format!(" AND ({sort_column}, name_key) {beyond} (?, "),
+                value,
+            );
+            filter("?)", key);
+        }
+    }
+    if query.sort == ListSort::Name {
+        sql.push_str(&format!(" ORDER BY name_key {direction}"));
+    } else {
+        sql.push_str(&format!(
+            " ORDER BY {sort_column} {direction}, name_key {direction}"
+        ));
+    }
+    sql.push_str(" LIMIT ?");
+    params.push(Value::Int(query.limit as i64));
+    db.query(&sql, &params)?
+        .iter()
+        .map(listed.from_row)
+        .collect()
+}
