@@ -95,6 +95,19 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    /// A synchronous client closes its connection by blocking on its own runtime, which must not happen
+    /// on a thread of the server's runtime (where the last handle to the pool is usually dropped).
+    fn drop(&mut self) {
+        let clients = std::mem::take(
+            self.idle
+                .get_mut()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        let _ = std::thread::spawn(move || drop(clients)).join();
+    }
+}
+
 /// The body of a transaction, run again on each retry.
 type TxWork<'a, T> = &'a dyn Fn(&dyn Db) -> Result<TxOutcome<T>, StoreError>;
 

@@ -8,7 +8,7 @@ mod durability;
 mod isolation;
 mod lifecycle;
 mod list;
-mod model;
+mod multiprocess;
 mod protocol;
 mod seed;
 mod smoke;

@@ -1,5 +1,9 @@
-//! The harness: starts the real `sagemaker-images` binary on a free port with a fresh data directory, and
-//! gives tests the real AWS SDK client and a raw signed requester for input clients refuse to send.
+//! The harness: starts the real `sagemaker-images` binary on a free port with a fresh store, and gives tests
+//! the real AWS SDK client and a raw signed requester for input clients refuse to send.
+//!
+//! The store is the embedded SQLite one, or, when `SAGEMAKER_IMAGES_TEST_DATABASE_URL` names a PostgreSQL
+//! server, a database of its own created for the test and dropped after it: the whole suite runs against
+//! either store unchanged.
 
 #![allow(dead_code)] // Each test module uses a different part of the harness.
 
@@ -8,6 +12,7 @@ pub mod raw;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_sagemaker::config::{BehaviorVersion, Credentials, Region};
@@ -25,15 +30,80 @@ pub struct Options {
     pub extra_args: Vec<String>,
 }
 
+/// The environment variable that selects the PostgreSQL store for the suite: a URL of a database the tests
+/// may connect to in order to create and drop databases of their own.
+pub const DATABASE_URL_VAR: &str = "SAGEMAKER_IMAGES_TEST_DATABASE_URL";
+
+/// A PostgreSQL database made for one test, dropped when the last server using it is gone.
+pub struct Database {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+/// Runs admin SQL on a thread of its own: the synchronous client must not run inside the tests' runtime.
+fn admin(admin_url: &str, sql: String) {
+    let admin_url = admin_url.to_owned();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&admin_url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+        client
+            .batch_execute(&sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    })
+    .join()
+    .expect("admin thread");
+}
+
+impl Database {
+    fn create(admin_url: &str) -> Database {
+        let name = format!("smi_test_{}", uuid::Uuid::new_v4().simple());
+        admin(admin_url, format!("CREATE DATABASE {name}"));
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base)
+            .unwrap_or(admin_url);
+        Database {
+            admin_url: admin_url.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        admin(
+            &self.admin_url,
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+/// The PostgreSQL database for a new server, when the suite runs against PostgreSQL.
+fn new_database() -> Option<Arc<Database>> {
+    std::env::var(DATABASE_URL_VAR)
+        .ok()
+        .filter(|url| !url.is_empty())
+        .map(|url| Arc::new(Database::create(&url)))
+}
+
 pub struct Server {
     child: Option<Child>,
     pub endpoint: String,
     pub data_dir: tempfile::TempDir,
     options: Options,
     listen: String,
+    // Declared after `child` so that the process is gone before its database is dropped.
+    database: Option<Arc<Database>>,
 }
 
-fn spawn(data_dir: &Path, listen: &str, options: &Options) -> (Child, String) {
+fn spawn(
+    data_dir: &Path,
+    database: Option<&Database>,
+    listen: &str,
+    options: &Options,
+) -> (Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"));
     command
         .arg("serve")
@@ -49,8 +119,12 @@ fn spawn(data_dir: &Path, listen: &str, options: &Options) -> (Child, String) {
         "SAGEMAKER_IMAGES_DATA_DIR",
         "SAGEMAKER_IMAGES_CREDENTIALS",
         "SAGEMAKER_IMAGES_TRANSITION_DELAY",
+        "SAGEMAKER_IMAGES_DATABASE_URL",
     ] {
         command.env_remove(var);
+    }
+    if let Some(database) = database {
+        command.arg("--database-url").arg(&database.url);
     }
     if let Some(delay) = options.transition_delay {
         command.arg("--transition-delay").arg(delay);
@@ -81,8 +155,27 @@ impl Server {
     }
 
     pub fn start_with(options: Options) -> Server {
+        Server::launch(new_database(), options)
+    }
+
+    /// Another server process on the same store as `other` (PostgreSQL only: an embedded store belongs to
+    /// one process).
+    pub fn start_sharing(other: &Server, options: Options) -> Server {
+        assert!(
+            other.database.is_some(),
+            "only the PostgreSQL store can be shared by processes"
+        );
+        Server::launch(other.database.clone(), options)
+    }
+
+    fn launch(database: Option<Arc<Database>>, options: Options) -> Server {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let (child, endpoint) = spawn(data_dir.path(), "127.0.0.1:0", &options);
+        let (child, endpoint) = spawn(
+            data_dir.path(),
+            database.as_deref(),
+            "127.0.0.1:0",
+            &options,
+        );
         let listen = endpoint.trim_start_matches("http://").to_owned();
         Server {
             child: Some(child),
@@ -90,7 +183,13 @@ impl Server {
             data_dir,
             options,
             listen,
+            database,
         }
+    }
+
+    /// True when this server's store is PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.database.is_some()
     }
 
     pub fn data_path(&self) -> PathBuf {
@@ -120,7 +219,12 @@ impl Server {
     /// Starts the server again on the same port and data directory.
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "stop the server before restarting it");
-        let (child, endpoint) = spawn(self.data_dir.path(), &self.listen, &self.options);
+        let (child, endpoint) = spawn(
+            self.data_dir.path(),
+            self.database.as_deref(),
+            &self.listen,
+            &self.options,
+        );
         self.child = Some(child);
         self.endpoint = endpoint;
     }

@@ -1,0 +1,249 @@
+//! Several server processes on one PostgreSQL database behave as one service: races across processes have
+//! one winner that every process sees, version numbers stay unique, and killing one process loses nothing
+//! it acknowledged. These tests need the PostgreSQL store; on the embedded store they say so and return.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_sagemaker::types::ImageStatus;
+
+use crate::common::{code, create_image, Options, Server, DATABASE_URL_VAR, ROLE_ARN};
+
+/// Two processes on one database, or `None` (with a loud note) when the suite runs on SQLite.
+fn two_processes(options: Options) -> Option<(Server, Server)> {
+    let first = Server::start_with(options.clone());
+    if !first.on_postgres() {
+        eprintln!(
+            "SKIPPED: multi-process tests need PostgreSQL; set {DATABASE_URL_VAR} to run them"
+        );
+        return None;
+    }
+    let second = Server::start_sharing(&first, options);
+    Some((first, second))
+}
+
+#[tokio::test]
+async fn racing_creates_across_processes_have_one_winner() {
+    let Some((a, b)) = two_processes(Options::default()) else {
+        return;
+    };
+    let clients = [a.client(), b.client()];
+    let results = futures::future::join_all((0..16).map(|i| {
+        let client = clients[i % 2].clone();
+        async move {
+            client
+                .create_image()
+                .image_name("contested")
+                .role_arn(ROLE_ARN)
+                .description(format!("writer {i}"))
+                .send()
+                .await
+                .map(|_| i)
+                .map_err(|e| code(&e))
+        }
+    }))
+    .await;
+    let winners: Vec<usize> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|c| c == "ResourceInUse"),
+        "{results:?}"
+    );
+    let expected = format!("writer {}", winners[0]);
+    for client in &clients {
+        let image = client
+            .describe_image()
+            .image_name("contested")
+            .send()
+            .await
+            .expect("describe");
+        assert_eq!(image.description(), Some(expected.as_str()));
+    }
+}
+
+#[tokio::test]
+async fn racing_updates_across_processes_have_one_winner() {
+    let Some((a, b)) = two_processes(Options {
+        transition_delay: Some("3s"),
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let clients = [a.client(), b.client()];
+    create_image(&clients[0], "img").await;
+    for _ in 0..100 {
+        let image = clients[1]
+            .describe_image()
+            .image_name("img")
+            .send()
+            .await
+            .expect("describe");
+        if image.image_status() == Some(&ImageStatus::Created) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let results = futures::future::join_all((0..16).map(|i| {
+        let client = clients[i % 2].clone();
+        async move {
+            client
+                .update_image()
+                .image_name("img")
+                .description(format!("writer {i}"))
+                .send()
+                .await
+                .map(|_| i)
+                .map_err(|e| code(&e))
+        }
+    }))
+    .await;
+    let winners: Vec<usize> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|c| c == "ResourceInUse"),
+        "{results:?}"
+    );
+    let expected = format!("writer {}", winners[0]);
+    for client in &clients {
+        let image = client
+            .describe_image()
+            .image_name("img")
+            .send()
+            .await
+            .expect("describe");
+        assert_eq!(image.description(), Some(expected.as_str()));
+        assert_eq!(image.image_status(), Some(&ImageStatus::Updating));
+    }
+}
+
+#[tokio::test]
+async fn version_numbers_are_unique_across_processes() {
+    let Some((a, b)) = two_processes(Options::default()) else {
+        return;
+    };
+    let clients = [a.client(), b.client()];
+    create_image(&clients[0], "img").await;
+    let results = futures::future::join_all((0..20).map(|i| {
+        let client = clients[i % 2].clone();
+        async move {
+            client
+                .create_image_version()
+                .image_name("img")
+                .base_image(format!(
+                    "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:{i}"
+                ))
+                .send()
+                .await
+                .map(|out| out.image_version_arn().unwrap_or_default().to_owned())
+                .map_err(|e| code(&e))
+        }
+    }))
+    .await;
+    let mut numbers: Vec<u32> = results
+        .iter()
+        .map(|r| {
+            let arn = r.as_ref().unwrap_or_else(|e| panic!("create version: {e}"));
+            arn.rsplit('/')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("version number")
+        })
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, (1..=20).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn killing_one_process_under_load_loses_nothing_acknowledged() {
+    let Some((mut a, b)) = two_processes(Options::default()) else {
+        return;
+    };
+    let acknowledged: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
+    let mut writers = Vec::new();
+    for writer in 0..8 {
+        let client = if writer % 2 == 0 {
+            a.client()
+        } else {
+            b.client()
+        };
+        let acknowledged = acknowledged.clone();
+        writers.push(tokio::spawn(async move {
+            for i in 0..400 {
+                let name = format!("w{writer}-{i}");
+                let result = client
+                    .create_image()
+                    .image_name(&name)
+                    .role_arn(ROLE_ARN)
+                    .description("v")
+                    .send()
+                    .await;
+                if result.is_err() {
+                    return; // This writer's process is gone.
+                }
+                acknowledged.lock().unwrap().insert(name, "v".to_owned());
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    a.kill9();
+    for writer in writers {
+        writer.await.expect("writer task");
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 40,
+        "too few writes to mean anything: {}",
+        acknowledged.len()
+    );
+    let survivor = b.client();
+    for name in acknowledged.keys() {
+        survivor
+            .describe_image()
+            .image_name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("acknowledged image {name} was lost: {e:?}"));
+    }
+}
+
+#[tokio::test]
+async fn a_transition_completes_after_the_process_that_began_it_dies() {
+    let Some((mut a, b)) = two_processes(Options {
+        transition_delay: Some("700ms"),
+        ..Default::default()
+    }) else {
+        return;
+    };
+    create_image(&a.client(), "img").await;
+    a.kill9();
+    let image = b
+        .client()
+        .describe_image()
+        .image_name("img")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(image.image_status(), Some(&ImageStatus::Creating));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let image = b
+        .client()
+        .describe_image()
+        .image_name("img")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(image.image_status(), Some(&ImageStatus::Created));
+}
