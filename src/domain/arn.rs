@@ -51,26 +51,18 @@ fn does_not_exist(arn: &str) -> ApiError {
     ApiError::Validation(format!("Resource {arn} does not exist."))
 }
 
-/// Resolves `arn` for a caller in `scope`. An ARN of another account or region, or of a resource type we do
-/// not serve, names nothing the caller can see.
+/// Resolves `arn` for a caller in `scope`. An ARN of another partition, account or region, or of a resource
+/// type we do not serve, names nothing the caller can see: we issue ARNs in the `aws` partition only.
 pub fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, ApiError> {
     let mut parts = arn.splitn(6, ':');
-    let (
-        Some("arn"),
-        Some(_partition),
-        Some("sagemaker"),
-        Some(region),
-        Some(account),
-        Some(resource),
-    ) = (
+    let (Some("arn"), Some("aws"), Some("sagemaker"), Some(region), Some(account), Some(resource)) = (
         parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
-    )
-    else {
+    ) else {
         return Err(does_not_exist(arn));
     };
     if region != scope.region || account != scope.account_id {
@@ -172,6 +164,11 @@ mod tests {
     fn other_scopes_and_types_name_nothing() {
         assert!(resolve(&scope(), "arn:aws:sagemaker:eu-west-1:000000000000:image/a").is_err());
         assert!(resolve(&scope(), "arn:aws:sagemaker:us-east-1:111111111111:image/a").is_err());
+        assert!(resolve(
+            &scope(),
+            "arn:aws-cn:sagemaker:us-east-1:000000000000:image/a"
+        )
+        .is_err());
         assert!(resolve(
             &scope(),
             "arn:aws:sagemaker:us-east-1:000000000000:endpoint/a"

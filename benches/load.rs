@@ -1,0 +1,521 @@
+//! The load benchmark. Prints figures; asserts nothing.
+//!
+//! In one run, on one machine, with one load generator (this program: 64 keep-alive HTTP/1.1 connections,
+//! requests signed before the clock starts), it measures:
+//! - the floor: a few lines of hyper that read the body and answer a fixed JSON document;
+//! - sagemaker-images on the embedded store: UpdateImage over 1,000 images, DescribeImage, ListImages (100 a
+//!   page), each SigV4-verified, UpdateImage durable before its answer;
+//! - with `--postgres URL`: the same on the PostgreSQL store;
+//! - with `--large N`: a store of N images (1,000,000 for the targets): cold start to first answer, resident
+//!   memory, and the median ListImages page for every SortBy and for NameContains.
+//!
+//! Run: `cargo bench --bench load -- [--seconds 5] [--postgres URL] [--large 1000000]`
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use tokio::net::{TcpListener, TcpStream};
+
+const CONNECTIONS: usize = 64;
+const IMAGES: usize = 1_000;
+
+struct Options {
+    seconds: u64,
+    postgres: Option<String>,
+    large: Option<usize>,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        seconds: 5,
+        postgres: None,
+        large: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seconds" => {
+                options.seconds = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--seconds N")
+            }
+            "--postgres" => options.postgres = args.next(),
+            "--large" => options.large = args.next().and_then(|v| v.parse().ok()),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    options
+}
+
+/// A signed request, ready to send any number of times within the 15-minute window.
+#[derive(Clone)]
+struct Prepared {
+    target: &'static str,
+    body: Bytes,
+    headers: Vec<(String, String)>,
+}
+
+fn prepare(host: &str, operation: &'static str, body: serde_json::Value) -> Prepared {
+    let body = Bytes::from(serde_json::to_vec(&body).expect("json"));
+    let target = match operation {
+        "UpdateImage" => "SageMaker.UpdateImage",
+        "DescribeImage" => "SageMaker.DescribeImage",
+        "ListImages" => "SageMaker.ListImages",
+        "CreateImage" => "SageMaker.CreateImage",
+        _ => "SageMaker.Unknown",
+    };
+    let mut headers = vec![
+        ("host".to_owned(), host.to_owned()),
+        (
+            "content-type".to_owned(),
+            "application/x-amz-json-1.1".to_owned(),
+        ),
+        ("x-amz-target".to_owned(), target.to_owned()),
+    ];
+    let identity =
+        aws_credential_types::Credentials::new("test", "test", None, None, "bench").into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("sagemaker")
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .expect("params")
+        .into();
+    let signable = SignableRequest::new(
+        "POST",
+        "/",
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        SignableBody::Bytes(&body),
+    )
+    .expect("signable");
+    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+    for (name, value) in instructions.headers() {
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    Prepared {
+        target,
+        body,
+        headers,
+    }
+}
+
+struct Figures {
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies_us: Vec<u32>,
+}
+
+impl Figures {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let index = ((self.latencies_us.len() - 1) as f64 * p).round() as usize;
+        f64::from(self.latencies_us[index]) / 1000.0
+    }
+}
+
+/// Drives `CONNECTIONS` connections for `duration`, each cycling through its share of `requests`.
+async fn load(address: SocketAddr, requests: Arc<Vec<Prepared>>, duration: Duration) -> Figures {
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::new();
+    for connection in 0..CONNECTIONS {
+        let requests = requests.clone();
+        tasks.push(tokio::spawn(async move {
+            let stream = TcpStream::connect(address).await.expect("connect");
+            stream.set_nodelay(true).ok();
+            let (mut sender, driver) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                    .await
+                    .expect("handshake");
+            tokio::spawn(driver);
+            let (mut done, mut errors, mut latencies) =
+                (0usize, 0usize, Vec::with_capacity(100_000));
+            let mut index = connection;
+            while Instant::now() < deadline {
+                let prepared = &requests[index % requests.len()];
+                index += CONNECTIONS;
+                let mut builder = Request::post("/");
+                for (name, value) in &prepared.headers {
+                    builder = builder.header(name, value);
+                }
+                let request = builder
+                    .body(Full::new(prepared.body.clone()))
+                    .expect("request");
+                let sent = Instant::now();
+                let response = sender.send_request(request).await.expect("send");
+                let ok = response.status().is_success();
+                let _ = response.into_body().collect().await;
+                latencies.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                done += 1;
+                if !ok {
+                    errors += 1;
+                }
+            }
+            (done, errors, latencies)
+        }));
+    }
+    let mut figures = Figures {
+        requests: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        latencies_us: Vec::new(),
+    };
+    for task in tasks {
+        let (done, errors, latencies) = task.await.expect("load task");
+        figures.requests += done;
+        figures.errors += errors;
+        figures.latencies_us.extend(latencies);
+    }
+    figures.elapsed = start.elapsed();
+    figures.latencies_us.sort_unstable();
+    figures
+}
+
+/// The floor: read the body, answer a fixed JSON document.
+async fn start_floor() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind floor");
+    let address = listener.local_addr().expect("floor address");
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            stream.set_nodelay(true).ok();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    |request: Request<hyper::body::Incoming>| async move {
+                        let _ = request.into_body().collect().await;
+                        let mut response = hyper::Response::new(Full::new(Bytes::from_static(
+                        br#"{"ImageArn":"arn:aws:sagemaker:us-east-1:000000000000:image/floor"}"#,
+                    )));
+                        response.headers_mut().insert(
+                            "content-type",
+                            hyper::header::HeaderValue::from_static("application/x-amz-json-1.1"),
+                        );
+                        Ok::<_, std::convert::Infallible>(response)
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    address
+}
+
+struct Served {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(data_dir: &std::path::Path, postgres: Option<&str>) -> (Served, Duration) {
+    use std::io::BufRead;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir);
+    if let Some(url) = postgres {
+        command.args(["--database-url", url]);
+    }
+    let started = Instant::now();
+    let mut child = command
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start server");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("listening line");
+    let address = line
+        .trim()
+        .trim_start_matches("sagemaker-images listening on http://")
+        .parse()
+        .expect("address");
+    (Served { child, address }, started.elapsed())
+}
+
+fn resident_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn print_row(name: &str, figures: &Figures, floor: f64) {
+    println!(
+        "{name:<34} {:>10.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ratio {:>5.2}  errors {}",
+        figures.rps(),
+        figures.percentile(0.50),
+        figures.percentile(0.99),
+        figures.rps() / floor,
+        figures.errors
+    );
+}
+
+async fn seed(address: SocketAddr, count: usize) {
+    let host = address.to_string();
+    let requests: Vec<Prepared> = (0..count)
+        .map(|i| {
+            prepare(
+                &host,
+                "CreateImage",
+                serde_json::json!({"ImageName": format!("image-{i:07}"), "RoleArn": "arn:aws:iam::123456789012:role/bench"}),
+            )
+        })
+        .collect();
+    for chunk in requests.chunks(CONNECTIONS) {
+        let mut tasks = Vec::new();
+        for prepared in chunk.iter().cloned() {
+            tasks.push(tokio::spawn(async move {
+                let stream = TcpStream::connect(address).await.expect("connect");
+                let (mut sender, driver) =
+                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                        .await
+                        .expect("handshake");
+                tokio::spawn(driver);
+                let mut builder = Request::post("/");
+                for (name, value) in &prepared.headers {
+                    builder = builder.header(name, value);
+                }
+                let response = sender
+                    .send_request(builder.body(Full::new(prepared.body)).expect("request"))
+                    .await;
+                assert!(
+                    response.expect("seed").status().is_success(),
+                    "seeding {}",
+                    prepared.target
+                );
+            }));
+        }
+        for task in tasks {
+            task.await.expect("seed task");
+        }
+    }
+}
+
+async fn measure_store(label: &str, served: &Served, seconds: u64, floor: f64) {
+    let host = served.address.to_string();
+    seed(served.address, IMAGES).await;
+    let updates: Vec<Prepared> = (0..IMAGES)
+        .map(|i| {
+            prepare(&host, "UpdateImage", serde_json::json!({"ImageName": format!("image-{i:07}"), "Description": format!("revision {i}")}))
+        })
+        .collect();
+    let describes: Vec<Prepared> = (0..IMAGES)
+        .map(|i| {
+            prepare(
+                &host,
+                "DescribeImage",
+                serde_json::json!({"ImageName": format!("image-{i:07}")}),
+            )
+        })
+        .collect();
+    let lists = vec![prepare(
+        &host,
+        "ListImages",
+        serde_json::json!({"MaxResults": 100}),
+    )];
+    let duration = Duration::from_secs(seconds);
+    for (name, requests) in [
+        ("UpdateImage", updates),
+        ("DescribeImage", describes),
+        ("ListImages (100 a page)", lists),
+    ] {
+        let figures = load(served.address, Arc::new(requests), duration).await;
+        print_row(&format!("{label} {name}"), &figures, floor);
+    }
+}
+
+/// Writes `count` images straight into a fresh SQLite store (schema from `sagemaker-images migrate`).
+fn bulk_seed(data_dir: &std::path::Path, count: usize) {
+    let status = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"))
+        .args(["migrate", "--data-dir"])
+        .arg(data_dir)
+        .stdout(Stdio::null())
+        .status()
+        .expect("migrate");
+    assert!(status.success());
+    let mut conn =
+        rusqlite::Connection::open(data_dir.join("sagemaker-images.sqlite3")).expect("open");
+    let tx = conn.transaction().expect("tx");
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO images (account_id, region, name_key, name, role_arn, status, created_ms, modified_ms)
+                 VALUES ('000000000000', 'us-east-1', ?1, ?1, 'arn:aws:iam::123456789012:role/bench', 'CREATED', ?2, ?3)",
+            )
+            .expect("prepare");
+        let base = 1_700_000_000_000i64;
+        for i in 0..count {
+            let name = format!("image-{i:07}");
+            let created = base + i as i64;
+            let modified = base + ((i * 7919) % count) as i64;
+            insert
+                .execute(rusqlite::params![name, created, modified])
+                .expect("insert");
+        }
+    }
+    tx.commit().expect("commit");
+}
+
+async fn measure_large(count: usize) {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let seeding = Instant::now();
+    bulk_seed(data_dir.path(), count);
+    println!(
+        "seeded {count} images in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+    let (served, to_listening) = start_server(data_dir.path(), None);
+    let host = served.address.to_string();
+    let first = prepare(&host, "ListImages", serde_json::json!({"MaxResults": 100}));
+    let started = Instant::now();
+    let figures = load_once(served.address, &first, 1).await;
+    println!(
+        "cold start: {:.1} ms to listening, first ListImages answered {:.1} ms later ({:.1} ms in all)",
+        to_listening.as_secs_f64() * 1000.0,
+        figures,
+        to_listening.as_secs_f64() * 1000.0 + started.elapsed().as_secs_f64() * 1000.0
+    );
+    for (name, body) in [
+        (
+            "SortBy CREATION_TIME",
+            serde_json::json!({"MaxResults": 100, "SortBy": "CREATION_TIME"}),
+        ),
+        (
+            "SortBy LAST_MODIFIED_TIME",
+            serde_json::json!({"MaxResults": 100, "SortBy": "LAST_MODIFIED_TIME"}),
+        ),
+        (
+            "SortBy IMAGE_NAME",
+            serde_json::json!({"MaxResults": 100, "SortBy": "IMAGE_NAME"}),
+        ),
+        (
+            "NameContains 12345",
+            serde_json::json!({"MaxResults": 100, "NameContains": "12345"}),
+        ),
+        (
+            "NameContains 99",
+            serde_json::json!({"MaxResults": 100, "NameContains": "99"}),
+        ),
+    ] {
+        let prepared = prepare(&host, "ListImages", body);
+        let mut samples = Vec::new();
+        for _ in 0..51 {
+            samples.push(load_once(served.address, &prepared, 1).await);
+        }
+        samples.sort_by(f64::total_cmp);
+        println!(
+            "ListImages on {count} images, {name:<26} median {:.2} ms",
+            samples[samples.len() / 2]
+        );
+    }
+    println!(
+        "resident memory after the lists: {:.1} MB",
+        resident_mb(served.child.id())
+    );
+}
+
+/// Sends one request on a fresh connection and returns its latency in milliseconds.
+async fn load_once(address: SocketAddr, prepared: &Prepared, _n: usize) -> f64 {
+    let stream = TcpStream::connect(address).await.expect("connect");
+    let (mut sender, driver) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("handshake");
+    tokio::spawn(driver);
+    let mut builder = Request::post("/");
+    for (name, value) in &prepared.headers {
+        builder = builder.header(name, value);
+    }
+    let sent = Instant::now();
+    let response = sender
+        .send_request(
+            builder
+                .body(Full::new(prepared.body.clone()))
+                .expect("request"),
+        )
+        .await
+        .expect("send");
+    assert!(response.status().is_success());
+    let _ = response.into_body().collect().await;
+    sent.elapsed().as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let options = options();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        println!(
+            "machine: {} cores; {} connections; {} s per figure",
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0),
+            CONNECTIONS,
+            options.seconds
+        );
+        let floor_address = start_floor().await;
+        let floor_request = prepare(
+            &floor_address.to_string(),
+            "UpdateImage",
+            serde_json::json!({"ImageName": "floor", "Description": "x"}),
+        );
+        let floor = load(
+            floor_address,
+            Arc::new(vec![floor_request]),
+            Duration::from_secs(options.seconds),
+        )
+        .await;
+        print_row("floor (hyper, fixed answer)", &floor, floor.rps());
+        let floor_rps = floor.rps();
+
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (served, _) = start_server(data_dir.path(), None);
+        measure_store("sqlite", &served, options.seconds, floor_rps).await;
+        println!(
+            "sqlite server resident memory: {:.1} MB",
+            resident_mb(served.child.id())
+        );
+        drop(served);
+
+        if let Some(url) = &options.postgres {
+            let data_dir = tempfile::tempdir().expect("temp dir");
+            let (served, _) = start_server(data_dir.path(), Some(url));
+            measure_store("postgres", &served, options.seconds, floor_rps).await;
+        }
+        if let Some(count) = options.large {
+            measure_large(count).await;
+        }
+    });
+}
