@@ -2,11 +2,13 @@
 //!
 //! One writer thread owns the only writing connection. It takes every change waiting in its queue, runs
 //! each in a savepoint of one transaction, commits once (one fsync for the whole batch: group commit) and
-//! only then answers the requests of that batch. Reads use a small pool of other connections, which WAL
-//! lets proceed while the writer works.
+//! only then answers the requests of that batch. Reads use a connection of the thread they run on (see
+//! `READERS`), which WAL lets proceed while the writer works.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::mpsc;
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
@@ -41,12 +43,7 @@ type Job = Box<dyn FnOnce(&Connection) -> Reply + Send>;
 
 pub struct SqliteEngine {
     writer: mpsc::Sender<Job>,
-    readers: Arc<ReaderPool>,
-}
-
-struct ReaderPool {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -57,22 +54,27 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-impl ReaderPool {
-    fn with<T>(
-        &self,
-        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let pooled = self.idle.lock().map_err(|_| StoreError::Closed)?.pop();
-        let conn = match pooled {
-            Some(conn) => conn,
-            None => open_connection(&self.path)?,
-        };
-        let result = read(&conn);
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.push(conn);
+thread_local! {
+    /// One read connection per database per thread. Reads run on the thread that asks for them, without a
+    /// hop to another thread: a point read from SQLite's page cache takes microseconds, and WAL lets it
+    /// proceed while the writer commits.
+    static READERS: RefCell<HashMap<PathBuf, Connection>> = RefCell::new(HashMap::new());
+}
+
+fn with_reader<T>(
+    path: &Path,
+    read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    READERS.with(|readers| {
+        let mut readers = readers.borrow_mut();
+        if !readers.contains_key(path) {
+            readers.insert(path.to_owned(), open_connection(path)?);
         }
-        result
-    }
+        match readers.get(path) {
+            Some(conn) => read(conn),
+            None => Err(StoreError::Closed),
+        }
+    })
 }
 
 impl Db for Connection {
@@ -134,14 +136,7 @@ impl SqliteStore {
             .name("sqlite-writer".to_owned())
             .spawn(move || run_writer(conn, jobs))
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
-        let readers = Arc::new(ReaderPool {
-            path,
-            idle: Mutex::new(Vec::new()),
-        });
-        Ok(SqlStore::new(
-            SqliteEngine { writer, readers },
-            token_secret,
-        ))
+        Ok(SqlStore::new(SqliteEngine { writer, path }, token_secret))
     }
 }
 
@@ -151,10 +146,7 @@ impl Engine for SqliteEngine {
         T: Send + 'static,
         F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static,
     {
-        let readers = self.readers.clone();
-        tokio::task::spawn_blocking(move || readers.with(|conn| read(conn)))
-            .await
-            .map_err(|_| StoreError::Closed)?
+        with_reader(&self.path, |conn| read(conn))
     }
 
     async fn write<T, E, F>(&self, change: F) -> Result<T, E>
