@@ -122,9 +122,20 @@ impl VersionSet {
     }
 }
 
-/// The image of a version change, which must exist; `requires_created` also demands it be CREATED.
+/// The image of a version change must exist.
 fn require_image(current: Option<&VersionSet>, name: &str, now: Millis) -> Result<(), ApiError> {
     image::present(current.map(|set| &set.image), name, now).map(|_| ())
+}
+
+/// A version of an image that is being deleted goes with it: it can no longer be changed.
+fn refuse_if_image_deleting(set: &VersionSet, now: Millis) -> Result<(), ApiError> {
+    if set.image.observe(now) == Observed::Present(ImageStatus::Deleting) {
+        return Err(ApiError::ResourceInUse(format!(
+            "Image {} is being deleted, and its versions with it.",
+            set.image.name
+        )));
+    }
+    Ok(())
 }
 
 fn check_aliases_unique(aliases: &[String]) -> Result<Vec<String>, ApiError> {
@@ -236,6 +247,7 @@ pub fn update(
     let Some(set) = current else {
         return Err(image::not_found(image_name));
     };
+    refuse_if_image_deleting(set, now)?;
     let (version, status) = set.select(selector, now)?;
     if status.is_transitional() {
         return Err(ApiError::ResourceInUse(format!(
@@ -310,6 +322,7 @@ pub fn delete(
             "Specify the Version or the Alias of the version to delete.".to_owned(),
         ));
     }
+    refuse_if_image_deleting(set, now)?;
     let (version, status) = set.select(selector, now)?;
     if status.is_transitional() {
         let reason = if status == ImageStatus::Deleting {
@@ -337,4 +350,78 @@ pub fn delete(
         put,
         remove,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_with_image(status: ImageStatus) -> VersionSet {
+        let image = ImageRecord {
+            name: "img".into(),
+            display_name: None,
+            description: None,
+            role_arn: "arn:aws:iam::000000000000:role/r".into(),
+            lifecycle: Lifecycle {
+                status,
+                due: Some(1_000),
+            },
+            failure_reason: None,
+            created: 0,
+            modified: 0,
+            last_version: 1,
+        };
+        let version = VersionRecord {
+            version: 1,
+            base_image: "base".into(),
+            metadata: VersionMetadata::default(),
+            aliases: vec!["stable".into()],
+            lifecycle: Lifecycle::settled(ImageStatus::Created),
+            failure_reason: None,
+            client_token: "t".into(),
+            request_digest: "d".into(),
+            created: 0,
+            modified: 0,
+        };
+        VersionSet {
+            image,
+            versions: vec![version],
+        }
+    }
+
+    #[test]
+    fn versions_of_an_image_being_deleted_cannot_change() {
+        let set = set_with_image(ImageStatus::Deleting);
+        let selector = VersionSelector::Number(1);
+        let err = update(Some(&set), "img", &selector, &VersionPatch::default(), 500).unwrap_err();
+        assert_eq!(err.code(), "ResourceInUse");
+        let err = delete(Some(&set), "img", &selector, 500, 0).unwrap_err();
+        assert_eq!(err.code(), "ResourceInUse");
+        // Once the image's deletion has ended, the image (and so the version) is simply gone.
+        let err = update(
+            Some(&set),
+            "img",
+            &selector,
+            &VersionPatch::default(),
+            1_000,
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "ResourceNotFound");
+    }
+
+    #[test]
+    fn version_numbers_continue_from_the_image_counter() {
+        let set = set_with_image(ImageStatus::Created);
+        let new = NewVersion {
+            image_name: "img".into(),
+            base_image: "b".into(),
+            metadata: VersionMetadata::default(),
+            aliases: vec![],
+            client_token: "other".into(),
+            request_digest: "x".into(),
+        };
+        let (write, number) = create(Some(&set), &new, 2_000, 0).unwrap();
+        assert_eq!(number, 2);
+        assert_eq!(write.last_version, Some(2));
+    }
 }
