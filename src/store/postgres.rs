@@ -9,13 +9,14 @@
 //! statements of one read see one snapshot.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::error::Error;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
-use postgres::{Client, Config, IsolationLevel};
+use postgres::{Client, Config, IsolationLevel, Statement};
 use postgres_native_tls::MakeTlsConnector;
 use tokio::sync::Semaphore;
 
@@ -50,23 +51,34 @@ pub struct PostgresEngine {
 struct Pool {
     config: Config,
     tls: MakeTlsConnector,
-    idle: Mutex<Vec<Client>>,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// A client with the statements it has prepared, keyed by their SQL: each statement is parsed once per
+/// connection, not once per use.
+struct Connection {
+    client: Client,
+    statements: HashMap<String, Statement>,
 }
 
 impl Pool {
-    fn take(&self) -> Result<Client, StoreError> {
-        if let Some(client) = self.idle.lock().map_err(|_| StoreError::Closed)?.pop() {
-            if !client.is_closed() {
-                return Ok(client);
+    fn take(&self) -> Result<Connection, StoreError> {
+        if let Some(connection) = self.idle.lock().map_err(|_| StoreError::Closed)?.pop() {
+            if !connection.client.is_closed() {
+                return Ok(connection);
             }
         }
-        Ok(self.config.connect(self.tls.clone())?)
+        let client = self.config.connect(self.tls.clone())?;
+        Ok(Connection {
+            client,
+            statements: HashMap::new(),
+        })
     }
 
-    fn give_back(&self, client: Client) {
-        if !client.is_closed() {
+    fn give_back(&self, connection: Connection) {
+        if !connection.client.is_closed() {
             if let Ok(mut idle) = self.idle.lock() {
-                idle.push(client);
+                idle.push(connection);
             }
         }
     }
@@ -118,19 +130,23 @@ enum TxOutcome<T> {
 }
 
 fn run_once<T>(
-    client: &mut Client,
+    connection: &mut Connection,
     isolation: IsolationLevel,
     read_only: bool,
     work: TxWork<'_, T>,
 ) -> Result<T, StoreError> {
-    let tx = client
+    let tx = connection
+        .client
         .build_transaction()
         .isolation_level(isolation)
         .read_only(read_only)
         .start()?;
-    let db = PgTx(RefCell::new(tx));
+    let db = PgTx {
+        tx: RefCell::new(tx),
+        statements: RefCell::new(&mut connection.statements),
+    };
     let outcome = work(&db)?;
-    let tx = db.0.into_inner();
+    let tx = db.tx.into_inner();
     match outcome {
         TxOutcome::Commit(value) => {
             tx.commit()?;
@@ -152,7 +168,26 @@ fn is_retryable(error: &postgres::Error) -> bool {
     })
 }
 
-struct PgTx<'a>(RefCell<postgres::Transaction<'a>>);
+struct PgTx<'a> {
+    tx: RefCell<postgres::Transaction<'a>>,
+    statements: RefCell<&'a mut HashMap<String, Statement>>,
+}
+
+impl PgTx<'_> {
+    /// The prepared statement for `sql`, preparing it on first use on this connection.
+    fn statement(&self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(statement) = self.statements.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.borrow_mut().prepare(&numbered(sql))?;
+        // The SQL texts are fixed (records.rs); list queries vary only in which filters appear, so a
+        // connection holds a few dozen statements at most.
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
 
 /// `?` placeholders become `$1`, `$2`, … (the SQL in `records.rs` has no `?` inside string literals).
 fn numbered(sql: &str) -> String {
@@ -210,9 +245,10 @@ fn column_value(row: &postgres::Row, index: usize) -> Result<Value, StoreError> 
 
 impl Db for PgTx<'_> {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let statement = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let rows = self.0.borrow_mut().query(numbered(sql).as_str(), &params)?;
+        let rows = self.tx.borrow_mut().query(&statement, &params)?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -224,16 +260,14 @@ impl Db for PgTx<'_> {
     }
 
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let statement = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        Ok(self
-            .0
-            .borrow_mut()
-            .execute(numbered(sql).as_str(), &params)?)
+        Ok(self.tx.borrow_mut().execute(&statement, &params)?)
     }
 
     fn batch(&self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.0.borrow_mut().batch_execute(sql)?)
+        Ok(self.tx.borrow_mut().batch_execute(sql)?)
     }
 }
 
