@@ -247,3 +247,80 @@ async fn a_transition_completes_after_the_process_that_began_it_dies() {
         .expect("describe");
     assert_eq!(image.image_status(), Some(&ImageStatus::Created));
 }
+
+/// Runs the binary with `args` and returns (exit success, stderr), failing the test if it hangs.
+fn run_binary(args: &[&str]) -> (bool, String) {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sagemaker-images"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .env_remove("SAGEMAKER_IMAGES_DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{args:?} did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("output");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_database_url_that_cannot_be_parsed_stops_the_server_at_once() {
+    let (ok, stderr) = run_binary(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        "postgres://u@h:notaport/db",
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("the database URL is not valid"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_database_is_waited_for_then_reported() {
+    // Port 9 on loopback: nothing listens there.
+    let (ok, stderr) = run_binary(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        "postgres://postgres@127.0.0.1:9/none",
+        "--database-wait",
+        "1s",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("database not reachable yet; retrying"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cannot reach the database"), "{stderr}");
+}
+
+#[test]
+fn migrate_prepares_a_database_ahead_of_a_rollout() {
+    let Ok(admin_url) = std::env::var(DATABASE_URL_VAR) else {
+        eprintln!("SKIPPED: migrate on PostgreSQL needs {DATABASE_URL_VAR}");
+        let (ok, stderr) = run_binary(&["migrate"]);
+        assert!(ok, "migrate on the embedded store: {stderr}");
+        return;
+    };
+    let database = crate::common::Database::create(&admin_url);
+    let (ok, stderr) = run_binary(&["migrate", "--database-url", &database.url]);
+    assert!(ok, "{stderr}");
+    // Applying again finds nothing to do.
+    let (ok, stderr) = run_binary(&["migrate", "--database-url", &database.url]);
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains("applying schema migration"), "{stderr}");
+}

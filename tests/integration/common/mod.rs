@@ -56,7 +56,7 @@ fn admin(admin_url: &str, sql: String) {
 }
 
 impl Database {
-    fn create(admin_url: &str) -> Database {
+    pub fn create(admin_url: &str) -> Database {
         let name = format!("smi_test_{}", uuid::Uuid::new_v4().simple());
         admin(admin_url, format!("CREATE DATABASE {name}"));
         let base = admin_url
