@@ -39,7 +39,7 @@ pub struct TokenSealer {
     secret: Vec<u8>,
 }
 
-fn invalid_token() -> ApiError {
+pub fn invalid_token() -> ApiError {
     ApiError::Validation("Invalid pagination token given: the NextToken is not one this service issued for this request.".to_owned())
 }
 

@@ -7,7 +7,7 @@ use super::Service;
 use crate::domain::arn::{self, TaggedResource};
 use crate::domain::lifecycle::{Lifecycle, Observed};
 use crate::domain::now_millis;
-use crate::domain::paging::{fingerprint, Cursor, SortValue};
+use crate::domain::paging::{self, fingerprint, Cursor, SortValue};
 use crate::domain::tags::{self, Tag};
 use crate::domain::Scope;
 use crate::protocol::ApiError;
@@ -101,7 +101,7 @@ pub async fn list<S: Store>(
         None | Some("") => 0,
         Some(token) => match service.tokens.open(&query_id, token)?.sort {
             SortValue::Time(offset) => usize::try_from(offset).unwrap_or(usize::MAX),
-            SortValue::Text(_) => return Err(does_not_exist(&input.resource_arn)),
+            SortValue::Text(_) => return Err(paging::invalid_token()),
         },
     };
     let (lifecycle, all) = service.store.get_tags(scope, &resource).await?;
