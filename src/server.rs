@@ -91,6 +91,7 @@ async fn shutdown_signal() {
 
 async fn handle<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -> Response<Body> {
     let request_id = uuid::Uuid::new_v4().to_string();
+    let caller = protocol::Caller::of(request.headers());
     // A panic must never reach the client as a dropped connection: run the request in its own task and
     // turn a panic into InternalFailure.
     let task = tokio::spawn(answer(app, request));
@@ -109,7 +110,7 @@ async fn handle<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -> R
                 message = error.message(),
                 "request refused"
             );
-            protocol::failure(&request_id, &error)
+            protocol::failure(&request_id, &error, caller)
         }
     }
 }
