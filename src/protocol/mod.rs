@@ -114,8 +114,8 @@ impl Caller {
     }
 }
 
-/// The `__type` of `error` for `caller`. The SDKs' ImageDeleted and ImageVersionDeleted waiters (botocore,
-/// the AWS CLI, the JS SDK, all generated from one waiter model) wait for the code
+/// The `__type` of `error` for `caller`. The ImageDeleted and ImageVersionDeleted waiters of botocore and the
+/// AWS CLI (and of SDKs generated from the same waiter model) wait for the code
 /// `ResourceNotFoundException`, while SageMaker, its service model and every other client use
 /// `ResourceNotFound` (botocore issue 3782): against SageMaker itself those waiters fail once the image is
 /// gone. So that they work unchanged, a waiter's request for a missing resource is answered with the code it
