@@ -4,32 +4,25 @@
 
 use std::time::Duration;
 
-use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sagemaker::operation::describe_app_image_config::DescribeAppImageConfigOutput;
 use aws_sdk_sagemaker::primitives::DateTime;
 use aws_sdk_sagemaker::types::{
     AppImageConfigSortKey, CodeEditorAppImageConfig, ContainerConfig, FileSystemConfig,
-    JupyterLabAppImageConfig, KernelGatewayImageConfig, KernelSpec, SortOrder, Tag,
+    JupyterLabAppImageConfig, KernelGatewayImageConfig, KernelSpec, SortOrder,
 };
 use aws_sdk_sagemaker::Client;
 use serde_json::{json, Value};
 
 use crate::common::raw::RawResponse;
-use crate::common::{code, Server, ACCOUNT, REGION};
+use crate::common::{
+    code, list_tags, message, pairs, pause, strings, tag, tamper, Server, ACCOUNT, REGION,
+};
 
 fn config_arn(name: &str) -> String {
     format!(
         "arn:aws:sagemaker:{REGION}:{ACCOUNT}:app-image-config/{}",
         name.to_ascii_lowercase()
     )
-}
-
-fn message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
-    error
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn kernel_gateway() -> KernelGatewayImageConfig {
@@ -104,50 +97,6 @@ async fn create_plain(client: &Client, name: &str) {
         .send()
         .await
         .unwrap_or_else(|e| panic!("create {name}: {e:?}"));
-}
-
-async fn pause() {
-    tokio::time::sleep(Duration::from_millis(5)).await;
-}
-
-async fn list_tags(client: &Client, arn: &str) -> Vec<(String, String)> {
-    client
-        .list_tags()
-        .resource_arn(arn)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("list tags of {arn}: {e:?}"))
-        .tags()
-        .iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_owned(),
-                t.value().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn tag(key: &str, value: &str) -> Tag {
-    Tag::builder().key(key).value(value).build()
-}
-
-fn pairs(tags: &[(&str, &str)]) -> Vec<(String, String)> {
-    tags.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-/// `token` with one character in its middle changed.
-fn tamper(token: &str) -> String {
-    let mut chars: Vec<char> = token.chars().collect();
-    let middle = chars.len() / 2;
-    chars[middle] = if chars[middle] == 'A' { 'B' } else { 'A' };
-    chars.into_iter().collect()
 }
 
 #[tokio::test]

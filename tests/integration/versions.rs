@@ -4,17 +4,19 @@
 
 use std::time::Duration;
 
-use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sagemaker::primitives::DateTime;
 use aws_sdk_sagemaker::types::{
     ImageStatus, ImageVersionSortBy, ImageVersionSortOrder, ImageVersionStatus, JobType, Processor,
-    Tag, VendorGuidance,
+    VendorGuidance,
 };
 use aws_sdk_sagemaker::Client;
 use serde_json::{json, Value};
 
 use crate::common::raw::RawResponse;
-use crate::common::{code, create_image, image_arn, Options, Server, ACCOUNT, REGION};
+use crate::common::{
+    code, create_image, image_arn, list_tags, message, pairs, pause, strings, tag, tamper, Options,
+    Server, ACCOUNT, REGION,
+};
 
 const BASE: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:latest";
 const OTHER_BASE: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:other";
@@ -26,23 +28,11 @@ fn version_arn(image: &str, version: i32) -> String {
     )
 }
 
-fn message<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
-    error
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default()
-        .to_owned()
-}
-
 fn delayed(delay: &'static str) -> Server {
     Server::start_with(Options {
         transition_delay: Some(delay),
         ..Default::default()
     })
-}
-
-async fn pause() {
-    tokio::time::sleep(Duration::from_millis(5)).await;
 }
 
 /// CreateImageVersion with only the required members (the SDK fills ClientToken); returns the ARN.
@@ -157,46 +147,6 @@ async fn wait_for_image(client: &Client, image: &str, wanted: ImageStatus) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{image} never reached {wanted:?}");
-}
-
-async fn list_tags(client: &Client, arn: &str) -> Vec<(String, String)> {
-    client
-        .list_tags()
-        .resource_arn(arn)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("list tags of {arn}: {e:?}"))
-        .tags()
-        .iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_owned(),
-                t.value().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn tag(key: &str, value: &str) -> Tag {
-    Tag::builder().key(key).value(value).build()
-}
-
-fn pairs(tags: &[(&str, &str)]) -> Vec<(String, String)> {
-    tags.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// `token` with one character in its middle changed.
-fn tamper(token: &str) -> String {
-    let mut chars: Vec<char> = token.chars().collect();
-    let middle = chars.len() / 2;
-    chars[middle] = if chars[middle] == 'A' { 'B' } else { 'A' };
-    chars.into_iter().collect()
-}
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
 }
 
 #[tokio::test]

@@ -300,3 +300,64 @@ pub async fn create_image(client: &aws_sdk_sagemaker::Client, name: &str) {
         .await
         .unwrap_or_else(|e| panic!("create image {name}: {e:?}"));
 }
+
+/// The message of an SDK service error.
+pub fn message<E, R>(error: &aws_sdk_sagemaker::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_sagemaker::error::ProvideErrorMetadata,
+{
+    error
+        .as_service_error()
+        .and_then(|e| e.message())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A few milliseconds: timestamps have millisecond resolution, so two writes this far apart are ordered.
+pub async fn pause() {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+}
+
+/// The tags of `arn` as (key, value) pairs, in the order ListTags gives them.
+pub async fn list_tags(client: &aws_sdk_sagemaker::Client, arn: &str) -> Vec<(String, String)> {
+    client
+        .list_tags()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("list tags of {arn}: {e:?}"))
+        .tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub fn tag(key: &str, value: &str) -> aws_sdk_sagemaker::types::Tag {
+    aws_sdk_sagemaker::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+}
+
+pub fn pairs(tags: &[(&str, &str)]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+pub fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// `token` with one character in its middle changed.
+pub fn tamper(token: &str) -> String {
+    let mut chars: Vec<char> = token.chars().collect();
+    let middle = chars.len() / 2;
+    chars[middle] = if chars[middle] == 'A' { 'B' } else { 'A' };
+    chars.into_iter().collect()
+}
