@@ -1,7 +1,9 @@
 """Fixtures for the Python suite: a real `sagemaker-images` server per test, boto3 clients, AWS CLI runs.
 
 The binary is `$SAGEMAKER_IMAGES_BIN`, or `target/debug/sagemaker-images` under the repository root when that
-is unset. Each server listens on port 0 with a data directory of its own, and is killed at teardown.
+is unset. Each server listens on port 0 with a data directory of its own, and is killed at teardown. When
+`$SAGEMAKER_IMAGES_TEST_DATABASE_URL` names a PostgreSQL server, each server instead gets a database of its own,
+created for the test and dropped after it, as in the Rust suite.
 """
 import json
 import os
@@ -10,6 +12,9 @@ import re
 import subprocess
 import sys
 import threading
+
+import urllib.parse
+import uuid
 
 import boto3
 import botocore
@@ -86,12 +91,38 @@ class Server:
         self._log.close()
 
 
+def _admin(admin_url, statement):
+    import pg8000.native
+
+    url = urllib.parse.urlparse(admin_url)
+    connection = pg8000.native.Connection(
+        user=url.username or "postgres",
+        password=url.password,
+        host=url.hostname or "127.0.0.1",
+        port=url.port or 5432,
+        database=url.path.lstrip("/") or "postgres",
+    )
+    try:
+        connection.run(statement)
+    finally:
+        connection.close()
+
+
 def _serve(tmp_path, extra_args=()):
+    admin_url = os.environ.get("SAGEMAKER_IMAGES_TEST_DATABASE_URL")
+    database = None
+    if admin_url:
+        database = f"smi_pytest_{uuid.uuid4().hex}"
+        _admin(admin_url, f"CREATE DATABASE {database}")
+        base = admin_url.rsplit("/", 1)[0]
+        extra_args = [*extra_args, "--database-url", f"{base}/{database}"]
     server = Server(tmp_path / "data", tmp_path / "server.log", extra_args)
     try:
         yield server.endpoint
     finally:
         server.stop()
+        if database:
+            _admin(admin_url, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 @pytest.fixture
