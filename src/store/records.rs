@@ -456,7 +456,7 @@ pub fn apply_app_image_config_write(
 
 /// A table that list operations page through: keyed by (account, region, name_key), with `created_ms`
 /// and `modified_ms` columns.
-pub struct Listed<T> {
+pub struct ListedTable<T> {
     table: &'static str,
     columns: &'static str,
     /// Leaves out rows whose deletion has ended by the query's time.
@@ -464,13 +464,13 @@ pub struct Listed<T> {
     from_row: fn(&Row) -> Result<T, StoreError>,
 }
 
-pub const IMAGES: Listed<ImageRecord> = Listed {
+pub const IMAGES: ListedTable<ImageRecord> = ListedTable {
     table: "images",
     columns: IMAGE_COLUMNS,
     hide_finished_deletions: true,
     from_row: image_from_row,
 };
-pub const APP_IMAGE_CONFIGS: Listed<AppImageConfigRecord> = Listed {
+pub const APP_IMAGE_CONFIGS: ListedTable<AppImageConfigRecord> = ListedTable {
     table: "app_image_configs",
     columns: APP_IMAGE_CONFIG_COLUMNS,
     hide_finished_deletions: false,
@@ -481,7 +481,7 @@ pub const APP_IMAGE_CONFIGS: Listed<AppImageConfigRecord> = Listed {
 /// is a parameter, and a filter appears in the SQL only when the request has it.
 pub fn read_page<T>(
     db: &dyn Db,
-    listed: &Listed<T>,
+    listed: &ListedTable<T>,
     scope: &Scope,
     query: &ListQuery,
 ) -> Result<Vec<T>, StoreError> {
