@@ -1,6 +1,7 @@
 //! The HTTP server: listener, request pipeline (body → SigV4 → target → operation → answer), graceful
 //! shutdown. Wires configuration, credentials, store and service together.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -8,6 +9,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, Response};
 use axum::Router;
+use futures_util::FutureExt;
 use tokio::net::TcpListener;
 
 use crate::auth::{self, Credentials};
@@ -92,13 +94,11 @@ async fn shutdown_signal() {
 async fn handle<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -> Response<Body> {
     let request_id = uuid::Uuid::new_v4().to_string();
     let caller = protocol::Caller::of(request.headers());
-    // A panic must never reach the client as a dropped connection: run the request in its own task and
-    // turn a panic into InternalFailure.
-    let task = tokio::spawn(answer(app, request));
-    let outcome = match task.await {
+    // A panic must never reach the client as a dropped connection: it becomes InternalFailure.
+    let outcome = match AssertUnwindSafe(answer(app, request)).catch_unwind().await {
         Ok(outcome) => outcome,
-        Err(e) => {
-            tracing::error!(error = %e, "request handler panicked");
+        Err(_) => {
+            tracing::error!("request handler panicked");
             Err(ApiError::internal())
         }
     };
