@@ -239,7 +239,14 @@ fn start_server(data_dir: &std::path::Path, postgres: Option<&str>) -> (Served, 
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir);
     if let Some(url) = postgres {
-        command.args(["--database-url", url]);
+        // As many database connections as load connections, as pgbench is run with as many clients.
+        let connections = CONNECTIONS.to_string();
+        command.args([
+            "--database-url",
+            url,
+            "--database-connections",
+            &connections,
+        ]);
     }
     let started = Instant::now();
     let mut child = command
@@ -321,9 +328,28 @@ async fn seed(address: SocketAddr, count: usize) {
     }
 }
 
-async fn measure_store(label: &str, served: &Served, seconds: u64, floor: f64) {
+async fn measure_store(
+    label: &str,
+    served: &Served,
+    seconds: u64,
+    floor: f64,
+    postgres: Option<&str>,
+) {
     let host = served.address.to_string();
     seed(served.address, IMAGES).await;
+    if let Some(url) = postgres {
+        // As `pgbench -i` does after loading its tables: without statistics the planner may pick a sort
+        // index for a primary-key lookup (autovacuum would analyze the table within a minute or so).
+        let url = url.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            client
+                .batch_execute("VACUUM ANALYZE")
+                .expect("vacuum analyze");
+        })
+        .await
+        .expect("vacuum");
+    }
     let updates: Vec<Prepared> = (0..IMAGES)
         .map(|i| {
             prepare(&host, "UpdateImage", serde_json::json!({"ImageName": format!("image-{i:07}"), "Description": format!("revision {i}")}))
@@ -502,7 +528,7 @@ fn main() {
 
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (served, _) = start_server(data_dir.path(), None);
-        measure_store("sqlite", &served, options.seconds, floor_rps).await;
+        measure_store("sqlite", &served, options.seconds, floor_rps, None).await;
         println!(
             "sqlite server resident memory: {:.1} MB",
             resident_mb(served.child.id())
@@ -512,7 +538,7 @@ fn main() {
         if let Some(url) = &options.postgres {
             let data_dir = tempfile::tempdir().expect("temp dir");
             let (served, _) = start_server(data_dir.path(), Some(url));
-            measure_store("postgres", &served, options.seconds, floor_rps).await;
+            measure_store("postgres", &served, options.seconds, floor_rps, Some(url)).await;
         }
         if let Some(count) = options.large {
             measure_large(count).await;

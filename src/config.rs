@@ -42,6 +42,11 @@ pub struct StoreArgs {
     /// How long to wait at start for the database to become reachable.
     #[arg(long, env = "SAGEMAKER_IMAGES_DATABASE_WAIT", default_value = "30s", value_parser = humantime::parse_duration)]
     pub database_wait: Duration,
+
+    /// Most database connections this process holds (PostgreSQL only). Several processes sharing a database
+    /// together need no more than its max_connections (100 by default in PostgreSQL).
+    #[arg(long, env = "SAGEMAKER_IMAGES_DATABASE_CONNECTIONS", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    pub database_connections: u16,
 }
 
 impl StoreArgs {

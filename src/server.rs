@@ -20,7 +20,7 @@ use crate::protocol::{self, ApiError};
 use crate::store::{PostgresStore, SqliteStore, Store};
 
 struct App<S> {
-    credentials: Credentials,
+    verifier: auth::Verifier,
     service: Service<S>,
 }
 
@@ -29,7 +29,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let credentials = args.credentials()?;
     match &args.store.database_url {
         Some(url) => {
-            let store = PostgresStore::connect(url, args.store.database_wait).await?;
+            let store = PostgresStore::connect(
+                url,
+                args.store.database_wait,
+                args.store.database_connections.into(),
+            )
+            .await?;
             run(args, credentials, store).await
         }
         None => {
@@ -42,7 +47,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 /// Opens the selected store, which applies pending migrations, and returns.
 pub async fn migrate(args: StoreArgs) -> anyhow::Result<()> {
     match &args.database_url {
-        Some(url) => drop(PostgresStore::connect(url, args.database_wait).await?),
+        Some(url) => drop(
+            PostgresStore::connect(url, args.database_wait, args.database_connections.into())
+                .await?,
+        ),
         None => drop(SqliteStore::open(&args.data_dir)?),
     }
     println!("migrations applied to the {}", args.describe());
@@ -51,7 +59,7 @@ pub async fn migrate(args: StoreArgs) -> anyhow::Result<()> {
 
 async fn run<S: Store>(args: ServeArgs, credentials: Credentials, store: S) -> anyhow::Result<()> {
     let app = Arc::new(App {
-        credentials,
+        verifier: auth::Verifier::new(credentials),
         service: Service::new(store, args.transition_delay),
     });
     let listener = TcpListener::bind(args.listen).await?;
@@ -165,8 +173,7 @@ async fn answer<S: Store>(
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/");
-    let principal = auth::verify(
-        &app.credentials,
+    let principal = app.verifier.verify(
         parts.method.as_str(),
         uri,
         &parts.headers,

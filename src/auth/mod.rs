@@ -1,18 +1,18 @@
 //! SigV4 verification: who signed the request (access key → account) and in which region.
 //!
-//! Knows nothing of SageMaker beyond its signing name. The canonical request and signature are computed by
-//! the `aws-sigv4` crate from exactly the headers the client says it signed; we only parse the
-//! `Authorization` header, enforce the clock-skew window and compare signatures in constant time.
+//! Knows nothing of SageMaker beyond its signing name. This module parses the `Authorization` header,
+//! enforces the clock-skew window and compares signatures in constant time; `signature` computes the
+//! signature the request should carry, over exactly the headers the client says it signed.
 
 mod credentials;
+mod signature;
 
 pub use credentials::{Credential, Credentials, CredentialsError};
 
-use std::borrow::Cow;
+use signature::{SignedRequest, SigningKeys};
+
 use std::time::{Duration, SystemTime};
 
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
 use axum::http::HeaderMap;
 use subtle::ConstantTimeEq;
 
@@ -33,6 +33,8 @@ pub struct Principal {
 
 /// The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header.
 struct AuthorizationHeader<'a> {
+    /// The whole `Credential=` value.
+    credential: &'a str,
     access_key_id: &'a str,
     scope_date: &'a str,
     region: &'a str,
@@ -92,6 +94,7 @@ fn parse_authorization(header: &str) -> Result<AuthorizationHeader<'_>, ApiError
         ));
     };
     Ok(AuthorizationHeader {
+        credential,
         access_key_id,
         scope_date,
         region,
@@ -124,9 +127,44 @@ fn invalid_signature() -> ApiError {
     )
 }
 
-/// Verifies the SigV4 signature of a `POST /` request against `credentials`, at server time `now`.
-pub fn verify(
+/// Checks signatures against the server's credentials, reusing signing keys across requests.
+pub struct Verifier {
+    credentials: Credentials,
+    signing_keys: SigningKeys,
+}
+
+impl Verifier {
+    pub fn new(credentials: Credentials) -> Self {
+        Verifier {
+            credentials,
+            signing_keys: SigningKeys::default(),
+        }
+    }
+
+    /// Verifies the SigV4 signature of a request, at server time `now`.
+    pub fn verify(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Principal, ApiError> {
+        verify(
+            &self.credentials,
+            &self.signing_keys,
+            method,
+            uri,
+            headers,
+            body,
+            now,
+        )
+    }
+}
+
+fn verify(
     credentials: &Credentials,
+    signing_keys: &SigningKeys,
     method: &str,
     uri: &str,
     headers: &HeaderMap,
@@ -206,7 +244,21 @@ pub fn verify(
         ));
     };
 
-    let expected = expected_signature(&auth, credential, method, uri, headers, body, signed_at)?;
+    let request = SignedRequest {
+        method,
+        uri,
+        headers,
+        signed_headers: &auth.signed_headers,
+        body,
+        amz_date,
+        signed_at,
+        region: auth.region,
+        credential_scope: auth.credential,
+    };
+    let Some(expected) = signature::expected(signing_keys, credential, &request) else {
+        // A header the client claims to have signed but did not send (or sent as non-text) cannot match.
+        return Err(invalid_signature());
+    };
     if bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
         Ok(Principal {
             account_id: credential.account_id.clone(),
@@ -216,52 +268,4 @@ pub fn verify(
     } else {
         Err(invalid_signature())
     }
-}
-
-/// The signature `credential` would give this request, over exactly the headers the client signed.
-fn expected_signature(
-    auth: &AuthorizationHeader<'_>,
-    credential: &Credential,
-    method: &str,
-    uri: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    signed_at: SystemTime,
-) -> Result<String, ApiError> {
-    let mut signed = Vec::with_capacity(auth.signed_headers.len());
-    for name in &auth.signed_headers {
-        let mut values = headers.get_all(*name).iter().peekable();
-        if values.peek().is_none() {
-            // A header the client claims to have signed but did not send cannot match.
-            return Err(invalid_signature());
-        }
-        for value in values {
-            let value = value.to_str().map_err(|_| invalid_signature())?;
-            signed.push((*name, value));
-        }
-    }
-    let identity = aws_credential_types::Credentials::new(
-        credential.access_key_id.clone(),
-        credential.secret_access_key.clone(),
-        None,
-        None,
-        "sagemaker-images",
-    )
-    .into();
-    let mut settings = SigningSettings::default();
-    // We pass only the headers the client listed, so none may be dropped on our side.
-    settings.excluded_headers = Some(Vec::<Cow<'static, str>>::new());
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(auth.region)
-        .name(SIGNING_NAME)
-        .time(signed_at)
-        .settings(settings)
-        .build()
-        .map_err(|_| invalid_signature())?
-        .into();
-    let request = SignableRequest::new(method, uri, signed.into_iter(), SignableBody::Bytes(body))
-        .map_err(|_| invalid_signature())?;
-    let output = sign(request, &params).map_err(|_| invalid_signature())?;
-    Ok(output.signature().to_owned())
 }

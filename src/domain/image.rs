@@ -30,9 +30,14 @@ pub fn name_key(name: &str) -> String {
 /// What a change does to the stored image.
 #[derive(Debug, Clone)]
 pub enum ImageWrite {
-    /// A new image, replacing whatever a finished deletion of the same name left behind (record, versions,
-    /// aliases, tags).
-    Create { record: ImageRecord, tags: Vec<Tag> },
+    /// A new image. `replaces` is true when a finished deletion of the same name left its record behind;
+    /// that record goes first, with its versions, aliases and tags. When false, the name was free when
+    /// decided, and a racing create that took it since makes the insert fail (and the change run again).
+    Create {
+        record: ImageRecord,
+        tags: Vec<Tag>,
+        replaces: bool,
+    },
     /// New values for an existing image.
     Update(ImageRecord),
     /// Remove the image with its versions, aliases and every tag of them.
@@ -103,6 +108,7 @@ pub fn create(
     Ok(ImageWrite::Create {
         record,
         tags: new.tags.clone(),
+        replaces: current.is_some(),
     })
 }
 

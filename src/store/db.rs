@@ -95,6 +95,11 @@ pub trait Db {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
     /// Runs several statements without parameters (migrations).
     fn batch(&self, sql: &str) -> Result<(), StoreError>;
+    /// Whether a change must lock the rows it decides on (`SELECT ... FOR UPDATE`). SQLite runs one
+    /// writer at a time and has no such clause; PostgreSQL runs changes concurrently.
+    fn locks_rows(&self) -> bool {
+        false
+    }
 
     fn query_opt(&self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())

@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use super::db::Db;
-use super::records;
+use super::records::{self, Purpose};
 use super::{ListQuery, Store, StoreError};
 use crate::domain::app_image_config::{AppImageConfigRecord, AppImageConfigWrite};
 use crate::domain::arn::TaggedResource;
@@ -59,7 +59,7 @@ impl<G: Engine> Store for SqlStore<G> {
     ) -> Result<Option<ImageRecord>, StoreError> {
         let (scope, name_key) = (scope.clone(), name_key.to_owned());
         self.engine
-            .read(move |db| records::read_image(db, &scope, &name_key))
+            .read(move |db| records::read_image(db, &scope, &name_key, Purpose::Read))
             .await
     }
 
@@ -83,7 +83,7 @@ impl<G: Engine> Store for SqlStore<G> {
         let (scope, name_key) = (scope.clone(), name_key.to_owned());
         self.engine
             .write(move |db| {
-                let current = records::read_image(db, &scope, &name_key)?;
+                let current = records::read_image(db, &scope, &name_key, Purpose::Change)?;
                 Ok(match decide(current.as_ref()) {
                     Ok((write, output)) => {
                         records::apply_image_write(db, &scope, &name_key, &write)?;
@@ -102,7 +102,7 @@ impl<G: Engine> Store for SqlStore<G> {
     ) -> Result<Option<VersionSet>, StoreError> {
         let (scope, image_key) = (scope.clone(), image_key.to_owned());
         self.engine
-            .read(move |db| records::read_version_set(db, &scope, &image_key))
+            .read(move |db| records::read_version_set(db, &scope, &image_key, Purpose::Read))
             .await
     }
 
@@ -120,7 +120,7 @@ impl<G: Engine> Store for SqlStore<G> {
         let (scope, image_key) = (scope.clone(), image_key.to_owned());
         self.engine
             .write(move |db| {
-                let current = records::read_version_set(db, &scope, &image_key)?;
+                let current = records::read_version_set(db, &scope, &image_key, Purpose::Change)?;
                 Ok(match decide(current.as_ref()) {
                     Ok((write, output)) => {
                         if let Some(set) = &current {
@@ -141,7 +141,7 @@ impl<G: Engine> Store for SqlStore<G> {
     ) -> Result<Option<AppImageConfigRecord>, StoreError> {
         let (scope, name_key) = (scope.clone(), name_key.to_owned());
         self.engine
-            .read(move |db| records::read_app_image_config(db, &scope, &name_key))
+            .read(move |db| records::read_app_image_config(db, &scope, &name_key, Purpose::Read))
             .await
     }
 
@@ -173,7 +173,8 @@ impl<G: Engine> Store for SqlStore<G> {
         let (scope, name_key) = (scope.clone(), name_key.to_owned());
         self.engine
             .write(move |db| {
-                let current = records::read_app_image_config(db, &scope, &name_key)?;
+                let current =
+                    records::read_app_image_config(db, &scope, &name_key, Purpose::Change)?;
                 Ok(match decide(current.as_ref()) {
                     Ok((write, output)) => {
                         records::apply_app_image_config_write(db, &scope, &name_key, &write)?;
@@ -193,7 +194,7 @@ impl<G: Engine> Store for SqlStore<G> {
         let (scope, resource) = (scope.clone(), resource.clone());
         self.engine
             .read(move |db| {
-                let lifecycle = records::resource_lifecycle(db, &scope, &resource)?;
+                let lifecycle = records::resource_lifecycle(db, &scope, &resource, Purpose::Read)?;
                 Ok((lifecycle, records::read_tags(db, &resource.arn)?))
             })
             .await
@@ -216,7 +217,8 @@ impl<G: Engine> Store for SqlStore<G> {
         let (scope, resource) = (scope.clone(), resource.clone());
         self.engine
             .write(move |db| {
-                let lifecycle = records::resource_lifecycle(db, &scope, &resource)?;
+                let lifecycle =
+                    records::resource_lifecycle(db, &scope, &resource, Purpose::Change)?;
                 let current = records::read_tags(db, &resource.arn)?;
                 Ok(match decide(lifecycle, current) {
                     Ok((tags, output)) => {

@@ -1,12 +1,16 @@
 //! The shared engine: PostgreSQL, or a PostgreSQL-wire distributed database (CockroachDB, YugabyteDB), for
 //! several server processes behind a load balancer.
 //!
-//! Every change runs in one SERIALIZABLE transaction: the decision reads what it needs and writes its
-//! result, and the database refuses to commit any interleaving that no serial order could produce. A
-//! refused commit (SQLSTATE 40001, a deadlock, or a unique-key race on insert) is retried from the start,
-//! re-reading the state, so the decision is made again against the winner's write. Nothing here relies
-//! on advisory locks or LISTEN/NOTIFY. Reads run in a REPEATABLE READ, READ ONLY transaction, so the
-//! statements of one read see one snapshot.
+//! Every change runs in one transaction that first reads the rows its decision rests on `FOR UPDATE`
+//! (`records::Purpose::Change`): two changes of one image (or of its versions or tags, which lock the image
+//! row) take turns, and the second decides on the first one's result. A resource that does not exist yet
+//! has no row to lock; its primary key makes the second insert fail. Such a failure (SQLSTATE 23505), a
+//! deadlock, or a serialization failure (40001, which CockroachDB and YugabyteDB raise where they run the
+//! transaction at a stronger isolation) rolls the transaction back and runs it again from the start,
+//! re-reading the state. The transaction is READ COMMITTED: row locks already order every conflicting
+//! change, and SERIALIZABLE would add only aborts (PostgreSQL's predicate locks on B-tree pages make
+//! changes of neighbouring rows conflict). Nothing here relies on advisory locks or LISTEN/NOTIFY. Reads
+//! run in a REPEATABLE READ, READ ONLY transaction, so the statements of one read see one snapshot.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -38,8 +42,6 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("migrations/postgres/0002_versions_aliases_app_image_configs.sql"),
     ),
 ];
-/// Connections one process holds at most.
-const POOL_SIZE: usize = 16;
 /// Attempts of one transaction before a serialization failure is reported as an internal error.
 const MAX_ATTEMPTS: u32 = 30;
 
@@ -269,6 +271,10 @@ impl Db for PgTx<'_> {
     fn batch(&self, sql: &str) -> Result<(), StoreError> {
         Ok(self.tx.borrow_mut().batch_execute(sql)?)
     }
+
+    fn locks_rows(&self) -> bool {
+        true
+    }
 }
 
 /// The TLS connector the URL's `sslmode` asks for, and the URL as tokio-postgres understands it. As with
@@ -296,7 +302,11 @@ fn tls_settings(url: &str) -> Result<(String, MakeTlsConnector), StoreError> {
 impl PostgresStore {
     /// Connects to `url`, waiting up to `wait` for the database to become reachable, and applies pending
     /// migrations (safe while other processes do the same).
-    pub async fn connect(url: &str, wait: Duration) -> Result<Self, StoreError> {
+    pub async fn connect(
+        url: &str,
+        wait: Duration,
+        connections: usize,
+    ) -> Result<Self, StoreError> {
         let (url, tls) = tls_settings(url)?;
         let config: Config = url
             .parse()
@@ -336,7 +346,7 @@ impl PostgresStore {
         .map_err(|_| StoreError::Closed)??;
         let engine = PostgresEngine {
             pool,
-            permits: Arc::new(Semaphore::new(POOL_SIZE)),
+            permits: Arc::new(Semaphore::new(connections.max(1))),
         };
         Ok(SqlStore::new(engine, token_secret))
     }
@@ -376,7 +386,7 @@ impl Engine for PostgresEngine {
             .map_err(|_| E::from(StoreError::Closed))?;
         let pool = self.pool.clone();
         let outcome = tokio::task::spawn_blocking(move || {
-            pool.transact(IsolationLevel::Serializable, false, &|db| {
+            pool.transact(IsolationLevel::ReadCommitted, false, &|db| {
                 Ok(match change(db)? {
                     Ok(value) => TxOutcome::Commit(Ok(value)),
                     Err(refusal) => TxOutcome::Rollback(Err(refusal)),

@@ -73,8 +73,14 @@ pub fn parse_status(text: &str) -> Result<ImageStatus, StoreError> {
     ImageStatus::parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown status '{text}'")))
 }
 
-const IMAGE_COLUMNS: &str =
-    "name, display_name, description, role_arn, status, due_ms, failure_reason, created_ms, modified_ms, last_version";
+/// The columns of an [`ImageRecord`], in the order `image_from_row` reads them. A macro, so that the hot
+/// statements below are `concat!`ed at compile time rather than formatted per call.
+macro_rules! image_columns {
+    () => {
+        "name, display_name, description, role_arn, status, due_ms, failure_reason, created_ms, modified_ms, last_version"
+    };
+}
+const IMAGE_COLUMNS: &str = image_columns!();
 
 fn image_from_row(row: &Row) -> Result<ImageRecord, StoreError> {
     Ok(ImageRecord {
@@ -93,20 +99,43 @@ fn image_from_row(row: &Row) -> Result<ImageRecord, StoreError> {
     })
 }
 
+/// Why a record is read. A change reads the rows its decision rests on with a row lock where the engine
+/// runs changes concurrently, so that two changes of one resource (or of an image's versions and tags,
+/// which lock the image) take turns; a resource that does not exist yet is guarded by its primary key
+/// instead, the second insert failing and being retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Read,
+    Change,
+}
+
+macro_rules! image_by_key {
+    () => {
+        concat!(
+            "SELECT ",
+            image_columns!(),
+            " FROM images WHERE account_id = ? AND region = ? AND name_key = ?"
+        )
+    };
+}
+
 pub fn read_image(
     db: &dyn Db,
     scope: &Scope,
     name_key: &str,
+    purpose: Purpose,
 ) -> Result<Option<ImageRecord>, StoreError> {
-    db.query_opt(
-        &format!("SELECT {IMAGE_COLUMNS} FROM images WHERE account_id = ? AND region = ? AND name_key = ?"),
-        &scoped(scope, name_key),
-    )?
-    .map(|row| image_from_row(&row))
-    .transpose()
+    let sql = if purpose == Purpose::Change && db.locks_rows() {
+        concat!(image_by_key!(), " FOR UPDATE")
+    } else {
+        image_by_key!()
+    };
+    db.query_opt(sql, &scoped(scope, name_key))?
+        .map(|row| image_from_row(&row))
+        .transpose()
 }
 
-fn put_image(
+fn insert_image(
     db: &dyn Db,
     scope: &Scope,
     name_key: &str,
@@ -126,19 +155,48 @@ fn put_image(
         record.last_version.into(),
     ]);
     db.execute(
-        &format!(
-            "INSERT INTO images (account_id, region, name_key, {IMAGE_COLUMNS})
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (account_id, region, name_key) DO UPDATE SET
-                 name = excluded.name, display_name = excluded.display_name,
-                 description = excluded.description, role_arn = excluded.role_arn, status = excluded.status,
-                 due_ms = excluded.due_ms, failure_reason = excluded.failure_reason,
-                 created_ms = excluded.created_ms, modified_ms = excluded.modified_ms,
-                 last_version = excluded.last_version"
+        concat!(
+            "INSERT INTO images (account_id, region, name_key, ",
+            image_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ),
         &params,
     )?;
     Ok(())
+}
+
+/// Rewrites an existing image's mutable columns. Its name and creation time never change, so the statement
+/// leaves them (and the creation-time index) alone: fewer pages to write per change.
+fn update_image(
+    db: &dyn Db,
+    scope: &Scope,
+    name_key: &str,
+    record: &ImageRecord,
+) -> Result<(), StoreError> {
+    let mut params: Vec<Value> = vec![
+        (&record.display_name).into(),
+        (&record.description).into(),
+        (&record.role_arn).into(),
+        record.lifecycle.status.as_str().into(),
+        record.lifecycle.due.into(),
+        (&record.failure_reason).into(),
+        record.modified.into(),
+        record.last_version.into(),
+    ];
+    params.extend(scoped(scope, name_key));
+    let changed = db.execute(
+        "UPDATE images SET display_name = ?, description = ?, role_arn = ?, status = ?, due_ms = ?,
+             failure_reason = ?, modified_ms = ?, last_version = ?
+         WHERE account_id = ? AND region = ? AND name_key = ?",
+        &params,
+    )?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(format!(
+            "image {name_key} changed while its change was decided"
+        )))
+    }
 }
 
 /// Removes an image's record, versions, aliases and every tag of them.
@@ -160,12 +218,18 @@ pub fn apply_image_write(
     write: &ImageWrite,
 ) -> Result<(), StoreError> {
     match write {
-        ImageWrite::Create { record, tags } => {
-            remove_image(db, scope, name_key)?;
-            put_image(db, scope, name_key, record)?;
+        ImageWrite::Create {
+            record,
+            tags,
+            replaces,
+        } => {
+            if *replaces {
+                remove_image(db, scope, name_key)?;
+            }
+            insert_image(db, scope, name_key, record)?;
             replace_tags(db, &image_arn(scope, name_key), tags)
         }
-        ImageWrite::Update(record) => put_image(db, scope, name_key, record),
+        ImageWrite::Update(record) => update_image(db, scope, name_key, record),
         ImageWrite::Remove => remove_image(db, scope, name_key),
     }
 }
@@ -205,11 +269,14 @@ pub fn resource_lifecycle(
     db: &dyn Db,
     scope: &Scope,
     resource: &TaggedResource,
+    purpose: Purpose,
 ) -> Result<Option<Lifecycle>, StoreError> {
     match &resource.target {
-        ResourceRef::Image(name_key) => Ok(read_image(db, scope, name_key)?.map(|r| r.lifecycle)),
+        ResourceRef::Image(name_key) => {
+            Ok(read_image(db, scope, name_key, purpose)?.map(|r| r.lifecycle))
+        }
         ResourceRef::ImageVersion(image_key, version) => {
-            let Some(image) = read_image(db, scope, image_key)? else {
+            let Some(image) = read_image(db, scope, image_key, purpose)? else {
                 return Ok(None);
             };
             // A version lives no longer than its image: while the image is being deleted, its deletion
@@ -222,8 +289,10 @@ pub fn resource_lifecycle(
                 .find(|v| v.version == *version);
             Ok(found.map(|v| v.lifecycle))
         }
-        ResourceRef::AppImageConfig(name_key) => Ok(read_app_image_config(db, scope, name_key)?
-            .map(|_| Lifecycle::settled(ImageStatus::Created))),
+        ResourceRef::AppImageConfig(name_key) => {
+            Ok(read_app_image_config(db, scope, name_key, purpose)?
+                .map(|_| Lifecycle::settled(ImageStatus::Created)))
+        }
     }
 }
 
@@ -231,8 +300,9 @@ pub fn read_version_set(
     db: &dyn Db,
     scope: &Scope,
     image_key: &str,
+    purpose: Purpose,
 ) -> Result<Option<VersionSet>, StoreError> {
-    let Some(image) = read_image(db, scope, image_key)? else {
+    let Some(image) = read_image(db, scope, image_key, purpose)? else {
         return Ok(None);
     };
     Ok(Some(VersionSet {
@@ -378,12 +448,17 @@ pub fn apply_version_write(
     if let Some(last_version) = write.last_version {
         let mut image = set.image.clone();
         image.last_version = last_version;
-        put_image(db, scope, image_key, &image)?;
+        update_image(db, scope, image_key, &image)?;
     }
     Ok(())
 }
 
-const APP_IMAGE_CONFIG_COLUMNS: &str = "name, configs, created_ms, modified_ms";
+macro_rules! app_image_config_columns {
+    () => {
+        "name, configs, created_ms, modified_ms"
+    };
+}
+const APP_IMAGE_CONFIG_COLUMNS: &str = app_image_config_columns!();
 
 fn app_image_config_from_row(row: &Row) -> Result<AppImageConfigRecord, StoreError> {
     let configs: AppConfigs = serde_json::from_str(&row.text(1)?)
@@ -400,15 +475,15 @@ pub fn read_app_image_config(
     db: &dyn Db,
     scope: &Scope,
     name_key: &str,
+    purpose: Purpose,
 ) -> Result<Option<AppImageConfigRecord>, StoreError> {
-    db.query_opt(
-        &format!(
-            "SELECT {APP_IMAGE_CONFIG_COLUMNS} FROM app_image_configs WHERE account_id = ? AND region = ? AND name_key = ?"
-        ),
-        &scoped(scope, name_key),
-    )?
-    .map(|row| app_image_config_from_row(&row))
-    .transpose()
+    let sql = format!(
+        "SELECT {APP_IMAGE_CONFIG_COLUMNS} FROM app_image_configs WHERE account_id = ? AND region = ? AND name_key = ?{}",
+        if purpose == Purpose::Change && db.locks_rows() { " FOR UPDATE" } else { "" }
+    );
+    db.query_opt(&sql, &scoped(scope, name_key))?
+        .map(|row| app_image_config_from_row(&row))
+        .transpose()
 }
 
 pub fn apply_app_image_config_write(
@@ -431,27 +506,44 @@ pub fn apply_app_image_config_write(
     };
     let configs =
         serde_json::to_string(&record.configs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut params = scoped(scope, name_key);
-    params.extend([
-        (&record.name).into(),
-        Value::Text(configs),
-        record.created.into(),
-        record.modified.into(),
-    ]);
-    db.execute(
-        &format!(
-            "INSERT INTO app_image_configs (account_id, region, name_key, {APP_IMAGE_CONFIG_COLUMNS})
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (account_id, region, name_key) DO UPDATE SET
-                 name = excluded.name, configs = excluded.configs,
-                 created_ms = excluded.created_ms, modified_ms = excluded.modified_ms"
-        ),
-        &params,
-    )?;
-    if let Some(tags) = tags {
-        replace_tags(db, &arn, tags)?;
+    match tags {
+        // A create was decided on the config being absent: a racing create's row makes this insert fail
+        // on the primary key, and the engine retries the change, which then sees that row.
+        Some(tags) => {
+            let mut params = scoped(scope, name_key);
+            params.extend([
+                (&record.name).into(),
+                Value::Text(configs),
+                record.created.into(),
+                record.modified.into(),
+            ]);
+            db.execute(
+                concat!(
+                    "INSERT INTO app_image_configs (account_id, region, name_key, ",
+                    app_image_config_columns!(),
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+                ),
+                &params,
+            )?;
+            replace_tags(db, &arn, tags)
+        }
+        None => {
+            let mut params = vec![Value::Text(configs), record.modified.into()];
+            params.extend(scoped(scope, name_key));
+            let changed = db.execute(
+                "UPDATE app_image_configs SET configs = ?, modified_ms = ?
+                 WHERE account_id = ? AND region = ? AND name_key = ?",
+                &params,
+            )?;
+            if changed == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::Corrupt(format!(
+                    "app image config {name_key} changed while its change was decided"
+                )))
+            }
+        }
     }
-    Ok(())
 }
 
 /// A table that list operations page through: keyed by (account, region, name_key), with `created_ms`

@@ -3,7 +3,8 @@
 //! One writer thread owns the only writing connection. It takes every change waiting in its queue, runs
 //! each in a savepoint of one transaction, commits once (one fsync for the whole batch: group commit) and
 //! only then answers the requests of that batch. Reads use a connection of the thread they run on (see
-//! `READERS`), which WAL lets proceed while the writer works.
+//! `READERS`), which WAL lets proceed while the writer works. A third thread checkpoints the WAL into the
+//! database file, so that the writer's commits never wait for that copy.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -131,10 +132,18 @@ impl SqliteStore {
         records::migrate(&*tx, MIGRATIONS)?;
         tx.commit()?;
         let token_secret = records::token_secret(&conn)?;
+        // Checkpoints run on their own thread (below), not inside the writer's commits.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = open_connection(&path)?;
+        let (wake_checkpointer, checkpoint_requests) = mpsc::sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("sqlite-checkpointer".to_owned())
+            .spawn(move || run_checkpointer(checkpointer, checkpoint_requests))
+            .map_err(|e| StoreError::Open(format!("cannot start the checkpoint thread: {e}")))?;
         let (writer, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
-            .spawn(move || run_writer(conn, jobs))
+            .spawn(move || run_writer(conn, jobs, wake_checkpointer))
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
         Ok(SqlStore::new(SqliteEngine { writer, path }, token_secret))
     }
@@ -181,24 +190,41 @@ fn run_in_savepoint<T, E: From<StoreError>>(
     conn: &Connection,
     change: impl Fn(&dyn Db) -> Result<Result<T, E>, StoreError>,
 ) -> Result<T, E> {
-    conn.execute_batch("SAVEPOINT change")
-        .map_err(|e| E::from(e.into()))?;
+    // Through `Db::execute`, whose statements are prepared once per connection.
+    Db::execute(conn, "SAVEPOINT change", &[]).map_err(E::from)?;
     let outcome = match change(conn) {
         Ok(inner) => inner,
         Err(store) => Err(E::from(store)),
     };
-    let end = if outcome.is_ok() {
-        "RELEASE change"
+    let ended = if outcome.is_ok() {
+        Db::execute(conn, "RELEASE change", &[])
     } else {
-        "ROLLBACK TO change; RELEASE change"
+        Db::execute(conn, "ROLLBACK TO change", &[])
+            .and_then(|_| Db::execute(conn, "RELEASE change", &[]))
     };
-    match conn.execute_batch(end) {
-        Ok(()) => outcome,
-        Err(e) => Err(E::from(e.into())),
+    match ended {
+        Ok(_) => outcome,
+        Err(e) => Err(E::from(e)),
     }
 }
 
-fn run_writer(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+/// The shortest time between two checkpoints while writes keep coming.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Copies committed WAL frames into the database file (a PASSIVE checkpoint: it never blocks the writer or
+/// readers) whenever the writer has committed since the last one, at most once per `CHECKPOINT_INTERVAL`.
+/// Off the writer thread, the checkpoint's page copies and fsync do not hold up the next batch. Ends when
+/// the writer does.
+fn run_checkpointer(conn: Connection, requests: mpsc::Receiver<()>) {
+    while requests.recv().is_ok() {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "checkpoint failed; the next one retries");
+        }
+        std::thread::sleep(CHECKPOINT_INTERVAL);
+    }
+}
+
+fn run_writer(mut conn: Connection, jobs: mpsc::Receiver<Job>, checkpointer: mpsc::SyncSender<()>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -217,8 +243,12 @@ fn run_writer(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
                 // reports the store as unavailable.
                 Err(e) => (Vec::new(), Err(StoreError::from(e))),
             };
-        if let Err(e) = &committed {
-            tracing::error!(error = %e, "write batch did not commit");
+        match &committed {
+            // Full means a checkpoint is already due; the commit is on disk either way.
+            Ok(()) => {
+                let _ = checkpointer.try_send(());
+            }
+            Err(e) => tracing::error!(error = %e, "write batch did not commit"),
         }
         for reply in replies {
             reply(match &committed {

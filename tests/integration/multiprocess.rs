@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use aws_sdk_sagemaker::types::ImageStatus;
 
-use crate::common::{code, create_image, Options, Server, DATABASE_URL_VAR, ROLE_ARN};
+use crate::common::{
+    code, create_image, list_tags, tag, Options, Server, DATABASE_URL_VAR, ROLE_ARN,
+};
 
 /// Two processes on one database, or `None` (with a loud note) when the suite runs on SQLite.
 fn two_processes(options: Options) -> Option<(Server, Server)> {
@@ -127,6 +129,48 @@ async fn racing_updates_across_processes_have_one_winner() {
         assert_eq!(image.description(), Some(expected.as_str()));
         assert_eq!(image.image_status(), Some(&ImageStatus::Updating));
     }
+}
+
+/// Each AddTags reads the image's tags and writes the new set: without the image's row lock, two processes
+/// deciding on the same old set would each drop the other's key.
+#[tokio::test]
+async fn racing_tag_additions_across_processes_keep_every_tag() {
+    let Some((a, b)) = two_processes(Options::default()) else {
+        return;
+    };
+    let clients = [a.client(), b.client()];
+    create_image(&clients[0], "tagged").await;
+    let arn = clients[0]
+        .describe_image()
+        .image_name("tagged")
+        .send()
+        .await
+        .expect("describe")
+        .image_arn()
+        .expect("arn")
+        .to_owned();
+    let results = futures::future::join_all((0..24).map(|i| {
+        let (client, arn) = (clients[i % 2].clone(), arn.clone());
+        async move {
+            client
+                .add_tags()
+                .resource_arn(arn)
+                .tags(tag(&format!("key-{i:02}"), "v"))
+                .send()
+                .await
+                .map_err(|e| code(&e))
+        }
+    }))
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let mut keys: Vec<String> = list_tags(&clients[1], &arn)
+        .await
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    keys.sort();
+    let expected: Vec<String> = (0..24).map(|i| format!("key-{i:02}")).collect();
+    assert_eq!(keys, expected);
 }
 
 #[tokio::test]

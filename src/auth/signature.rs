@@ -1,0 +1,323 @@
+//! Computing the signature a request should carry.
+//!
+//! Every request of this protocol is `POST /` with no query string, so its canonical request is the method,
+//! `/`, an empty query, the signed headers and the body's hash. That common form is built here in one buffer;
+//! anything else (another path, a query string, header names out of order) goes through `aws-sigv4`'s
+//! general signer, which also serves as the reference the unit tests compare against. The signing key is
+//! derived once per access key, day and region (`SigningKeys`) with `aws-sigv4`'s own derivation.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use axum::http::HeaderMap;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use super::credentials::Credential;
+use super::SIGNING_NAME;
+
+/// What the signature covers, as the `Authorization` header and the request give it.
+pub struct SignedRequest<'a> {
+    pub method: &'a str,
+    pub uri: &'a str,
+    pub headers: &'a HeaderMap,
+    /// The names listed in `SignedHeaders`, in the client's order.
+    pub signed_headers: &'a [&'a str],
+    pub body: &'a [u8],
+    /// `X-Amz-Date` as sent (already checked to be in ISO-8601 basic format).
+    pub amz_date: &'a str,
+    pub signed_at: SystemTime,
+    pub region: &'a str,
+    /// The `Credential=` value (`key/date/region/service/aws4_request`), which names the signing key.
+    pub credential_scope: &'a str,
+}
+
+/// Derived signing keys by credential scope. A key depends only on the secret, the day, the region and the
+/// service, so one derivation (four HMACs) serves every request of that day.
+#[derive(Default)]
+pub struct SigningKeys {
+    by_scope: Mutex<HashMap<String, [u8; 32]>>,
+}
+
+/// Enough for every key and region a server sees in a day; beyond it the cache starts over.
+const MAX_CACHED_KEYS: usize = 1024;
+
+impl SigningKeys {
+    fn key(&self, credential: &Credential, request: &SignedRequest<'_>) -> [u8; 32] {
+        let mut cache = self.by_scope.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(key) = cache.get(request.credential_scope) {
+            return *key;
+        }
+        let derived = v4::generate_signing_key(
+            &credential.secret_access_key,
+            request.signed_at,
+            request.region,
+            SIGNING_NAME,
+        );
+        let mut key = [0u8; 32];
+        key.copy_from_slice(derived.as_ref());
+        if cache.len() >= MAX_CACHED_KEYS {
+            cache.clear();
+        }
+        cache.insert(request.credential_scope.to_owned(), key);
+        key
+    }
+}
+
+/// The hex signature `credential` gives `request`, or `None` when a header it claims to sign is missing
+/// or is not text (such a request cannot match).
+pub fn expected(
+    keys: &SigningKeys,
+    credential: &Credential,
+    request: &SignedRequest<'_>,
+) -> Option<String> {
+    match canonical_request(request) {
+        Some(canonical) => {
+            let canonical = canonical?;
+            let key = keys.key(credential, request);
+            let mut string_to_sign = String::with_capacity(160);
+            string_to_sign.push_str("AWS4-HMAC-SHA256\n");
+            string_to_sign.push_str(request.amz_date);
+            string_to_sign.push('\n');
+            string_to_sign.push_str(&request.amz_date[..8]);
+            string_to_sign.push('/');
+            string_to_sign.push_str(request.region);
+            string_to_sign.push('/');
+            string_to_sign.push_str(SIGNING_NAME);
+            string_to_sign.push_str("/aws4_request\n");
+            push_hex(&mut string_to_sign, &Sha256::digest(canonical.as_bytes()));
+            let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
+            mac.update(string_to_sign.as_bytes());
+            let mut signature = String::with_capacity(64);
+            push_hex(&mut signature, &mac.finalize().into_bytes());
+            Some(signature)
+        }
+        None => general(credential, request),
+    }
+}
+
+/// The canonical request of the common form, built directly: `None` if the request is not of that form,
+/// `Some(None)` if it cannot have been signed as it stands.
+fn canonical_request(request: &SignedRequest<'_>) -> Option<Option<String>> {
+    let names = request.signed_headers;
+    let common = request.uri == "/"
+        && request.amz_date.len() == 16
+        && names.windows(2).all(|pair| pair[0] < pair[1])
+        && names
+            .iter()
+            .all(|name| !name.is_empty() && !name.bytes().any(|b| b.is_ascii_uppercase()));
+    if !common {
+        return None;
+    }
+    let mut canonical = String::with_capacity(512);
+    canonical.push_str(request.method);
+    canonical.push_str("\n/\n\n");
+    for name in names {
+        canonical.push_str(name);
+        canonical.push(':');
+        let mut values = request.headers.get_all(*name).iter().peekable();
+        if values.peek().is_none() {
+            return Some(None);
+        }
+        for (index, value) in values.enumerate() {
+            let Ok(value) = value.to_str() else {
+                return Some(None);
+            };
+            if index > 0 {
+                canonical.push(',');
+            }
+            push_trimmed(&mut canonical, value);
+        }
+        canonical.push('\n');
+    }
+    canonical.push('\n');
+    for (index, name) in names.iter().enumerate() {
+        if index > 0 {
+            canonical.push(';');
+        }
+        canonical.push_str(name);
+    }
+    canonical.push('\n');
+    push_hex(&mut canonical, &Sha256::digest(request.body));
+    Some(Some(canonical))
+}
+
+/// A header value as SigV4 canonicalises it: spaces trimmed at both ends and runs of spaces made one.
+fn push_trimmed(out: &mut String, value: &str) {
+    let mut previous_space = false;
+    for c in value.trim_matches(' ').chars() {
+        if c == ' ' && previous_space {
+            continue;
+        }
+        previous_space = c == ' ';
+        out.push(c);
+    }
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+}
+
+/// The signature by `aws-sigv4`'s general signer, over exactly the headers the client signed.
+fn general(credential: &Credential, request: &SignedRequest<'_>) -> Option<String> {
+    let mut signed = Vec::with_capacity(request.signed_headers.len());
+    for name in request.signed_headers {
+        let mut values = request.headers.get_all(*name).iter().peekable();
+        values.peek()?;
+        for value in values {
+            signed.push((*name, value.to_str().ok()?));
+        }
+    }
+    let identity = aws_credential_types::Credentials::new(
+        credential.access_key_id.clone(),
+        credential.secret_access_key.clone(),
+        None,
+        None,
+        "sagemaker-images",
+    )
+    .into();
+    let mut settings = SigningSettings::default();
+    // We pass only the headers the client listed, so none may be dropped on our side.
+    settings.excluded_headers = Some(Vec::<Cow<'static, str>>::new());
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(request.region)
+        .name(SIGNING_NAME)
+        .time(request.signed_at)
+        .settings(settings)
+        .build()
+        .ok()?
+        .into();
+    let signable = SignableRequest::new(
+        request.method,
+        request.uri,
+        signed.into_iter(),
+        SignableBody::Bytes(request.body),
+    )
+    .ok()?;
+    let output = sign(signable, &params).ok()?;
+    Some(output.signature().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn credential() -> Credential {
+        Credential {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+            account_id: "123456789012".into(),
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn request<'a>(
+        uri: &'a str,
+        headers: &'a HeaderMap,
+        signed_headers: &'a [&'a str],
+        body: &'a [u8],
+    ) -> SignedRequest<'a> {
+        SignedRequest {
+            method: "POST",
+            uri,
+            headers,
+            signed_headers,
+            body,
+            amz_date: "20261129T120000Z",
+            signed_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_795_953_600),
+            region: "eu-west-1",
+            credential_scope: "AKIDEXAMPLE/20261129/eu-west-1/sagemaker/aws4_request",
+        }
+    }
+
+    #[test]
+    fn the_direct_canonical_request_signs_as_the_general_signer_does() {
+        let cases: Vec<HeaderMap> = vec![
+            headers(&[
+                ("host", "localhost:7447"),
+                ("x-amz-date", "20261129T120000Z"),
+                ("x-amz-target", "SageMaker.UpdateImage"),
+            ]),
+            headers(&[
+                ("host", "localhost:7447"),
+                ("x-amz-date", "20261129T120000Z"),
+                ("x-amz-target", "  SageMaker.UpdateImage   with   spaces  "),
+                ("x-custom", "one"),
+                ("x-custom", " two  values "),
+            ]),
+        ];
+        let keys = SigningKeys::default();
+        for headers in &cases {
+            let mut names: Vec<&str> = headers.keys().map(|n| n.as_str()).collect();
+            names.dedup();
+            let body = br#"{"ImageName":"a"}"#;
+            let request = request("/", headers, &names, body);
+            assert!(canonical_request(&request).is_some(), "common form");
+            let direct = expected(&keys, &credential(), &request).unwrap();
+            assert_eq!(Some(direct), general(&credential(), &request));
+        }
+    }
+
+    #[test]
+    fn other_forms_go_to_the_general_signer() {
+        let headers = headers(&[
+            ("host", "localhost"),
+            ("x-amz-date", "20261129T120000Z"),
+            ("x-amz-target", "SageMaker.ListImages"),
+        ]);
+        let sorted = ["host", "x-amz-date", "x-amz-target"];
+        let unsorted = ["x-amz-target", "host", "x-amz-date"];
+        for (uri, names) in [
+            ("/?a=b", &sorted[..]),
+            ("/x/../", &sorted),
+            ("/", &unsorted),
+        ] {
+            let request = request(uri, &headers, names, b"{}");
+            assert!(canonical_request(&request).is_none(), "{uri} {names:?}");
+            assert_eq!(
+                expected(&SigningKeys::default(), &credential(), &request),
+                general(&credential(), &request)
+            );
+        }
+    }
+
+    #[test]
+    fn a_signed_header_that_was_not_sent_cannot_match() {
+        let headers = headers(&[("host", "localhost"), ("x-amz-date", "20261129T120000Z")]);
+        let names = ["host", "x-amz-date", "x-amz-target"];
+        let request = request("/", &headers, &names, b"{}");
+        assert_eq!(
+            expected(&SigningKeys::default(), &credential(), &request),
+            None
+        );
+    }
+
+    #[test]
+    fn a_cached_key_is_the_derived_key() {
+        let keys = SigningKeys::default();
+        let headers = headers(&[("host", "h"), ("x-amz-date", "20261129T120000Z")]);
+        let names = ["host", "x-amz-date"];
+        let request = request("/", &headers, &names, b"");
+        let first = expected(&keys, &credential(), &request);
+        let second = expected(&keys, &credential(), &request);
+        assert_eq!(first, second);
+        assert_eq!(first, general(&credential(), &request));
+    }
+}
