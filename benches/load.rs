@@ -159,8 +159,13 @@ async fn load(address: SocketAddr, requests: Arc<Vec<Prepared>>, duration: Durat
                     .expect("request");
                 let sent = Instant::now();
                 let response = sender.send_request(request).await.expect("send");
-                let ok = response.status().is_success();
-                let _ = response.into_body().collect().await;
+                let status = response.status();
+                let body = response.into_body().collect().await;
+                let ok = status.is_success();
+                if !ok && errors == 0 {
+                    let text = body.map(|b| b.to_bytes()).unwrap_or_default();
+                    eprintln!("first error: {status} {}", String::from_utf8_lossy(&text));
+                }
                 latencies.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
                 done += 1;
                 if !ok {

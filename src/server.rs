@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use crate::auth::{self, Credentials};
 use crate::config::{ServeArgs, StoreArgs};
 use crate::domain::Scope;
-use crate::ops::Service;
+use crate::ops::{Answer, Service};
 use crate::protocol::{self, ApiError};
 use crate::store::{PostgresStore, SqliteStore, Store};
 
@@ -111,7 +111,7 @@ async fn handle<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -> R
         }
     };
     match outcome {
-        Ok(body) => protocol::success(&request_id, &body),
+        Ok(answer) => protocol::success(&request_id, answer.into_bytes()),
         Err(error) => {
             tracing::debug!(
                 code = error.code(),
@@ -162,10 +162,7 @@ async fn read_body(mut body: Body) -> Result<Vec<u8>, ApiError> {
     Ok(collected)
 }
 
-async fn answer<S: Store>(
-    app: Arc<App<S>>,
-    request: Request,
-) -> Result<serde_json::Value, ApiError> {
+async fn answer<S: Store>(app: Arc<App<S>>, request: Request) -> Result<Answer, ApiError> {
     let (parts, body) = request.into_parts();
     let body = read_body(body).await?;
     let uri = parts

@@ -1,16 +1,16 @@
 //! CreateImage, DescribeImage, UpdateImage, DeleteImage, ListImages.
 
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use super::listing::{self, ListRequest, Listed};
-use super::Service;
+use super::{Answer, Service};
 use crate::domain::arn::image_arn;
 use crate::domain::image::{self, name_key, DeletableProperty, ImagePatch, ImageRecord, NewImage};
-use crate::domain::lifecycle::Observed;
+use crate::domain::lifecycle::{ImageStatus, Observed};
 use crate::domain::tags::{self, Tag};
 use crate::domain::{now_millis, Millis, Scope};
-use crate::protocol::{timestamp, ApiError};
+use crate::protocol::{ApiError, Timestamp};
 use crate::store::{ListSort, Store};
 
 #[derive(Deserialize)]
@@ -59,24 +59,55 @@ fn arn_output(scope: &Scope, name: &str) -> Value {
     json!({ "ImageArn": image_arn(scope, name) })
 }
 
-/// The members DescribeImage and ListImages share; absent optional members are left out.
-fn image_fields(scope: &Scope, record: &ImageRecord, status: &str) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("CreationTime".into(), timestamp(record.created));
-    if let Some(v) = &record.description {
-        out.insert("Description".into(), v.clone().into());
+/// DescribeImage's output, and each item of ListImages' `Images`; absent optional members are left out.
+/// Members are in the model's (alphabetical) order.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ImageOutput<'a> {
+    creation_time: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_reason: Option<&'a str>,
+    image_arn: String,
+    image_name: &'a str,
+    image_status: &'static str,
+    last_modified_time: Timestamp,
+    /// DescribeImage's only; ListImages' items have no role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role_arn: Option<&'a str>,
+}
+
+impl<'a> ImageOutput<'a> {
+    fn new(scope: &Scope, record: &'a ImageRecord, status: ImageStatus) -> Self {
+        ImageOutput {
+            creation_time: Timestamp(record.created),
+            description: record.description.as_deref(),
+            display_name: record.display_name.as_deref(),
+            failure_reason: record.failure_reason.as_deref(),
+            image_arn: image_arn(scope, &record.name),
+            image_name: &record.name,
+            image_status: status.as_str(),
+            last_modified_time: Timestamp(record.modified),
+            role_arn: None,
+        }
     }
-    if let Some(v) = &record.display_name {
-        out.insert("DisplayName".into(), v.clone().into());
-    }
-    if let Some(v) = &record.failure_reason {
-        out.insert("FailureReason".into(), v.clone().into());
-    }
-    out.insert("ImageArn".into(), image_arn(scope, &record.name).into());
-    out.insert("ImageName".into(), record.name.clone().into());
-    out.insert("ImageStatus".into(), status.into());
-    out.insert("LastModifiedTime".into(), timestamp(record.modified));
-    out
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListImagesOutput<'a> {
+    images: Vec<ImageOutput<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ImageArnOutput {
+    image_arn: String,
 }
 
 pub async fn create<S: Store>(
@@ -108,7 +139,7 @@ pub async fn describe<S: Store>(
     service: &Service<S>,
     scope: &Scope,
     input: ImageNameInput,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let record = service
         .store
         .get_image(scope, &name_key(&input.image_name))
@@ -117,16 +148,17 @@ pub async fn describe<S: Store>(
     let Some(record) = record else {
         return Err(image::not_found(&input.image_name));
     };
-    let mut out = image_fields(scope, &record, status.as_str());
-    out.insert("RoleArn".into(), record.role_arn.clone().into());
-    Ok(Value::Object(out))
+    Answer::json(&ImageOutput {
+        role_arn: Some(&record.role_arn),
+        ..ImageOutput::new(scope, &record, status)
+    })
 }
 
 pub async fn update<S: Store>(
     service: &Service<S>,
     scope: &Scope,
     input: UpdateImageInput,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let delete = input
         .delete_properties
         .iter()
@@ -153,7 +185,9 @@ pub async fn update<S: Store>(
             image::update(current, &name, &patch, now, delay)
         })
         .await?;
-    Ok(arn_output(scope, &record.name))
+    Answer::json(&ImageArnOutput {
+        image_arn: image_arn(scope, &record.name),
+    })
 }
 
 pub async fn delete<S: Store>(
@@ -187,7 +221,7 @@ pub async fn list<S: Store>(
     service: &Service<S>,
     scope: &Scope,
     input: ListImagesInput,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let request = ListRequest {
         operation: "ListImages",
         sort: match input.sort_by.as_deref() {
@@ -208,19 +242,12 @@ pub async fn list<S: Store>(
         service.store.list_images(scope, &query).await
     })
     .await?;
-    let images: Vec<Value> = records
+    let images = records
         .iter()
         .filter_map(|record| match record.observe(now) {
-            Observed::Present(status) => {
-                Some(Value::Object(image_fields(scope, record, status.as_str())))
-            }
+            Observed::Present(status) => Some(ImageOutput::new(scope, record, status)),
             Observed::Gone => None,
         })
         .collect();
-    let mut out = Map::new();
-    out.insert("Images".into(), Value::Array(images));
-    if let Some(token) = next_token {
-        out.insert("NextToken".into(), token.into());
-    }
-    Ok(Value::Object(out))
+    Answer::json(&ListImagesOutput { images, next_token })
 }

@@ -50,34 +50,87 @@ impl<S: Store> Service<S> {
         scope: &Scope,
         operation: &str,
         input: Value,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Answer, ApiError> {
         model::validate_input(operation, &input)?;
         match operation {
-            "CreateImage" => images::create(self, scope, parse(input)?).await,
+            "CreateImage" => images::create(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
             "DescribeImage" => images::describe(self, scope, parse(input)?).await,
             "UpdateImage" => images::update(self, scope, parse(input)?).await,
-            "DeleteImage" => images::delete(self, scope, parse(input)?).await,
+            "DeleteImage" => images::delete(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
             "ListImages" => images::list(self, scope, parse(input)?).await,
-            "CreateImageVersion" => image_versions::create(self, scope, parse(input)?).await,
-            "DescribeImageVersion" => image_versions::describe(self, scope, parse(input)?).await,
-            "UpdateImageVersion" => image_versions::update(self, scope, parse(input)?).await,
-            "DeleteImageVersion" => image_versions::delete(self, scope, parse(input)?).await,
-            "ListImageVersions" => image_versions::list(self, scope, parse(input)?).await,
-            "ListAliases" => image_versions::list_aliases(self, scope, parse(input)?).await,
-            "CreateAppImageConfig" => app_image_configs::create(self, scope, input).await,
-            "DescribeAppImageConfig" => {
-                app_image_configs::describe(self, scope, parse(input)?).await
-            }
-            "UpdateAppImageConfig" => app_image_configs::update(self, scope, input).await,
-            "DeleteAppImageConfig" => app_image_configs::delete(self, scope, parse(input)?).await,
-            "ListAppImageConfigs" => app_image_configs::list(self, scope, parse(input)?).await,
-            "AddTags" => tags::add(self, scope, parse(input)?).await,
-            "DeleteTags" => tags::delete(self, scope, parse(input)?).await,
-            "ListTags" => tags::list(self, scope, parse(input)?).await,
+            "CreateImageVersion" => image_versions::create(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "DescribeImageVersion" => image_versions::describe(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "UpdateImageVersion" => image_versions::update(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "DeleteImageVersion" => image_versions::delete(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "ListImageVersions" => image_versions::list(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "ListAliases" => image_versions::list_aliases(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "CreateAppImageConfig" => app_image_configs::create(self, scope, input)
+                .await
+                .map(Answer::from),
+            "DescribeAppImageConfig" => app_image_configs::describe(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "UpdateAppImageConfig" => app_image_configs::update(self, scope, input)
+                .await
+                .map(Answer::from),
+            "DeleteAppImageConfig" => app_image_configs::delete(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "ListAppImageConfigs" => app_image_configs::list(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "AddTags" => tags::add(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "DeleteTags" => tags::delete(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
+            "ListTags" => tags::list(self, scope, parse(input)?)
+                .await
+                .map(Answer::from),
             other => Err(ApiError::UnknownOperation(format!(
                 "Operation 'SageMaker.{other}' is not supported by this service."
             ))),
         }
+    }
+}
+
+/// An operation's output, serialized: hot operations write their typed output shape straight to bytes,
+/// the others build a `serde_json::Value` first.
+pub struct Answer(Vec<u8>);
+
+impl Answer {
+    pub fn json(output: &impl serde::Serialize) -> Result<Answer, ApiError> {
+        serde_json::to_vec(output)
+            .map(Answer)
+            .map_err(|_| ApiError::internal())
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+impl From<Value> for Answer {
+    fn from(value: Value) -> Self {
+        // Serializing a `Value` cannot fail: its map keys are strings.
+        Answer(serde_json::to_vec(&value).unwrap_or_default())
     }
 }
 

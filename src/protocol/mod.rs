@@ -72,6 +72,20 @@ pub fn timestamp(millis: i64) -> serde_json::Value {
     }
 }
 
+/// A time in milliseconds that serializes as [`timestamp`] does, for typed output shapes.
+#[derive(Debug, Clone, Copy)]
+pub struct Timestamp(pub i64);
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 1000 == 0 {
+            serializer.serialize_i64(self.0 / 1000)
+        } else {
+            serializer.serialize_f64(self.0 as f64 / 1000.0)
+        }
+    }
+}
+
 fn base_response(status: StatusCode, request_id: &str, body: Vec<u8>) -> Response<Body> {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
@@ -80,16 +94,13 @@ fn base_response(status: StatusCode, request_id: &str, body: Vec<u8>) -> Respons
     if let Ok(id) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", id);
     }
-    if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(std::time::SystemTime::now()))
-    {
-        headers.insert(header::DATE, date);
-    }
+    // `Date` is added by hyper, from a value it formats once a second.
     response
 }
 
-pub fn success(request_id: &str, body: &serde_json::Value) -> Response<Body> {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    base_response(StatusCode::OK, request_id, bytes)
+/// A 200 answer carrying `body`, a serialized JSON document.
+pub fn success(request_id: &str, body: Vec<u8>) -> Response<Body> {
+    base_response(StatusCode::OK, request_id, body)
 }
 
 /// Who asked, as far as the answer's shape depends on it.

@@ -7,8 +7,8 @@
 //! database file, so that the writer's commits never wait for that copy.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use rusqlite::types::Value as SqlValue;
@@ -45,6 +45,7 @@ type Job = Box<dyn FnOnce(&Connection) -> Reply + Send>;
 pub struct SqliteEngine {
     writer: mpsc::Sender<Job>,
     path: PathBuf,
+    id: u64,
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -56,25 +57,31 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 }
 
 thread_local! {
-    /// One read connection per database per thread. Reads run on the thread that asks for them, without a
-    /// hop to another thread: a point read from SQLite's page cache takes microseconds, and WAL lets it
-    /// proceed while the writer commits.
-    static READERS: RefCell<HashMap<PathBuf, Connection>> = RefCell::new(HashMap::new());
+    /// One read connection per store per thread, by store id. Reads run on the thread that asks for them,
+    /// without a hop to another thread: a point read from SQLite's page cache takes microseconds, and WAL
+    /// lets it proceed while the writer commits. A process has one store, so the list is searched, not
+    /// hashed.
+    static READERS: RefCell<Vec<(u64, Connection)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Distinguishes the stores of one process (tests open several) in `READERS`.
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(0);
+
 fn with_reader<T>(
+    store_id: u64,
     path: &Path,
     read: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     READERS.with(|readers| {
         let mut readers = readers.borrow_mut();
-        if !readers.contains_key(path) {
-            readers.insert(path.to_owned(), open_connection(path)?);
-        }
-        match readers.get(path) {
-            Some(conn) => read(conn),
-            None => Err(StoreError::Closed),
-        }
+        let index = match readers.iter().position(|(id, _)| *id == store_id) {
+            Some(index) => index,
+            None => {
+                readers.push((store_id, open_connection(path)?));
+                readers.len() - 1
+            }
+        };
+        read(&readers[index].1)
     })
 }
 
@@ -145,7 +152,11 @@ impl SqliteStore {
             .name("sqlite-writer".to_owned())
             .spawn(move || run_writer(conn, jobs, wake_checkpointer))
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
-        Ok(SqlStore::new(SqliteEngine { writer, path }, token_secret))
+        let id = NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed);
+        Ok(SqlStore::new(
+            SqliteEngine { writer, path, id },
+            token_secret,
+        ))
     }
 }
 
@@ -155,7 +166,7 @@ impl Engine for SqliteEngine {
         T: Send + 'static,
         F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static,
     {
-        with_reader(&self.path, |conn| read(conn))
+        with_reader(self.id, &self.path, |conn| read(conn))
     }
 
     async fn write<T, E, F>(&self, change: F) -> Result<T, E>
