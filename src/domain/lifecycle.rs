@@ -83,6 +83,12 @@ impl Lifecycle {
         }
     }
 
+    /// True when what [`Lifecycle::observe`] gives at `now` it gives at every later time: no transition is
+    /// still to end.
+    pub fn settled_at(self, now: Millis) -> bool {
+        self.due.is_none_or(|due| due <= now)
+    }
+
     pub fn observe(self, now: Millis) -> Observed {
         let ended = self.due.is_some_and(|due| due <= now);
         match self.status {
@@ -129,5 +135,13 @@ mod tests {
             crate::model::MODEL.string_enum("ImageStatus"),
             model.as_slice()
         );
+    }
+
+    #[test]
+    fn a_lifecycle_is_settled_once_its_transition_has_ended() {
+        let updating = Lifecycle::transition(ImageStatus::Updating, 1_000, 500);
+        assert!(!updating.settled_at(1_499));
+        assert!(updating.settled_at(1_500));
+        assert!(Lifecycle::settled(ImageStatus::Created).settled_at(0));
     }
 }

@@ -151,6 +151,9 @@ impl Listed for AppImageConfigRecord {
     fn key(&self) -> String {
         name_key(&self.name)
     }
+    fn settled(&self, _now: Millis) -> bool {
+        true
+    }
 }
 
 pub async fn list<S: Store>(
@@ -175,16 +178,16 @@ pub async fn list<S: Store>(
         next_token: input.next_token.as_deref(),
         max_results: input.max_results,
     };
-    let (records, next_token, _) = listing::page(service, scope, request, |query| async move {
+    let page = listing::page(service, scope, request, |query| async move {
         service.store.list_app_image_configs(scope, &query).await
     })
     .await?;
     let mut out = Map::new();
     out.insert(
         "AppImageConfigs".into(),
-        Value::Array(records.iter().map(|r| details(scope, r)).collect()),
+        Value::Array(page.items.iter().map(|r| details(scope, r)).collect()),
     );
-    if let Some(token) = next_token {
+    if let Some(token) = page.next_token {
         out.insert("NextToken".into(), token.into());
     }
     Ok(Value::Object(out))

@@ -215,6 +215,9 @@ impl Listed for ImageRecord {
     fn key(&self) -> String {
         name_key(&self.name)
     }
+    fn settled(&self, now: Millis) -> bool {
+        self.lifecycle.settled_at(now)
+    }
 }
 
 pub async fn list<S: Store>(
@@ -222,6 +225,29 @@ pub async fn list<S: Store>(
     scope: &Scope,
     input: ListImagesInput,
 ) -> Result<Answer, ApiError> {
+    // Taken before the read, so that a change committed during it makes the answer unusable later.
+    let generation = service.store.change_generation();
+    let cache_key = generation.map(|_| {
+        format!(
+            "ListImages/{}/{}/{:?}/{:?}/{:?}/{:?}/{:?}/{:?}/{:?}/{:?}/{:?}",
+            scope.account_id,
+            scope.region,
+            input.creation_time_after,
+            input.creation_time_before,
+            input.last_modified_time_after,
+            input.last_modified_time_before,
+            input.max_results,
+            input.name_contains,
+            input.next_token,
+            input.sort_by,
+            input.sort_order
+        )
+    });
+    if let (Some(generation), Some(key)) = (generation, &cache_key) {
+        if let Some(answer) = service.pages.get(key, generation) {
+            return Ok(answer);
+        }
+    }
     let request = ListRequest {
         operation: "ListImages",
         sort: match input.sort_by.as_deref() {
@@ -238,16 +264,24 @@ pub async fn list<S: Store>(
         next_token: input.next_token.as_deref(),
         max_results: input.max_results,
     };
-    let (records, next_token, now) = listing::page(service, scope, request, |query| async move {
+    let page = listing::page(service, scope, request, |query| async move {
         service.store.list_images(scope, &query).await
     })
     .await?;
-    let images = records
+    let images = page
+        .items
         .iter()
-        .filter_map(|record| match record.observe(now) {
+        .filter_map(|record| match record.observe(page.now) {
             Observed::Present(status) => Some(ImageOutput::new(scope, record, status)),
             Observed::Gone => None,
         })
         .collect();
-    Answer::json(&ListImagesOutput { images, next_token })
+    let answer = Answer::json(&ListImagesOutput {
+        images,
+        next_token: page.next_token,
+    })?;
+    if let (true, Some(generation), Some(key)) = (page.settled, generation, cache_key) {
+        service.pages.put(key, generation, &answer);
+    }
+    Ok(answer)
 }

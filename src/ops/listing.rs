@@ -1,8 +1,10 @@
 //! What ListImages and ListAppImageConfigs share: filters, sort, page size and sealed keyset tokens.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Mutex;
 
-use super::{millis, Service};
+use super::{millis, Answer, Service};
 use crate::domain::paging::{fingerprint, Cursor, SortValue};
 use crate::domain::{now_millis, Millis, Scope};
 use crate::protocol::ApiError;
@@ -27,18 +29,75 @@ pub trait Listed {
     fn created(&self) -> Millis;
     fn modified(&self) -> Millis;
     fn key(&self) -> String;
+    /// True when the item will look the same at any later time, barring a change: no transition of it
+    /// (nor the end of its deletion) is still to come after `now`.
+    fn settled(&self, now: Millis) -> bool;
+}
+
+/// One page as read: its items, the token of the next page, the time it was read at, and whether every
+/// item read (the one beyond the page included) was settled then.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_token: Option<String>,
+    pub now: Millis,
+    pub settled: bool,
+}
+
+/// Most answers the page cache holds; past it the cache starts over.
+const MAX_CACHED_PAGES: usize = 512;
+
+/// Answers to list requests, reusable while the store has not changed (see `Store::change_generation`).
+/// An answer whose items are all settled stays right as time passes, so only a change can make it wrong;
+/// a change moves the generation, and the cache then holds nothing older. Test suites that poll a list
+/// until it shows what they wait for are the reason for it.
+#[derive(Default)]
+pub struct PageCache {
+    entries: Mutex<CachedPages>,
+}
+
+#[derive(Default)]
+struct CachedPages {
+    generation: u64,
+    answers: HashMap<String, Answer>,
+}
+
+impl PageCache {
+    /// The answer cached for `key` at `generation`, if any.
+    pub fn get(&self, key: &str, generation: u64) -> Option<Answer> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.generation != generation {
+            return None;
+        }
+        entries.answers.get(key).cloned()
+    }
+
+    /// Keeps `answer` for `key`, read at `generation` (taken before the read).
+    pub fn put(&self, key: String, generation: u64, answer: &Answer) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if generation != entries.generation {
+            if generation < entries.generation {
+                return;
+            }
+            entries.answers.clear();
+            entries.generation = generation;
+        }
+        if entries.answers.len() >= MAX_CACHED_PAGES {
+            entries.answers.clear();
+        }
+        entries.answers.insert(key, answer.clone());
+    }
 }
 
 /// Every list operation's page size when MaxResults is absent (model documentation).
 const DEFAULT_PAGE_SIZE: i64 = 10;
 
-/// Reads one page through `fetch` and returns its items and the token of the next page, if any.
+/// Reads one page through `fetch`.
 pub async fn page<S, T, F, Fut>(
     service: &Service<S>,
     scope: &Scope,
     request: ListRequest<'_>,
     fetch: F,
-) -> Result<(Vec<T>, Option<String>, Millis), ApiError>
+) -> Result<Page<T>, ApiError>
 where
     S: Store,
     T: Listed,
@@ -80,6 +139,7 @@ where
         now,
     };
     let mut items = fetch(query).await?;
+    let settled = items.iter().all(|item| item.settled(now));
     let more = items.len() > page_size;
     items.truncate(page_size);
     let next_token = match (more, items.last()) {
@@ -94,5 +154,10 @@ where
         }
         _ => None,
     };
-    Ok((items, next_token, now))
+    Ok(Page {
+        items,
+        next_token,
+        now,
+        settled,
+    })
 }

@@ -7,6 +7,7 @@ mod images;
 mod listing;
 mod tags;
 
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -15,6 +16,7 @@ use crate::domain::{Millis, Scope};
 use crate::model;
 use crate::protocol::ApiError;
 use crate::store::{Store, StoreError};
+use listing::PageCache;
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
@@ -29,6 +31,7 @@ pub struct Service<S> {
     /// How long an image stays in each transitional state.
     transition_delay: Millis,
     tokens: TokenSealer,
+    pages: PageCache,
 }
 
 impl<S: Store> Service<S> {
@@ -41,6 +44,7 @@ impl<S: Store> Service<S> {
                 .try_into()
                 .unwrap_or(Millis::MAX),
             tokens,
+            pages: PageCache::default(),
         }
     }
 
@@ -112,17 +116,18 @@ impl<S: Store> Service<S> {
 }
 
 /// An operation's output, serialized: hot operations write their typed output shape straight to bytes,
-/// the others build a `serde_json::Value` first.
-pub struct Answer(Vec<u8>);
+/// the others build a `serde_json::Value` first. Cheap to clone, so a cached answer is shared, not copied.
+#[derive(Clone)]
+pub struct Answer(Bytes);
 
 impl Answer {
     pub fn json(output: &impl serde::Serialize) -> Result<Answer, ApiError> {
         serde_json::to_vec(output)
-            .map(Answer)
+            .map(|bytes| Answer(bytes.into()))
             .map_err(|_| ApiError::internal())
     }
 
-    pub fn into_bytes(self) -> Vec<u8> {
+    pub fn into_bytes(self) -> Bytes {
         self.0
     }
 }
@@ -130,7 +135,7 @@ impl Answer {
 impl From<Value> for Answer {
     fn from(value: Value) -> Self {
         // Serializing a `Value` cannot fail: its map keys are strings.
-        Answer(serde_json::to_vec(&value).unwrap_or_default())
+        Answer(serde_json::to_vec(&value).unwrap_or_default().into())
     }
 }
 

@@ -86,8 +86,8 @@ impl serde::Serialize for Timestamp {
     }
 }
 
-fn base_response(status: StatusCode, request_id: &str, body: Vec<u8>) -> Response<Body> {
-    let mut response = Response::new(Body::from(body));
+fn base_response(status: StatusCode, request_id: &str, body: impl Into<Body>) -> Response<Body> {
+    let mut response = Response::new(body.into());
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
@@ -99,7 +99,7 @@ fn base_response(status: StatusCode, request_id: &str, body: Vec<u8>) -> Respons
 }
 
 /// A 200 answer carrying `body`, a serialized JSON document.
-pub fn success(request_id: &str, body: Vec<u8>) -> Response<Body> {
+pub fn success(request_id: &str, body: bytes::Bytes) -> Response<Body> {
     base_response(StatusCode::OK, request_id, body)
 }
 

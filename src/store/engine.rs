@@ -17,6 +17,11 @@ use crate::domain::Scope;
 
 /// How an engine runs work against its database.
 pub trait Engine: Send + Sync + 'static {
+    /// See [`Store::change_generation`].
+    fn change_generation(&self) -> Option<u64> {
+        None
+    }
+
     /// Runs `read` on a consistent view of the database.
     fn read<T, F>(&self, read: F) -> impl Future<Output = Result<T, StoreError>> + Send
     where
@@ -50,6 +55,10 @@ impl<G: Engine> SqlStore<G> {
 impl<G: Engine> Store for SqlStore<G> {
     fn token_secret(&self) -> Vec<u8> {
         self.token_secret.clone()
+    }
+
+    fn change_generation(&self) -> Option<u64> {
+        self.engine.change_generation()
     }
 
     async fn get_image(

@@ -69,6 +69,11 @@ pub trait Store: Send + Sync + 'static {
     /// The secret that seals pagination tokens; the same for every process sharing the store.
     fn token_secret(&self) -> Vec<u8>;
 
+    /// A number that moves on every committed change, read before a read to know whether what the read
+    /// returned may since have changed; `None` where other processes may write unseen (PostgreSQL), so
+    /// that nothing read may be reused.
+    fn change_generation(&self) -> Option<u64>;
+
     fn get_image(
         &self,
         scope: &Scope,

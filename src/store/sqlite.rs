@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
@@ -46,6 +46,11 @@ pub struct SqliteEngine {
     writer: mpsc::Sender<Job>,
     path: PathBuf,
     id: u64,
+    /// Moved by the writer after each commit, before it answers (see `Store::change_generation`).
+    generation: Arc<AtomicU64>,
+    /// Held while the store is open: one process per data directory, so that this process sees every
+    /// change (the writer is the only one) and `generation` tells the whole story.
+    _lock: std::fs::File,
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -133,6 +138,7 @@ impl SqliteStore {
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Open(format!("cannot create {}: {e}", data_dir.display())))?;
+        let lock = lock_data_dir(data_dir)?;
         let path = data_dir.join("sagemaker-images.sqlite3");
         let mut conn = open_connection(&path)?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -148,19 +154,54 @@ impl SqliteStore {
             .spawn(move || run_checkpointer(checkpointer, checkpoint_requests))
             .map_err(|e| StoreError::Open(format!("cannot start the checkpoint thread: {e}")))?;
         let (writer, jobs) = mpsc::channel::<Job>();
+        let generation = Arc::new(AtomicU64::new(0));
+        let committed = generation.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
-            .spawn(move || run_writer(conn, jobs, wake_checkpointer))
+            .spawn(move || run_writer(conn, jobs, wake_checkpointer, &committed))
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
         let id = NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed);
         Ok(SqlStore::new(
-            SqliteEngine { writer, path, id },
+            SqliteEngine {
+                writer,
+                path,
+                id,
+                generation,
+                _lock: lock,
+            },
             token_secret,
         ))
     }
 }
 
+/// Takes the data directory's lock file, refusing a directory another process serves.
+fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, StoreError> {
+    let path = data_dir.join("sagemaker-images.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StoreError::Open(format!("cannot open {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Open(format!(
+            "another process is serving {}: the embedded store serves one process at a time (several \
+             processes can share a PostgreSQL database)",
+            data_dir.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Open(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
 impl Engine for SqliteEngine {
+    fn change_generation(&self) -> Option<u64> {
+        Some(self.generation.load(Ordering::Acquire))
+    }
+
     async fn read<T, F>(&self, read: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -235,7 +276,12 @@ fn run_checkpointer(conn: Connection, requests: mpsc::Receiver<()>) {
     }
 }
 
-fn run_writer(mut conn: Connection, jobs: mpsc::Receiver<Job>, checkpointer: mpsc::SyncSender<()>) {
+fn run_writer(
+    mut conn: Connection,
+    jobs: mpsc::Receiver<Job>,
+    checkpointer: mpsc::SyncSender<()>,
+    generation: &AtomicU64,
+) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -257,6 +303,8 @@ fn run_writer(mut conn: Connection, jobs: mpsc::Receiver<Job>, checkpointer: mps
         match &committed {
             // Full means a checkpoint is already due; the commit is on disk either way.
             Ok(()) => {
+                // Before any answer: whoever hears of this change and then reads sees the new number.
+                generation.fetch_add(1, Ordering::Release);
                 let _ = checkpointer.try_send(());
             }
             Err(e) => tracing::error!(error = %e, "write batch did not commit"),

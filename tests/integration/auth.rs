@@ -2,15 +2,16 @@
 //! window or signed by an unknown key is refused with AWS's code and wording, and a refused request changes
 //! nothing. Also: credentials files (one account per key) and the refusal to expose test/test beyond loopback.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::io::{BufRead, BufReader};
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use serde_json::{json, Value};
 
 use crate::common::raw::{RawClient, RawRequest, RawResponse, Signer};
-use crate::common::{code, create_image, Options, Server, REGION, ROLE_ARN};
+use crate::common::{
+    code, create_image, spawn_serve, wait_for_exit, Options, Server, REGION, ROLE_ARN,
+};
 
 const DOES_NOT_MATCH: &str = "The request signature we calculated does not match the signature you \
                               provided. Check your AWS Secret Access Key and signing method. Consult the \
@@ -389,60 +390,6 @@ async fn credentials_file_keys_belong_to_separate_accounts() {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "InvalidSignatureException", "{e:?}");
-}
-
-/// A server process started by a test, killed when the test ends.
-struct Spawned(Child);
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn_serve(data_dir: &std::path::Path, extra: &[&str]) -> Spawned {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"));
-    command
-        .arg("serve")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for var in [
-        "SAGEMAKER_IMAGES_LISTEN",
-        "SAGEMAKER_IMAGES_DATA_DIR",
-        "SAGEMAKER_IMAGES_CREDENTIALS",
-        "SAGEMAKER_IMAGES_TRANSITION_DELAY",
-    ] {
-        command.env_remove(var);
-    }
-    Spawned(command.spawn().expect("start sagemaker-images"))
-}
-
-/// Waits (at most 10 s) for the process to exit on its own; returns its exit status and standard error.
-fn wait_for_exit(spawned: &mut Spawned) -> (std::process::ExitStatus, String) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = spawned.0.try_wait().expect("try_wait") {
-            let mut stderr = String::new();
-            spawned
-                .0
-                .stderr
-                .take()
-                .expect("piped stderr")
-                .read_to_string(&mut stderr)
-                .expect("read stderr");
-            return (status, stderr);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not exit within 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[tokio::test]

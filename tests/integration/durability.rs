@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_sagemaker::types::ImageStatus;
 
-use crate::common::{code, create_image, Options, Server, ROLE_ARN};
+use crate::common::{code, create_image, spawn_serve, wait_for_exit, Options, Server, ROLE_ARN};
 
 #[tokio::test]
 async fn images_survive_a_clean_restart() {
@@ -153,4 +153,31 @@ async fn a_transition_completes_even_if_the_server_was_killed() {
         .await
         .expect("describe");
     assert_eq!(image.image_status(), Some(&ImageStatus::Created));
+}
+
+/// The embedded store serves one process: a second server on the same data directory would write unseen by
+/// the first (whose list cache relies on seeing every change), so it refuses to start and says why.
+#[tokio::test]
+async fn a_second_process_on_one_data_directory_is_refused() {
+    let first = Server::start();
+    if first.on_postgres() {
+        return;
+    }
+    create_image(&first.client(), "kept").await;
+    let mut second = spawn_serve(&first.data_path(), &["--listen", "127.0.0.1:0"]);
+    let (status, stderr) = wait_for_exit(&mut second);
+    assert!(!status.success());
+    assert!(
+        stderr.contains("another process is serving"),
+        "stderr: {stderr}"
+    );
+    // The first server is unaffected.
+    let image = first
+        .client()
+        .describe_image()
+        .image_name("kept")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(image.image_name(), Some("kept"));
 }

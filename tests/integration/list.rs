@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_sdk_sagemaker::operation::list_images::ListImagesOutput;
 use aws_sdk_sagemaker::primitives::DateTime;
-use aws_sdk_sagemaker::types::{ImageSortBy, ImageSortOrder};
+use aws_sdk_sagemaker::types::{ImageSortBy, ImageSortOrder, ImageStatus};
 use aws_sdk_sagemaker::Client;
 use serde_json::{json, Value};
 
@@ -804,4 +804,69 @@ async fn names_sort_character_by_character() {
         .await;
         assert_eq!(all, reversed(&expected), "pages of {page_size}");
     }
+}
+
+/// The same ListImages asked again after a change answers with the change: a cached page never outlives a
+/// write.
+#[tokio::test]
+async fn a_repeated_list_shows_every_change_since() {
+    let server = Server::start();
+    let client = server.client();
+    create_in_order(&client, &["alpha", "beta"]).await;
+    let list = || async {
+        client
+            .list_images()
+            .max_results(10)
+            .send()
+            .await
+            .expect("list")
+    };
+    let before = list().await;
+    assert_eq!(names(&before), strings(&["beta", "alpha"]));
+    assert_eq!(names(&list().await), strings(&["beta", "alpha"]));
+
+    touch(&client, "alpha").await;
+    let after = list().await;
+    let alpha = after
+        .images()
+        .iter()
+        .find(|i| i.image_name() == Some("alpha"))
+        .expect("alpha listed");
+    assert_eq!(alpha.description(), Some("touched alpha"));
+
+    create_image(&client, "gamma").await;
+    assert_eq!(names(&list().await), strings(&["gamma", "beta", "alpha"]));
+    client
+        .delete_image()
+        .image_name("beta")
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(names(&list().await), strings(&["gamma", "alpha"]));
+}
+
+/// A page read while a transition is under way is not reused: asked again once it has ended (with no write
+/// in between), ListImages shows the new status.
+#[tokio::test]
+async fn a_repeated_list_shows_transitions_that_ended_since() {
+    let server = Server::start_with(Options {
+        transition_delay: Some("1s"),
+        ..Default::default()
+    });
+    let client = server.client();
+    create_image(&client, "img").await;
+    let status = || async {
+        client
+            .list_images()
+            .send()
+            .await
+            .expect("list")
+            .images()
+            .first()
+            .and_then(|i| i.image_status().cloned())
+    };
+    assert_eq!(status().await, Some(ImageStatus::Creating));
+    assert_eq!(status().await, Some(ImageStatus::Creating));
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(status().await, Some(ImageStatus::Created));
 }

@@ -9,11 +9,11 @@
 
 pub mod raw;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_sdk_sagemaker::config::{BehaviorVersion, Credentials, Region};
 
@@ -360,4 +360,58 @@ pub fn tamper(token: &str) -> String {
     let middle = chars.len() / 2;
     chars[middle] = if chars[middle] == 'A' { 'B' } else { 'A' };
     chars.into_iter().collect()
+}
+
+/// A server process started by a test, killed when the test ends.
+pub struct Spawned(pub Child);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn spawn_serve(data_dir: &std::path::Path, extra: &[&str]) -> Spawned {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"));
+    command
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for var in [
+        "SAGEMAKER_IMAGES_LISTEN",
+        "SAGEMAKER_IMAGES_DATA_DIR",
+        "SAGEMAKER_IMAGES_CREDENTIALS",
+        "SAGEMAKER_IMAGES_TRANSITION_DELAY",
+    ] {
+        command.env_remove(var);
+    }
+    Spawned(command.spawn().expect("start sagemaker-images"))
+}
+
+/// Waits (at most 10 s) for the process to exit on its own; returns its exit status and standard error.
+pub fn wait_for_exit(spawned: &mut Spawned) -> (std::process::ExitStatus, String) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = spawned.0.try_wait().expect("try_wait") {
+            let mut stderr = String::new();
+            spawned
+                .0
+                .stderr
+                .take()
+                .expect("piped stderr")
+                .read_to_string(&mut stderr)
+                .expect("read stderr");
+            return (status, stderr);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not exit within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
