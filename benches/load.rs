@@ -9,7 +9,7 @@
 //! - with `--large N`: a store of N images (1,000,000 for the targets): cold start to first answer, resident
 //!   memory, and the median ListImages page for every SortBy and for NameContains.
 //!
-//! Run: `cargo bench --bench load -- [--seconds 5] [--postgres URL] [--large 1000000]`
+//! Run: `cargo bench --bench load -- [--seconds 5] [--postgres URL] [--large 1000000] [--skip-sqlite]`
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -30,6 +30,8 @@ struct Options {
     seconds: u64,
     postgres: Option<String>,
     large: Option<usize>,
+    /// Leaves out the embedded store's rows (to repeat the PostgreSQL comparison quickly).
+    skip_sqlite: bool,
 }
 
 fn options() -> Options {
@@ -37,6 +39,7 @@ fn options() -> Options {
         seconds: 5,
         postgres: None,
         large: None,
+        skip_sqlite: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -49,6 +52,7 @@ fn options() -> Options {
             }
             "--postgres" => options.postgres = args.next(),
             "--large" => options.large = args.next().and_then(|v| v.parse().ok()),
+            "--skip-sqlite" => options.skip_sqlite = true,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -237,12 +241,17 @@ impl Drop for Served {
     }
 }
 
-fn start_server(data_dir: &std::path::Path, postgres: Option<&str>) -> (Served, Duration) {
+fn start_server(
+    data_dir: &std::path::Path,
+    postgres: Option<&str>,
+    extra: &[&str],
+) -> (Served, Duration) {
     use std::io::BufRead;
     let mut command = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"));
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir);
+        .arg(data_dir)
+        .args(extra);
     if let Some(url) = postgres {
         // As many database connections as load connections, as pgbench is run with as many clients.
         let connections = CONNECTIONS.to_string();
@@ -374,34 +383,32 @@ async fn measure_store(
         "ListImages",
         serde_json::json!({"MaxResults": 100}),
     )];
-    // The same page asked a thousand different ways (a CreationTimeBefore far in the future, one second
-    // apart): every request misses the page cache, which holds 512 answers.
-    let distinct_lists: Vec<Prepared> = (0..IMAGES)
-        .map(|i| {
-            prepare(
-                &host,
-                "ListImages",
-                serde_json::json!({"MaxResults": 100, "CreationTimeBefore": 4_000_000_000u64 + i as u64}),
-            )
-        })
-        .collect();
-    let duration = Duration::from_secs(seconds);
+
     for (name, requests) in [
         ("UpdateImage", updates),
         ("DescribeImage", describes),
         ("ListImages (100 a page)", lists),
-        ("ListImages (100 a page, uncached)", distinct_lists),
     ] {
-        let cpu_before = cpu_seconds(served.child.id());
-        let figures = load(served.address, Arc::new(requests), duration).await;
-        let cpu = cpu_seconds(served.child.id()) - cpu_before;
-        print_row(&format!("{label} {name}"), &figures, floor);
-        println!(
-            "{:<34} server CPU {:.1} µs per request",
-            "",
-            cpu * 1e6 / figures.requests.max(1) as f64
-        );
+        measure(&format!("{label} {name}"), served, requests, seconds, floor).await;
     }
+}
+
+/// Loads `served` with `requests` and prints the figures, with the server's CPU time per request.
+async fn measure(name: &str, served: &Served, requests: Vec<Prepared>, seconds: u64, floor: f64) {
+    let cpu_before = cpu_seconds(served.child.id());
+    let figures = load(
+        served.address,
+        Arc::new(requests),
+        Duration::from_secs(seconds),
+    )
+    .await;
+    let cpu = cpu_seconds(served.child.id()) - cpu_before;
+    print_row(name, &figures, floor);
+    println!(
+        "{:<34} server CPU {:.1} µs per request",
+        "",
+        cpu * 1e6 / figures.requests.max(1) as f64
+    );
 }
 
 /// User and system CPU time the process has used so far (from /proc; 0 where there is none). Throughput on
@@ -464,7 +471,9 @@ async fn measure_large(count: usize) {
         "seeded {count} images in {:.1} s",
         seeding.elapsed().as_secs_f64()
     );
-    let (served, to_listening) = start_server(data_dir.path(), None);
+    // Every sample below repeats one request: with the page cache on, all but the first would be answered
+    // from it, and the figures would not show the store.
+    let (served, to_listening) = start_server(data_dir.path(), None, &["--list-cache", "0"]);
     let host = served.address.to_string();
     let first = prepare(&host, "ListImages", serde_json::json!({"MaxResults": 100}));
     let started = Instant::now();
@@ -497,13 +506,9 @@ async fn measure_large(count: usize) {
             serde_json::json!({"MaxResults": 100, "NameContains": "99"}),
         ),
     ] {
-        // Each sample a request of its own (a CreationTimeBefore far in the future, one second apart), so
-        // that none is answered from the page cache.
+        let prepared = prepare(&host, "ListImages", body);
         let mut samples = Vec::new();
-        for i in 0..51u64 {
-            let mut body = body.clone();
-            body["CreationTimeBefore"] = serde_json::json!(4_000_000_000u64 + i);
-            let prepared = prepare(&host, "ListImages", body);
+        for _ in 0..51 {
             samples.push(load_once(served.address, &prepared, 1).await);
         }
         samples.sort_by(f64::total_cmp);
@@ -544,6 +549,37 @@ async fn load_once(address: SocketAddr, prepared: &Prepared, _n: usize) -> f64 {
     sent.elapsed().as_secs_f64() * 1000.0
 }
 
+/// The embedded store's rows: each operation with the page cache on, then the list with it off.
+async fn measure_sqlite(seconds: u64, floor_rps: f64) {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (served, _) = start_server(data_dir.path(), None, &[]);
+    measure_store("sqlite", &served, seconds, floor_rps, None).await;
+    println!(
+        "sqlite server resident memory: {:.1} MB",
+        resident_mb(served.child.id())
+    );
+    drop(served);
+
+    // The list again with the page cache off: every page read from the store and serialized.
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (served, _) = start_server(data_dir.path(), None, &["--list-cache", "0"]);
+    seed(served.address, IMAGES).await;
+    let list = prepare(
+        &served.address.to_string(),
+        "ListImages",
+        serde_json::json!({"MaxResults": 100}),
+    );
+    measure(
+        "sqlite ListImages (100 a page, no cache)",
+        &served,
+        vec![list],
+        seconds,
+        floor_rps,
+    )
+    .await;
+    drop(served);
+}
+
 fn main() {
     let options = options();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -574,18 +610,12 @@ fn main() {
         print_row("floor (hyper, fixed answer)", &floor, floor.rps());
         let floor_rps = floor.rps();
 
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        let (served, _) = start_server(data_dir.path(), None);
-        measure_store("sqlite", &served, options.seconds, floor_rps, None).await;
-        println!(
-            "sqlite server resident memory: {:.1} MB",
-            resident_mb(served.child.id())
-        );
-        drop(served);
-
+        if !options.skip_sqlite {
+            measure_sqlite(options.seconds, floor_rps).await;
+        }
         if let Some(url) = &options.postgres {
             let data_dir = tempfile::tempdir().expect("temp dir");
-            let (served, _) = start_server(data_dir.path(), Some(url));
+            let (served, _) = start_server(data_dir.path(), Some(url), &[]);
             measure_store("postgres", &served, options.seconds, floor_rps, Some(url)).await;
         }
         if let Some(count) = options.large {

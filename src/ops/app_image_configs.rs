@@ -81,10 +81,11 @@ pub async fn create<S: Store>(
     let request: CreateInput = parse(input)?;
     tags::check_request(&request.tags)?;
     let output = arn_output(scope, &request.app_image_config_name);
-    let (now, name, given_tags) = (now_millis(), request.app_image_config_name, request.tags);
+    let (name, given_tags) = (request.app_image_config_name, request.tags);
     service
         .store
         .change_app_image_config(scope, &name_key(&name), move |current| {
+            let now = now_millis();
             Ok::<_, ApiError>((
                 app_image_config::create(current, &name, configs.clone(), given_tags.clone(), now)?,
                 (),
@@ -116,10 +117,11 @@ pub async fn update<S: Store>(
 ) -> Result<Value, ApiError> {
     let configs = configs_of(&input);
     let request: NameInput = parse(input)?;
-    let (now, name) = (now_millis(), request.app_image_config_name);
+    let name = request.app_image_config_name;
     let record = service
         .store
         .change_app_image_config(scope, &name_key(&name), move |current| {
+            let now = now_millis();
             app_image_config::update(current, &name, &configs, now)
         })
         .await?;

@@ -145,12 +145,13 @@ pub async fn create<S: Store>(
         client_token: input.client_token,
         request_digest,
     };
-    let (now, delay) = (now_millis(), service.transition_delay);
+    let delay = service.transition_delay;
     let key = name_key(&new.image_name);
     let image_name = new.image_name.clone();
     let number = service
         .store
         .change_versions(scope, &key, move |current| {
+            let now = now_millis();
             version::create(current, &new, now, delay)
         })
         .await?;
@@ -221,11 +222,12 @@ pub async fn update<S: Store>(
         aliases_to_delete: input.aliases_to_delete,
         metadata: input.metadata.into(),
     };
-    let (now, name) = (now_millis(), input.image_name);
+    let name = input.image_name;
     let shown = name.clone();
     let number = service
         .store
         .change_versions(scope, &name_key(&name), move |current| {
+            let now = now_millis();
             version::update(current, &name, &selector, &patch, now)
         })
         .await?;
@@ -238,10 +240,11 @@ pub async fn delete<S: Store>(
     input: SelectVersionInput,
 ) -> Result<Value, ApiError> {
     let selector = VersionSelector::from_request(input.version, input.alias)?;
-    let (now, delay, name) = (now_millis(), service.transition_delay, input.image_name);
+    let (delay, name) = (service.transition_delay, input.image_name);
     service
         .store
         .change_versions(scope, &name_key(&name), move |current| {
+            let now = now_millis();
             Ok::<_, ApiError>((version::delete(current, &name, &selector, now, delay)?, ()))
         })
         .await?;

@@ -124,11 +124,12 @@ pub async fn create<S: Store>(
         role_arn: input.role_arn,
         tags: input.tags,
     };
-    let (now, delay) = (now_millis(), service.transition_delay);
+    let delay = service.transition_delay;
     let key = name_key(&new.name);
     service
         .store
         .change_image(scope, &key, move |current| {
+            let now = now_millis();
             Ok::<_, ApiError>((image::create(current, &new, now, delay)?, ()))
         })
         .await?;
@@ -178,10 +179,11 @@ pub async fn update<S: Store>(
         delete,
     };
     patch.check()?;
-    let (now, delay, name) = (now_millis(), service.transition_delay, input.image_name);
+    let (delay, name) = (service.transition_delay, input.image_name);
     let record = service
         .store
         .change_image(scope, &name_key(&name), move |current| {
+            let now = now_millis();
             image::update(current, &name, &patch, now, delay)
         })
         .await?;
@@ -195,10 +197,11 @@ pub async fn delete<S: Store>(
     scope: &Scope,
     input: ImageNameInput,
 ) -> Result<Value, ApiError> {
-    let (now, delay, name) = (now_millis(), service.transition_delay, input.image_name);
+    let (delay, name) = (service.transition_delay, input.image_name);
     service
         .store
         .change_image(scope, &name_key(&name), move |current| {
+            let now = now_millis();
             Ok::<_, ApiError>((image::delete(current, &name, now, delay)?, ()))
         })
         .await?;

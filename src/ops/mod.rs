@@ -35,7 +35,8 @@ pub struct Service<S> {
 }
 
 impl<S: Store> Service<S> {
-    pub fn new(store: S, transition_delay: std::time::Duration) -> Self {
+    /// `cached_pages`: how many ListImages answers to keep for reuse (0: none).
+    pub fn new(store: S, transition_delay: std::time::Duration, cached_pages: usize) -> Self {
         let tokens = TokenSealer::new(store.token_secret());
         Service {
             store,
@@ -44,7 +45,7 @@ impl<S: Store> Service<S> {
                 .try_into()
                 .unwrap_or(Millis::MAX),
             tokens,
-            pages: PageCache::default(),
+            pages: PageCache::new(cached_pages),
         }
     }
 

@@ -2,7 +2,9 @@
 //!
 //! A change is a pure decision (`decide`) over the current record, run by the store inside its own
 //! transaction, followed by the write the decision returns. The store answers only after that write is
-//! durable; a rejected decision writes nothing.
+//! durable; a rejected decision writes nothing. `decide` runs once the store has ordered the change among
+//! the others (and again on a retry), so a decision reads the clock inside it: a change that waited for
+//! another's row lock then decides at a time no earlier than that one's.
 
 mod db;
 mod engine;
