@@ -48,9 +48,6 @@ pub struct SqliteEngine {
     id: u64,
     /// Moved by the writer after each commit, before it answers (see `Store::change_generation`).
     generation: Arc<AtomicU64>,
-    /// Held while the store is open: one process per data directory, so that this process sees every
-    /// change (the writer is the only one) and `generation` tells the whole story.
-    _lock: std::fs::File,
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -158,7 +155,12 @@ impl SqliteStore {
         let committed = generation.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
-            .spawn(move || run_writer(conn, jobs, wake_checkpointer, &committed))
+            .spawn(move || {
+                run_writer(conn, jobs, wake_checkpointer, &committed);
+                // Held until the last commit is done: one process per data directory, so that this
+                // process sees every change and `generation` tells the whole story.
+                drop(lock);
+            })
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
         let id = NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed);
         Ok(SqlStore::new(
@@ -167,7 +169,6 @@ impl SqliteStore {
                 path,
                 id,
                 generation,
-                _lock: lock,
             },
             token_secret,
         ))
