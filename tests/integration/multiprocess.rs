@@ -131,6 +131,54 @@ async fn racing_updates_across_processes_have_one_winner() {
     }
 }
 
+#[tokio::test]
+async fn racing_app_image_config_creates_across_processes_have_one_winner() {
+    let Some((a, b)) = two_processes(Options::default()) else {
+        return;
+    };
+    let clients = [a.client(), b.client()];
+    let results = futures::future::join_all((0..16).map(|i| {
+        let client = clients[i % 2].clone();
+        async move {
+            client
+                .create_app_image_config()
+                .app_image_config_name("contested")
+                .tags(tag("writer", &i.to_string()))
+                .send()
+                .await
+                .map(|_| i)
+                .map_err(|e| code(&e))
+        }
+    }))
+    .await;
+    let winners: Vec<usize> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|c| c == "ResourceInUse"),
+        "{results:?}"
+    );
+    let arn = clients[0]
+        .describe_app_image_config()
+        .app_image_config_name("contested")
+        .send()
+        .await
+        .expect("describe")
+        .app_image_config_arn()
+        .expect("arn")
+        .to_owned();
+    // The winner's tags, and only them: a loser's create wrote nothing.
+    assert_eq!(
+        list_tags(&clients[1], &arn).await,
+        vec![("writer".to_owned(), winners[0].to_string())]
+    );
+}
+
 /// Each AddTags reads the image's tags and writes the new set: without the image's row lock, two processes
 /// deciding on the same old set would each drop the other's key.
 #[tokio::test]
