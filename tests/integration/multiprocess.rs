@@ -25,6 +25,23 @@ fn two_processes(options: Options) -> Option<(Server, Server)> {
     Some((first, second))
 }
 
+/// The racer whose call succeeded, asserting there is exactly one and every other got ResourceInUse.
+fn the_one_winner(results: &[Result<usize, String>]) -> usize {
+    let winners: Vec<usize> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|c| c == "ResourceInUse"),
+        "{results:?}"
+    );
+    winners[0]
+}
+
 #[tokio::test]
 async fn racing_creates_across_processes_have_one_winner() {
     let Some((a, b)) = two_processes(Options::default()) else {
@@ -46,19 +63,8 @@ async fn racing_creates_across_processes_have_one_winner() {
         }
     }))
     .await;
-    let winners: Vec<usize> = results
-        .iter()
-        .filter_map(|r| r.as_ref().ok().copied())
-        .collect();
-    assert_eq!(winners.len(), 1, "{results:?}");
-    assert!(
-        results
-            .iter()
-            .filter_map(|r| r.as_ref().err())
-            .all(|c| c == "ResourceInUse"),
-        "{results:?}"
-    );
-    let expected = format!("writer {}", winners[0]);
+    let winner = the_one_winner(&results);
+    let expected = format!("writer {winner}");
     for client in &clients {
         let image = client
             .describe_image()
@@ -106,19 +112,8 @@ async fn racing_updates_across_processes_have_one_winner() {
         }
     }))
     .await;
-    let winners: Vec<usize> = results
-        .iter()
-        .filter_map(|r| r.as_ref().ok().copied())
-        .collect();
-    assert_eq!(winners.len(), 1, "{results:?}");
-    assert!(
-        results
-            .iter()
-            .filter_map(|r| r.as_ref().err())
-            .all(|c| c == "ResourceInUse"),
-        "{results:?}"
-    );
-    let expected = format!("writer {}", winners[0]);
+    let winner = the_one_winner(&results);
+    let expected = format!("writer {winner}");
     for client in &clients {
         let image = client
             .describe_image()
@@ -151,18 +146,7 @@ async fn racing_app_image_config_creates_across_processes_have_one_winner() {
         }
     }))
     .await;
-    let winners: Vec<usize> = results
-        .iter()
-        .filter_map(|r| r.as_ref().ok().copied())
-        .collect();
-    assert_eq!(winners.len(), 1, "{results:?}");
-    assert!(
-        results
-            .iter()
-            .filter_map(|r| r.as_ref().err())
-            .all(|c| c == "ResourceInUse"),
-        "{results:?}"
-    );
+    let winner = the_one_winner(&results);
     let arn = clients[0]
         .describe_app_image_config()
         .app_image_config_name("contested")
@@ -175,7 +159,7 @@ async fn racing_app_image_config_creates_across_processes_have_one_winner() {
     // The winner's tags, and only them: a loser's create wrote nothing.
     assert_eq!(
         list_tags(&clients[1], &arn).await,
-        vec![("writer".to_owned(), winners[0].to_string())]
+        vec![("writer".to_owned(), winner.to_string())]
     );
 }
 
