@@ -119,3 +119,28 @@ impl ServeArgs {
         Ok(credentials)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let mut argv = vec!["sagemaker-images", "serve"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).map(|cli| match cli.command {
+            Command::Serve(args) => args,
+            Command::Migrate(_) => unreachable!("parsed serve"),
+        })
+    }
+
+    #[test]
+    fn pool_and_page_cache_sizes_have_defaults_and_take_flags() {
+        let defaults = serve_args(&[]).expect("defaults");
+        assert_eq!(defaults.store.database_connections, 32);
+        assert_eq!(defaults.list_cache, 512);
+        let set = serve_args(&["--database-connections", "64", "--list-cache", "0"]).expect("set");
+        assert_eq!(set.store.database_connections, 64);
+        assert_eq!(set.list_cache, 0);
+        assert!(serve_args(&["--database-connections", "0"]).is_err());
+    }
+}

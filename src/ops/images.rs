@@ -55,10 +55,6 @@ pub struct ListImagesInput {
     sort_order: Option<String>,
 }
 
-fn arn_output(scope: &Scope, name: &str) -> Value {
-    json!({ "ImageArn": image_arn(scope, name) })
-}
-
 /// DescribeImage's output, and each item of ListImages' `Images`; absent optional members are left out.
 /// Members are in the model's (alphabetical) order.
 #[derive(Serialize)]
@@ -114,9 +110,11 @@ pub async fn create<S: Store>(
     service: &Service<S>,
     scope: &Scope,
     input: CreateImageInput,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     tags::check_request(&input.tags)?;
-    let output = arn_output(scope, &input.image_name);
+    let output = ImageArnOutput {
+        image_arn: image_arn(scope, &input.image_name),
+    };
     let new = NewImage {
         name: input.image_name,
         display_name: input.display_name,
@@ -133,7 +131,7 @@ pub async fn create<S: Store>(
             Ok::<_, ApiError>((image::create(current, &new, now, delay)?, ()))
         })
         .await?;
-    Ok(output)
+    Answer::json(&output)
 }
 
 pub async fn describe<S: Store>(

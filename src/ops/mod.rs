@@ -58,9 +58,7 @@ impl<S: Store> Service<S> {
     ) -> Result<Answer, ApiError> {
         model::validate_input(operation, &input)?;
         match operation {
-            "CreateImage" => images::create(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
+            "CreateImage" => images::create(self, scope, parse(input)?).await,
             "DescribeImage" => images::describe(self, scope, parse(input)?).await,
             "UpdateImage" => images::update(self, scope, parse(input)?).await,
             "DeleteImage" => images::delete(self, scope, parse(input)?)

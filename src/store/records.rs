@@ -190,11 +190,16 @@ fn update_image(
          WHERE account_id = ? AND region = ? AND name_key = ?",
         &params,
     )?;
+    one_row_updated(changed, "image", name_key)
+}
+
+/// An UPDATE of a record the change read (and, on PostgreSQL, locked) must find exactly that row.
+fn one_row_updated(changed: u64, kind: &str, name_key: &str) -> Result<(), StoreError> {
     if changed == 1 {
         Ok(())
     } else {
         Err(StoreError::Corrupt(format!(
-            "image {name_key} changed while its change was decided"
+            "{kind} {name_key} changed while its change was decided"
         )))
     }
 }
@@ -535,13 +540,7 @@ pub fn apply_app_image_config_write(
                  WHERE account_id = ? AND region = ? AND name_key = ?",
                 &params,
             )?;
-            if changed == 1 {
-                Ok(())
-            } else {
-                Err(StoreError::Corrupt(format!(
-                    "app image config {name_key} changed while its change was decided"
-                )))
-            }
+            one_row_updated(changed, "app image config", name_key)
         }
     }
 }
