@@ -431,7 +431,8 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// Writes `count` images straight into a fresh SQLite store (schema from `sagemaker-images migrate`).
+/// Writes `count` images, and the grams of their names, straight into a fresh SQLite store (schema from
+/// `sagemaker-images migrate`).
 fn bulk_seed(data_dir: &std::path::Path, count: usize) {
     let status = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"))
         .args(["migrate", "--data-dir"])
@@ -450,6 +451,12 @@ fn bulk_seed(data_dir: &std::path::Path, count: usize) {
                  VALUES ('000000000000', 'us-east-1', ?1, ?1, 'arn:aws:iam::123456789012:role/bench', 'CREATED', ?2, ?3)",
             )
             .expect("prepare");
+        let mut insert_gram = tx
+            .prepare(
+                "INSERT INTO image_name_grams (account_id, region, gram, name_key)
+                 VALUES ('000000000000', 'us-east-1', ?1, ?2)",
+            )
+            .expect("prepare");
         let base = 1_700_000_000_000i64;
         for i in 0..count {
             let name = format!("image-{i:07}");
@@ -458,6 +465,11 @@ fn bulk_seed(data_dir: &std::path::Path, count: usize) {
             insert
                 .execute(rusqlite::params![name, created, modified])
                 .expect("insert");
+            for gram in sagemaker_images::store::name_grams(&name) {
+                insert_gram
+                    .execute(rusqlite::params![gram, name])
+                    .expect("insert gram");
+            }
         }
     }
     tx.commit().expect("commit");

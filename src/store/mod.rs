@@ -14,6 +14,7 @@ mod sqlite;
 
 pub use engine::SqlStore;
 pub use postgres::{PostgresEngine, PostgresStore};
+pub use records::name_grams;
 pub use sqlite::{SqliteEngine, SqliteStore};
 
 use std::future::Future;

@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("migrations/postgres/0002_versions_aliases_app_image_configs.sql"),
     ),
+    (3, include_str!("migrations/postgres/0003_name_grams.sql")),
 ];
 /// Attempts of one transaction before a serialization failure is reported as an internal error.
 const MAX_ATTEMPTS: u32 = 30;

@@ -204,6 +204,134 @@ fn one_row_updated(changed: u64, kind: &str, name_key: &str) -> Result<(), Store
     }
 }
 
+/// The distinct three-character windows of a name key, as the `*_name_grams` tables hold them (their
+/// migration computes the same windows for the names stored before it). Name keys are ASCII (model
+/// patterns), so byte windows are character windows.
+pub fn name_grams(name_key: &str) -> Vec<&str> {
+    let mut grams: Vec<&str> = (0..name_key.len().saturating_sub(2))
+        .filter_map(|start| name_key.get(start..start + 3))
+        .collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
+/// The statements of one name-gram table, written once per table at compile time.
+pub struct NameGramTable {
+    insert: &'static str,
+    remove: &'static str,
+    count: &'static str,
+    matching: &'static str,
+}
+
+macro_rules! name_gram_table {
+    ($table:literal) => {
+        NameGramTable {
+            insert: concat!(
+                "INSERT INTO ",
+                $table,
+                " (account_id, region, gram, name_key) VALUES (?, ?, ?, ?)"
+            ),
+            remove: concat!(
+                "DELETE FROM ",
+                $table,
+                " WHERE account_id = ? AND region = ? AND gram = ? AND name_key = ?"
+            ),
+            count: concat!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM ",
+                $table,
+                " WHERE account_id = ? AND region = ? AND gram = ? LIMIT ?) AS postings"
+            ),
+            matching: concat!(
+                "SELECT name_key AS matched FROM ",
+                $table,
+                " WHERE account_id = ? AND region = ? AND gram = ? AND name_key LIKE ?"
+            ),
+        }
+    };
+}
+
+const IMAGE_NAME_GRAMS: NameGramTable = name_gram_table!("image_name_grams");
+const APP_IMAGE_CONFIG_NAME_GRAMS: NameGramTable = name_gram_table!("app_image_config_name_grams");
+
+/// Names a gram may belong to before a NameContains filter stops reading through it: beyond this many,
+/// walking the sort order and testing each name finds a page sooner.
+const GRAM_POSTINGS_LIMIT: i64 = 10_000;
+/// A gram this rare is good enough; the filter stops comparing grams.
+const GRAM_RARE_ENOUGH: i64 = 500;
+/// Grams of one NameContains value counted at most, spread over its length.
+const GRAMS_COMPARED: usize = 8;
+
+fn put_name_grams(
+    db: &dyn Db,
+    table: &NameGramTable,
+    scope: &Scope,
+    name_key: &str,
+) -> Result<(), StoreError> {
+    for gram in name_grams(name_key) {
+        db.execute(table.insert, &gram_row(scope, gram, name_key))?;
+    }
+    Ok(())
+}
+
+fn remove_name_grams(
+    db: &dyn Db,
+    table: &NameGramTable,
+    scope: &Scope,
+    name_key: &str,
+) -> Result<(), StoreError> {
+    for gram in name_grams(name_key) {
+        db.execute(table.remove, &gram_row(scope, gram, name_key))?;
+    }
+    Ok(())
+}
+
+fn gram_row(scope: &Scope, gram: &str, name_key: &str) -> [Value; 4] {
+    [
+        (&scope.account_id).into(),
+        (&scope.region).into(),
+        gram.into(),
+        name_key.into(),
+    ]
+}
+
+/// The gram of `part` held by the fewest names, if one is held by few enough to read through
+/// (`GRAM_POSTINGS_LIMIT`); each count stops at that limit, so a common gram costs a bounded scan.
+fn rarest_gram<'a>(
+    db: &dyn Db,
+    table: &NameGramTable,
+    scope: &Scope,
+    part: &'a str,
+) -> Result<Option<&'a str>, StoreError> {
+    let grams = name_grams(part);
+    let step = grams.len().div_ceil(GRAMS_COMPARED).max(1);
+    let mut rarest: Option<(i64, &str)> = None;
+    for gram in grams.into_iter().step_by(step) {
+        let postings = db
+            .query_opt(
+                table.count,
+                &[
+                    (&scope.account_id).into(),
+                    (&scope.region).into(),
+                    gram.into(),
+                    Value::Int(GRAM_POSTINGS_LIMIT),
+                ],
+            )?
+            .map(|row| row.int(0))
+            .transpose()?
+            .unwrap_or(0);
+        if rarest.is_none_or(|(fewest, _)| postings < fewest) {
+            rarest = Some((postings, gram));
+        }
+        if postings < GRAM_RARE_ENOUGH {
+            break;
+        }
+    }
+    Ok(rarest
+        .filter(|(postings, _)| *postings < GRAM_POSTINGS_LIMIT)
+        .map(|(_, gram)| gram))
+}
+
 /// Removes an image's record, versions, aliases and every tag of them.
 fn remove_image(db: &dyn Db, scope: &Scope, name_key: &str) -> Result<(), StoreError> {
     for version in read_versions(db, scope, name_key)? {
@@ -213,6 +341,7 @@ fn remove_image(db: &dyn Db, scope: &Scope, name_key: &str) -> Result<(), StoreE
         "DELETE FROM images WHERE account_id = ? AND region = ? AND name_key = ?",
         &scoped(scope, name_key),
     )?;
+    remove_name_grams(db, &IMAGE_NAME_GRAMS, scope, name_key)?;
     replace_tags(db, &image_arn(scope, name_key), &[])
 }
 
@@ -232,6 +361,7 @@ pub fn apply_image_write(
                 remove_image(db, scope, name_key)?;
             }
             insert_image(db, scope, name_key, record)?;
+            put_name_grams(db, &IMAGE_NAME_GRAMS, scope, name_key)?;
             replace_tags(db, &image_arn(scope, name_key), tags)
         }
         ImageWrite::Update(record) => update_image(db, scope, name_key, record),
@@ -504,6 +634,7 @@ pub fn apply_app_image_config_write(
                 "DELETE FROM app_image_configs WHERE account_id = ? AND region = ? AND name_key = ?",
                 &scoped(scope, name_key),
             )?;
+            remove_name_grams(db, &APP_IMAGE_CONFIG_NAME_GRAMS, scope, name_key)?;
             return replace_tags(db, &arn, &[]);
         }
         AppImageConfigWrite::Create { record, tags } => (record, Some(tags)),
@@ -530,6 +661,7 @@ pub fn apply_app_image_config_write(
                 ),
                 &params,
             )?;
+            put_name_grams(db, &APP_IMAGE_CONFIG_NAME_GRAMS, scope, name_key)?;
             replace_tags(db, &arn, tags)
         }
         None => {
@@ -552,6 +684,7 @@ pub struct ListedTable<T> {
     columns: &'static str,
     /// Leaves out rows whose deletion has ended by the query's time.
     hide_finished_deletions: bool,
+    name_grams: &'static NameGramTable,
     from_row: fn(&Row) -> Result<T, StoreError>,
 }
 
@@ -559,12 +692,14 @@ pub const IMAGES: ListedTable<ImageRecord> = ListedTable {
     table: "images",
     columns: IMAGE_COLUMNS,
     hide_finished_deletions: true,
+    name_grams: &IMAGE_NAME_GRAMS,
     from_row: image_from_row,
 };
 pub const APP_IMAGE_CONFIGS: ListedTable<AppImageConfigRecord> = ListedTable {
     table: "app_image_configs",
     columns: APP_IMAGE_CONFIG_COLUMNS,
     hide_finished_deletions: false,
+    name_grams: &APP_IMAGE_CONFIG_NAME_GRAMS,
     from_row: app_image_config_from_row,
 };
 
@@ -586,11 +721,33 @@ pub fn read_page<T>(
     } else {
         ("ASC", ">")
     };
-    let mut sql = format!(
-        "SELECT {} FROM {} WHERE account_id = ? AND region = ?",
-        listed.columns, listed.table
-    );
-    let mut params = vec![Value::from(&scope.account_id), Value::from(&scope.region)];
+    let mut params = Vec::new();
+    let gram = match &query.name_contains {
+        Some(part) => rarest_gram(db, listed.name_grams, scope, part)?,
+        None => None,
+    };
+    let mut sql = match (gram, &query.name_contains) {
+        // Read the names holding the rarest gram, keep those that contain the whole value, and only then
+        // look up and sort their rows. CROSS JOIN keeps SQLite's planner from walking the sort index
+        // instead; PostgreSQL plans it as any inner join.
+        (Some(gram), Some(part)) => {
+            params.extend([
+                Value::from(&scope.account_id),
+                Value::from(&scope.region),
+                gram.into(),
+                Value::Text(format!("%{part}%")),
+            ]);
+            format!(
+                "SELECT {} FROM ({}) AS m CROSS JOIN {} WHERE account_id = ? AND region = ? AND name_key = matched",
+                listed.columns, listed.name_grams.matching, listed.table
+            )
+        }
+        _ => format!(
+            "SELECT {} FROM {} WHERE account_id = ? AND region = ?",
+            listed.columns, listed.table
+        ),
+    };
+    params.extend([Value::from(&scope.account_id), Value::from(&scope.region)]);
     let mut filter = |clause: &str, value: Value| {
         sql.push_str(clause);
         params.push(value);
@@ -611,8 +768,8 @@ pub fn read_page<T>(
             filter(clause, Value::Int(bound));
         }
     }
-    if let Some(part) = &query.name_contains {
-        // Names hold no LIKE wildcards (model patterns), so the substring is matched literally.
+    // Names hold no LIKE wildcards (model patterns), so the substring is matched literally.
+    if let (Some(part), None) = (&query.name_contains, gram) {
         filter(" AND name_key LIKE ?", Value::Text(format!("%{part}%")));
     }
     if let Some(cursor) = &query.after {
@@ -644,4 +801,17 @@ pub fn read_page<T>(
         .iter()
         .map(listed.from_row)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_grams;
+
+    #[test]
+    fn name_grams_are_the_distinct_three_character_windows() {
+        assert_eq!(name_grams("abcab"), ["abc", "bca", "cab"]);
+        assert_eq!(name_grams("aaaa"), ["aaa"]);
+        assert_eq!(name_grams("ab"), Vec::<&str>::new());
+        assert_eq!(name_grams(""), Vec::<&str>::new());
+    }
 }

@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("migrations/sqlite/0002_versions_aliases_app_image_configs.sql"),
     ),
+    (3, include_str!("migrations/sqlite/0003_name_grams.sql")),
 ];
 /// The most changes one commit carries.
 const MAX_BATCH: usize = 512;

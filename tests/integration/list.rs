@@ -385,6 +385,151 @@ async fn name_contains_matches_a_substring_in_any_case() {
     }
 }
 
+/// Every name of `created` containing `part` (case-insensitively), in the order ListImages gives for `sort`,
+/// computed here from the creation order.
+fn expected_matches(
+    created: &[&str],
+    part: &str,
+    sort: &ImageSortBy,
+    order: &ImageSortOrder,
+) -> Vec<String> {
+    let mut matching: Vec<String> = created
+        .iter()
+        .filter(|name| {
+            name.to_ascii_lowercase()
+                .contains(&part.to_ascii_lowercase())
+        })
+        .map(|name| name.to_string())
+        .collect();
+    if *sort == ImageSortBy::ImageName {
+        matching.sort_by_key(|name| name.to_ascii_lowercase());
+    }
+    if *order == ImageSortOrder::Descending {
+        matching.reverse();
+    }
+    matching
+}
+
+/// Lists every page of `part`'s matches, two to a page.
+async fn all_matches(
+    client: &Client,
+    part: &str,
+    sort: &ImageSortBy,
+    order: &ImageSortOrder,
+) -> Vec<String> {
+    let mut listed = Vec::new();
+    let mut token = None;
+    loop {
+        let page = client
+            .list_images()
+            .name_contains(part)
+            .sort_by(sort.clone())
+            .sort_order(order.clone())
+            .max_results(2)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("list");
+        listed.extend(names(&page));
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return listed;
+        }
+    }
+}
+
+/// Checks every NameContains of a fixed set, in every sort and order, against `created`.
+async fn check_matches(client: &Client, created: &[&str]) {
+    let parts = [
+        "101", "011", "BUILD", "uild-", "1-0", "01011", "ld.0", "st-1", "b-1", "-", "1", "zzz",
+        "0110x",
+    ];
+    for part in parts {
+        for sort in [
+            ImageSortBy::CreationTime,
+            ImageSortBy::LastModifiedTime,
+            ImageSortBy::ImageName,
+        ] {
+            for order in [ImageSortOrder::Ascending, ImageSortOrder::Descending] {
+                assert_eq!(
+                    all_matches(client, part, &sort, &order).await,
+                    expected_matches(created, part, &sort, &order),
+                    "NameContains {part}, {sort:?} {order:?}"
+                );
+            }
+        }
+    }
+}
+
+/// NameContains of three or more characters reads names through the index of their three-character
+/// windows: the matches must be the same, in every sort and through pages, as a plain substring test, also
+/// after deletions and after a name is created again.
+#[tokio::test]
+async fn name_contains_through_the_name_index_in_every_sort_and_page() {
+    let server = Server::start();
+    let client = server.client();
+    let created = [
+        "build-0110",
+        "Build-1011",
+        "test-0101",
+        "build.0011",
+        "b-1",
+        "TEST-1100",
+        "release-01011",
+        "r",
+    ];
+    create_in_order(&client, &created).await;
+    check_matches(&client, &created).await;
+
+    // A deleted name stops matching; created again, it matches once, as the newest image.
+    for name in ["Build-1011", "r"] {
+        client
+            .delete_image()
+            .image_name(name)
+            .send()
+            .await
+            .expect("delete");
+    }
+    let remaining: Vec<&str> = created
+        .into_iter()
+        .filter(|name| !["Build-1011", "r"].contains(name))
+        .collect();
+    check_matches(&client, &remaining).await;
+    create_image(&client, "Build-1011").await;
+    let mut recreated = remaining;
+    recreated.push("Build-1011");
+    check_matches(&client, &recreated).await;
+}
+
+/// A store written before the name index existed gets it filled by the migration that adds it: names
+/// stored earlier are found by NameContains, and names created afterwards are indexed as well.
+#[tokio::test]
+async fn the_name_index_is_filled_for_images_stored_before_it() {
+    let mut server = Server::start();
+    let client = server.client();
+    create_in_order(&client, &["legacy-alpha", "legacy-beta", "other"]).await;
+    server.terminate();
+    server.run_store_sql(
+        "DROP TABLE image_name_grams; DROP TABLE app_image_config_name_grams;
+         DELETE FROM schema_migrations WHERE version = 3;",
+    );
+    server.restart();
+    let client = server.client();
+    create_image(&client, "legacy-gamma").await;
+    let found = client
+        .list_images()
+        .name_contains("gacy-")
+        .sort_by(ImageSortBy::ImageName)
+        .sort_order(ImageSortOrder::Ascending)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(
+        names(&found),
+        ["legacy-alpha", "legacy-beta", "legacy-gamma"]
+    );
+}
+
 #[tokio::test]
 async fn max_results_bounds() {
     let server = Server::start();

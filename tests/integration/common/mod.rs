@@ -192,6 +192,18 @@ impl Server {
         self.database.is_some()
     }
 
+    /// Runs `sql` on this server's store directly, as an operator or an older version would.
+    pub fn run_store_sql(&self, sql: &str) {
+        match &self.database {
+            Some(database) => admin(&database.url, sql.to_owned()),
+            None => {
+                rusqlite::Connection::open(self.data_dir.path().join("sagemaker-images.sqlite3"))
+                    .and_then(|connection| connection.execute_batch(sql))
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        }
+    }
+
     pub fn data_path(&self) -> PathBuf {
         self.data_dir.path().to_owned()
     }
