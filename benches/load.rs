@@ -369,15 +369,7 @@ async fn measure_store(
             prepare(&host, "UpdateImage", serde_json::json!({"ImageName": format!("image-{i:07}"), "Description": format!("revision {i}")}))
         })
         .collect();
-    let describes: Vec<Prepared> = (0..IMAGES)
-        .map(|i| {
-            prepare(
-                &host,
-                "DescribeImage",
-                serde_json::json!({"ImageName": format!("image-{i:07}")}),
-            )
-        })
-        .collect();
+    let describes = describe_requests(&host);
     let lists = vec![prepare(
         &host,
         "ListImages",
@@ -393,8 +385,23 @@ async fn measure_store(
     }
 }
 
+/// DescribeImage of each seeded image.
+fn describe_requests(host: &str) -> Vec<Prepared> {
+    (0..IMAGES)
+        .map(|i| {
+            prepare(
+                host,
+                "DescribeImage",
+                serde_json::json!({"ImageName": format!("image-{i:07}")}),
+            )
+        })
+        .collect()
+}
+
 /// Loads `served` with `requests` and prints the figures, with the server's CPU time per request.
 async fn measure(name: &str, served: &Served, requests: Vec<Prepared>, seconds: u64, floor: f64) {
+    // On stderr, for attaching a profiler (`perf record -p PID`) to the row being measured.
+    eprintln!("measuring {name}: server pid {}", served.child.id());
     let cpu_before = cpu_seconds(served.child.id());
     let figures = load(
         served.address,
@@ -561,7 +568,7 @@ async fn load_once(address: SocketAddr, prepared: &Prepared, _n: usize) -> f64 {
     sent.elapsed().as_secs_f64() * 1000.0
 }
 
-/// The embedded store's rows: each operation with the page cache on, then the list with it off.
+/// The embedded store's rows: each operation with the answer caches on, then the reads with them off.
 async fn measure_sqlite(seconds: u64, floor_rps: f64) {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (served, _) = start_server(data_dir.path(), None, &[]);
@@ -572,10 +579,22 @@ async fn measure_sqlite(seconds: u64, floor_rps: f64) {
     );
     drop(served);
 
-    // The list again with the page cache off: every page read from the store and serialized.
+    // The reads again with the caches off: every answer read from the store and serialized.
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let (served, _) = start_server(data_dir.path(), None, &["--list-cache", "0"]);
+    let (served, _) = start_server(
+        data_dir.path(),
+        None,
+        &["--list-cache", "0", "--describe-cache", "0"],
+    );
     seed(served.address, IMAGES).await;
+    measure(
+        "sqlite DescribeImage (no cache)",
+        &served,
+        describe_requests(&served.address.to_string()),
+        seconds,
+        floor_rps,
+    )
+    .await;
     let list = prepare(
         &served.address.to_string(),
         "ListImages",

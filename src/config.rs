@@ -93,6 +93,11 @@ pub struct ServeArgs {
     /// Each is one page, about 25 KB at 100 images.
     #[arg(long, env = "SAGEMAKER_IMAGES_LIST_CACHE", default_value_t = 512)]
     pub list_cache: usize,
+
+    /// How many DescribeImage answers the embedded store keeps for reuse until the next change (0: none).
+    /// Each is about 400 bytes.
+    #[arg(long, env = "SAGEMAKER_IMAGES_DESCRIBE_CACHE", default_value_t = 4096)]
+    pub describe_cache: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,13 +139,23 @@ mod tests {
     }
 
     #[test]
-    fn pool_and_page_cache_sizes_have_defaults_and_take_flags() {
+    fn pool_and_cache_sizes_have_defaults_and_take_flags() {
         let defaults = serve_args(&[]).expect("defaults");
         assert_eq!(defaults.store.database_connections, 32);
         assert_eq!(defaults.list_cache, 512);
-        let set = serve_args(&["--database-connections", "64", "--list-cache", "0"]).expect("set");
+        assert_eq!(defaults.describe_cache, 4096);
+        let set = serve_args(&[
+            "--database-connections",
+            "64",
+            "--list-cache",
+            "0",
+            "--describe-cache",
+            "0",
+        ])
+        .expect("set");
         assert_eq!(set.store.database_connections, 64);
         assert_eq!(set.list_cache, 0);
+        assert_eq!(set.describe_cache, 0);
         assert!(serve_args(&["--database-connections", "0"]).is_err());
     }
 }

@@ -60,7 +60,12 @@ pub async fn migrate(args: StoreArgs) -> anyhow::Result<()> {
 async fn run<S: Store>(args: ServeArgs, credentials: Credentials, store: S) -> anyhow::Result<()> {
     let app = Arc::new(App {
         verifier: auth::Verifier::new(credentials),
-        service: Service::new(store, args.transition_delay, args.list_cache),
+        service: Service::new(
+            store,
+            args.transition_delay,
+            args.list_cache,
+            args.describe_cache,
+        ),
     });
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;

@@ -139,18 +139,31 @@ pub async fn describe<S: Store>(
     scope: &Scope,
     input: ImageNameInput,
 ) -> Result<Answer, ApiError> {
-    let record = service
-        .store
-        .get_image(scope, &name_key(&input.image_name))
-        .await?;
-    let status = image::present(record.as_ref(), &input.image_name, now_millis())?;
+    let key = name_key(&input.image_name);
+    // Taken before the read, so that a change committed during it makes the answer unusable later.
+    let generation = service.store.change_generation();
+    let cache_key = generation.map(|_| format!("{}/{}/{key}", scope.account_id, scope.region));
+    if let (Some(generation), Some(cache_key)) = (generation, &cache_key) {
+        if let Some(answer) = service.descriptions.get(cache_key, generation) {
+            return Ok(answer);
+        }
+    }
+    let record = service.store.get_image(scope, &key).await?;
+    let now = now_millis();
+    let status = image::present(record.as_ref(), &input.image_name, now)?;
     let Some(record) = record else {
         return Err(image::not_found(&input.image_name));
     };
-    Answer::json(&ImageOutput {
+    let answer = Answer::json(&ImageOutput {
         role_arn: Some(&record.role_arn),
         ..ImageOutput::new(scope, &record, status)
-    })
+    })?;
+    if let (true, Some(generation), Some(cache_key)) =
+        (record.lifecycle.settled_at(now), generation, cache_key)
+    {
+        service.descriptions.put(cache_key, generation, &answer);
+    }
+    Ok(answer)
 }
 
 pub async fn update<S: Store>(

@@ -1,10 +1,8 @@
 //! What ListImages and ListAppImageConfigs share: filters, sort, page size and sealed keyset tokens.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Mutex;
 
-use super::{millis, Answer, Service};
+use super::{millis, Service};
 use crate::domain::paging::{fingerprint, Cursor, SortValue};
 use crate::domain::{now_millis, Millis, Scope};
 use crate::protocol::ApiError;
@@ -41,59 +39,6 @@ pub struct Page<T> {
     pub next_token: Option<String>,
     pub now: Millis,
     pub settled: bool,
-}
-
-/// Answers to list requests, reusable while the store has not changed (see `Store::change_generation`).
-/// An answer whose items are all settled stays right as time passes, so only a change can make it wrong;
-/// a change moves the generation, and the cache then holds nothing older. Test suites that poll a list
-/// until it shows what they wait for are the reason for it.
-pub struct PageCache {
-    /// Most answers held; past it the cache starts over. 0 turns the cache off.
-    capacity: usize,
-    entries: Mutex<CachedPages>,
-}
-
-#[derive(Default)]
-struct CachedPages {
-    generation: u64,
-    answers: HashMap<String, Answer>,
-}
-
-impl PageCache {
-    pub fn new(capacity: usize) -> Self {
-        PageCache {
-            capacity,
-            entries: Mutex::default(),
-        }
-    }
-
-    /// The answer cached for `key` at `generation`, if any.
-    pub fn get(&self, key: &str, generation: u64) -> Option<Answer> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.generation != generation {
-            return None;
-        }
-        entries.answers.get(key).cloned()
-    }
-
-    /// Keeps `answer` for `key`, read at `generation` (taken before the read).
-    pub fn put(&self, key: String, generation: u64, answer: &Answer) {
-        if self.capacity == 0 {
-            return;
-        }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if generation != entries.generation {
-            if generation < entries.generation {
-                return;
-            }
-            entries.answers.clear();
-            entries.generation = generation;
-        }
-        if entries.answers.len() >= self.capacity {
-            entries.answers.clear();
-        }
-        entries.answers.insert(key, answer.clone());
-    }
 }
 
 /// Every list operation's page size when MaxResults is absent (model documentation).
@@ -168,44 +113,4 @@ where
         now,
         settled,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn answer(text: &str) -> Answer {
-        Answer::from(serde_json::Value::from(text))
-    }
-
-    fn text(answer: Option<Answer>) -> Option<String> {
-        answer.map(|a| String::from_utf8_lossy(&a.into_bytes()).into_owned())
-    }
-
-    #[test]
-    fn an_answer_is_reused_only_at_the_generation_it_was_read_at() {
-        let cache = PageCache::new(8);
-        cache.put("k".into(), 1, &answer("one"));
-        assert_eq!(text(cache.get("k", 1)), Some("\"one\"".into()));
-        assert_eq!(text(cache.get("k", 2)), None);
-        assert_eq!(text(cache.get("other", 1)), None);
-        // A read that began before a newer answer was kept does not displace it.
-        cache.put("k".into(), 2, &answer("two"));
-        cache.put("k".into(), 1, &answer("late"));
-        assert_eq!(text(cache.get("k", 2)), Some("\"two\"".into()));
-        assert_eq!(text(cache.get("k", 1)), None);
-    }
-
-    #[test]
-    fn a_cache_of_no_pages_keeps_nothing_and_a_full_one_starts_over() {
-        let off = PageCache::new(0);
-        off.put("k".into(), 1, &answer("one"));
-        assert_eq!(text(off.get("k", 1)), None);
-        let small = PageCache::new(2);
-        for key in ["a", "b", "c"] {
-            small.put(key.into(), 1, &answer(key));
-        }
-        assert_eq!(text(small.get("c", 1)), Some("\"c\"".into()));
-        assert_eq!(text(small.get("a", 1)), None);
-    }
 }

@@ -2,6 +2,7 @@
 //! domain rules through the store, and returns the output shape as JSON.
 
 mod app_image_configs;
+mod cache;
 mod image_versions;
 mod images;
 mod listing;
@@ -16,7 +17,7 @@ use crate::domain::{Millis, Scope};
 use crate::model;
 use crate::protocol::ApiError;
 use crate::store::{Store, StoreError};
-use listing::PageCache;
+use cache::AnswerCache;
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
@@ -31,12 +32,19 @@ pub struct Service<S> {
     /// How long an image stays in each transitional state.
     transition_delay: Millis,
     tokens: TokenSealer,
-    pages: PageCache,
+    pages: AnswerCache,
+    descriptions: AnswerCache,
 }
 
 impl<S: Store> Service<S> {
-    /// `cached_pages`: how many ListImages answers to keep for reuse (0: none).
-    pub fn new(store: S, transition_delay: std::time::Duration, cached_pages: usize) -> Self {
+    /// `cached_pages`, `cached_descriptions`: how many ListImages and DescribeImage answers to keep for
+    /// reuse (0: none).
+    pub fn new(
+        store: S,
+        transition_delay: std::time::Duration,
+        cached_pages: usize,
+        cached_descriptions: usize,
+    ) -> Self {
         let tokens = TokenSealer::new(store.token_secret());
         Service {
             store,
@@ -45,7 +53,8 @@ impl<S: Store> Service<S> {
                 .try_into()
                 .unwrap_or(Millis::MAX),
             tokens,
-            pages: PageCache::new(cached_pages),
+            pages: AnswerCache::new(cached_pages),
+            descriptions: AnswerCache::new(cached_descriptions),
         }
     }
 

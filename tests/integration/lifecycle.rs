@@ -122,6 +122,35 @@ async fn every_transitional_state_refuses_changes_until_it_ends() {
     assert_eq!(status(&client, "img").await, Some(ImageStatus::Creating));
 }
 
+/// DescribeImage answers may be reused until the next change: each change shows in the next answer, and an
+/// answer given during a transition is never reused after it.
+#[tokio::test]
+async fn a_description_follows_each_change_and_each_transition_at_once() {
+    let server = delayed("400ms");
+    let client = server.client();
+    create_image(&client, "shown").await;
+    assert_eq!(status(&client, "shown").await, Some(ImageStatus::Creating));
+    wait_for(&client, "shown", Some(ImageStatus::Created)).await;
+    for round in 0..3 {
+        let description = format!("round {round}");
+        client
+            .update_image()
+            .image_name("shown")
+            .description(&description)
+            .send()
+            .await
+            .expect("update");
+        wait_for(&client, "shown", Some(ImageStatus::Created)).await;
+        let described = client
+            .describe_image()
+            .image_name("shown")
+            .send()
+            .await
+            .expect("describe");
+        assert_eq!(described.description(), Some(description.as_str()));
+    }
+}
+
 #[tokio::test]
 async fn without_a_delay_transitions_are_instant() {
     let server = Server::start();
