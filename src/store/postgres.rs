@@ -12,7 +12,7 @@
 //! changes of neighbouring rows conflict). Nothing here relies on advisory locks or LISTEN/NOTIFY. Reads
 //! run in a REPEATABLE READ, READ ONLY transaction, so the statements of one read see one snapshot.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::error::Error;
 use std::sync::{Arc, Mutex};
@@ -93,11 +93,33 @@ impl Pool {
         read_only: bool,
         work: TxWork<'_, T>,
     ) -> Result<T, StoreError> {
+        self.with_retries(&mut |connection| run_once(connection, isolation, read_only, work))
+    }
+
+    /// Runs `work`, one statement, outside any explicit transaction, retrying it as `transact` does.
+    fn single_statement<T>(
+        &self,
+        work: &dyn Fn(&dyn Db) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with_retries(&mut |connection| {
+            work(&PgSession {
+                session: RefCell::new(Session::Autocommit(&mut connection.client)),
+                statements: RefCell::new(&mut connection.statements),
+                issued: Cell::new(0),
+            })
+        })
+    }
+
+    /// Runs `attempt` on a pooled connection until it succeeds, fails for good, or runs out of attempts.
+    fn with_retries<T>(
+        &self,
+        once: &mut dyn FnMut(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let mut client = self.take()?;
-            let outcome = run_once(&mut client, isolation, read_only, work);
+            let outcome = once(&mut client);
             self.give_back(client);
             match outcome {
                 Err(StoreError::Postgres(e)) if attempt < MAX_ATTEMPTS && is_retryable(&e) => {
@@ -144,12 +166,15 @@ fn run_once<T>(
         .isolation_level(isolation)
         .read_only(read_only)
         .start()?;
-    let db = PgTx {
-        tx: RefCell::new(tx),
+    let db = PgSession {
+        session: RefCell::new(Session::Transaction(tx)),
         statements: RefCell::new(&mut connection.statements),
+        issued: Cell::new(0),
     };
     let outcome = work(&db)?;
-    let tx = db.tx.into_inner();
+    let Session::Transaction(tx) = db.session.into_inner() else {
+        unreachable!("begun as a transaction above");
+    };
     match outcome {
         TxOutcome::Commit(value) => {
             tx.commit()?;
@@ -171,18 +196,70 @@ fn is_retryable(error: &postgres::Error) -> bool {
     })
 }
 
-struct PgTx<'a> {
-    tx: RefCell<postgres::Transaction<'a>>,
-    statements: RefCell<&'a mut HashMap<String, Statement>>,
+/// Where statements run: inside a transaction, or each on its own (a single-statement read).
+enum Session<'a> {
+    Transaction(postgres::Transaction<'a>),
+    Autocommit(&'a mut Client),
 }
 
-impl PgTx<'_> {
+impl Session<'_> {
+    fn prepare(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        match self {
+            Session::Transaction(tx) => tx.prepare(sql),
+            Session::Autocommit(client) => client.prepare(sql),
+        }
+    }
+
+    fn query(
+        &mut self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, postgres::Error> {
+        match self {
+            Session::Transaction(tx) => tx.query(statement, params),
+            Session::Autocommit(client) => client.query(statement, params),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, postgres::Error> {
+        match self {
+            Session::Transaction(tx) => tx.execute(statement, params),
+            Session::Autocommit(client) => client.execute(statement, params),
+        }
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> Result<(), postgres::Error> {
+        match self {
+            Session::Transaction(tx) => tx.batch_execute(sql),
+            Session::Autocommit(client) => client.batch_execute(sql),
+        }
+    }
+}
+
+struct PgSession<'a> {
+    session: RefCell<Session<'a>>,
+    statements: RefCell<&'a mut HashMap<String, Statement>>,
+    /// Statements run so far: a session without a transaction allows one, whose snapshot is its own.
+    issued: Cell<u32>,
+}
+
+impl PgSession<'_> {
     /// The prepared statement for `sql`, preparing it on first use on this connection.
     fn statement(&self, sql: &str) -> Result<Statement, StoreError> {
+        self.issued.set(self.issued.get() + 1);
+        if self.issued.get() > 1 && matches!(*self.session.borrow(), Session::Autocommit(_)) {
+            return Err(StoreError::Corrupt(format!(
+                "a second statement in a single-statement read: {sql}"
+            )));
+        }
         if let Some(statement) = self.statements.borrow().get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.tx.borrow_mut().prepare(&numbered(sql))?;
+        let statement = self.session.borrow_mut().prepare(&numbered(sql))?;
         // The SQL texts are fixed (records.rs); list queries vary only in which filters appear, so a
         // connection holds a few dozen statements at most.
         self.statements
@@ -246,12 +323,12 @@ fn column_value(row: &postgres::Row, index: usize) -> Result<Value, StoreError> 
     Ok(value.unwrap_or(Value::Null))
 }
 
-impl Db for PgTx<'_> {
+impl Db for PgSession<'_> {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let statement = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let rows = self.tx.borrow_mut().query(&statement, &params)?;
+        let rows = self.session.borrow_mut().query(&statement, &params)?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -266,11 +343,11 @@ impl Db for PgTx<'_> {
         let statement = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        Ok(self.tx.borrow_mut().execute(&statement, &params)?)
+        Ok(self.session.borrow_mut().execute(&statement, &params)?)
     }
 
     fn batch(&self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.tx.borrow_mut().batch_execute(sql)?)
+        Ok(self.session.borrow_mut().batch_execute(sql)?)
     }
 
     fn locks_rows(&self) -> bool {
@@ -372,6 +449,22 @@ impl Engine for PostgresEngine {
         })
         .await
         .map_err(|_| StoreError::Closed)?
+    }
+
+    async fn read_one<T, F>(&self, read: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || pool.single_statement(&read))
+            .await
+            .map_err(|_| StoreError::Closed)?
     }
 
     async fn write<T, E, F>(&self, change: F) -> Result<T, E>
