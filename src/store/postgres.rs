@@ -430,25 +430,37 @@ impl PostgresStore {
     }
 }
 
-impl Engine for PostgresEngine {
-    async fn read<T, F>(&self, read: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static,
-    {
+impl PostgresEngine {
+    /// Runs `work` against the pool on a blocking thread (the client is synchronous), once one of the
+    /// connection permits is free.
+    async fn on_pool<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Pool) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|_| StoreError::Closed)?;
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || work(&pool))
+            .await
+            .map_err(|_| StoreError::Closed)?
+    }
+}
+
+impl Engine for PostgresEngine {
+    async fn read<T, F>(&self, read: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static,
+    {
+        self.on_pool(move |pool| {
             pool.transact(IsolationLevel::RepeatableRead, true, &|db| {
                 Ok(TxOutcome::Commit(read(db)?))
             })
         })
         .await
-        .map_err(|_| StoreError::Closed)?
     }
 
     async fn read_one<T, F>(&self, read: F) -> Result<T, StoreError>
@@ -456,15 +468,7 @@ impl Engine for PostgresEngine {
         T: Send + 'static,
         F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static,
     {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || pool.single_statement(&read))
-            .await
-            .map_err(|_| StoreError::Closed)?
+        self.on_pool(move |pool| pool.single_statement(&read)).await
     }
 
     async fn write<T, E, F>(&self, change: F) -> Result<T, E>
@@ -473,13 +477,7 @@ impl Engine for PostgresEngine {
         E: From<StoreError> + Send + 'static,
         F: Fn(&dyn Db) -> Result<Result<T, E>, StoreError> + Send + Sync + 'static,
     {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| E::from(StoreError::Closed))?;
-        let pool = self.pool.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
+        self.on_pool(move |pool| {
             pool.transact(IsolationLevel::ReadCommitted, false, &|db| {
                 Ok(match change(db)? {
                     Ok(value) => TxOutcome::Commit(Ok(value)),
@@ -488,7 +486,6 @@ impl Engine for PostgresEngine {
             })
         })
         .await
-        .map_err(|_| E::from(StoreError::Closed))?;
-        outcome.map_err(E::from)?
+        .map_err(E::from)?
     }
 }

@@ -262,26 +262,15 @@ const GRAM_RARE_ENOUGH: i64 = 500;
 /// Grams of one NameContains value counted at most, spread over its length.
 const GRAMS_COMPARED: usize = 8;
 
-fn put_name_grams(
+/// Runs `statement` (a table's `insert` or `remove`) once for each gram of `name_key`.
+fn each_name_gram(
     db: &dyn Db,
-    table: &NameGramTable,
+    statement: &str,
     scope: &Scope,
     name_key: &str,
 ) -> Result<(), StoreError> {
     for gram in name_grams(name_key) {
-        db.execute(table.insert, &gram_row(scope, gram, name_key))?;
-    }
-    Ok(())
-}
-
-fn remove_name_grams(
-    db: &dyn Db,
-    table: &NameGramTable,
-    scope: &Scope,
-    name_key: &str,
-) -> Result<(), StoreError> {
-    for gram in name_grams(name_key) {
-        db.execute(table.remove, &gram_row(scope, gram, name_key))?;
+        db.execute(statement, &gram_row(scope, gram, name_key))?;
     }
     Ok(())
 }
@@ -341,7 +330,7 @@ fn remove_image(db: &dyn Db, scope: &Scope, name_key: &str) -> Result<(), StoreE
         "DELETE FROM images WHERE account_id = ? AND region = ? AND name_key = ?",
         &scoped(scope, name_key),
     )?;
-    remove_name_grams(db, &IMAGE_NAME_GRAMS, scope, name_key)?;
+    each_name_gram(db, IMAGE_NAME_GRAMS.remove, scope, name_key)?;
     replace_tags(db, &image_arn(scope, name_key), &[])
 }
 
@@ -361,7 +350,7 @@ pub fn apply_image_write(
                 remove_image(db, scope, name_key)?;
             }
             insert_image(db, scope, name_key, record)?;
-            put_name_grams(db, &IMAGE_NAME_GRAMS, scope, name_key)?;
+            each_name_gram(db, IMAGE_NAME_GRAMS.insert, scope, name_key)?;
             replace_tags(db, &image_arn(scope, name_key), tags)
         }
         ImageWrite::Update(record) => update_image(db, scope, name_key, record),
@@ -634,7 +623,7 @@ pub fn apply_app_image_config_write(
                 "DELETE FROM app_image_configs WHERE account_id = ? AND region = ? AND name_key = ?",
                 &scoped(scope, name_key),
             )?;
-            remove_name_grams(db, &APP_IMAGE_CONFIG_NAME_GRAMS, scope, name_key)?;
+            each_name_gram(db, APP_IMAGE_CONFIG_NAME_GRAMS.remove, scope, name_key)?;
             return replace_tags(db, &arn, &[]);
         }
         AppImageConfigWrite::Create { record, tags } => (record, Some(tags)),
@@ -661,7 +650,7 @@ pub fn apply_app_image_config_write(
                 ),
                 &params,
             )?;
-            put_name_grams(db, &APP_IMAGE_CONFIG_NAME_GRAMS, scope, name_key)?;
+            each_name_gram(db, APP_IMAGE_CONFIG_NAME_GRAMS.insert, scope, name_key)?;
             replace_tags(db, &arn, tags)
         }
         None => {
