@@ -632,9 +632,10 @@ fn main() {
             "UpdateImage",
             serde_json::json!({"ImageName": "floor", "Description": "x"}),
         );
+        let floor_requests = Arc::new(vec![floor_request]);
         let floor = load(
             floor_address,
-            Arc::new(vec![floor_request]),
+            floor_requests.clone(),
             Duration::from_secs(options.seconds),
         )
         .await;
@@ -648,6 +649,16 @@ fn main() {
             let data_dir = tempfile::tempdir().expect("temp dir");
             let (served, _) = start_server(data_dir.path(), Some(url), &[]);
             measure_store("postgres", &served, options.seconds, floor_rps, Some(url)).await;
+        }
+        if !options.skip_sqlite || options.postgres.is_some() {
+            // Ratios are to the first floor; this one shows how far the machine drifted meanwhile.
+            let again = load(
+                floor_address,
+                floor_requests,
+                Duration::from_secs(options.seconds),
+            )
+            .await;
+            print_row("floor again, after the rows", &again, floor_rps);
         }
         if let Some(count) = options.large {
             measure_large(count).await;
