@@ -85,7 +85,7 @@ mod tests {
     }
 
     #[test]
-    fn a_cache_of_no_pages_keeps_nothing_and_a_full_one_starts_over() {
+    fn a_cache_of_no_answers_keeps_nothing_and_a_full_one_starts_over() {
         let off = AnswerCache::new(0);
         off.put("k".into(), 1, &answer("one"));
         assert_eq!(text(off.get("k", 1)), None);

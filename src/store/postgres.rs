@@ -10,7 +10,8 @@
 //! re-reading the state. The transaction is READ COMMITTED: row locks already order every conflicting
 //! change, and SERIALIZABLE would add only aborts (PostgreSQL's predicate locks on B-tree pages make
 //! changes of neighbouring rows conflict). Nothing here relies on advisory locks or LISTEN/NOTIFY. Reads
-//! run in a REPEATABLE READ, READ ONLY transaction, so the statements of one read see one snapshot.
+//! run in a REPEATABLE READ, READ ONLY transaction, so the statements of one read see one snapshot; a read
+//! of one statement (`Engine::read_one`) runs without one.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -160,21 +161,17 @@ fn run_once<T>(
     read_only: bool,
     work: TxWork<'_, T>,
 ) -> Result<T, StoreError> {
-    let tx = connection
+    let mut tx = connection
         .client
         .build_transaction()
         .isolation_level(isolation)
         .read_only(read_only)
         .start()?;
-    let db = PgSession {
-        session: RefCell::new(Session::Transaction(tx)),
+    let outcome = work(&PgSession {
+        session: RefCell::new(Session::Transaction(&mut tx)),
         statements: RefCell::new(&mut connection.statements),
         issued: Cell::new(0),
-    };
-    let outcome = work(&db)?;
-    let Session::Transaction(tx) = db.session.into_inner() else {
-        unreachable!("begun as a transaction above");
-    };
+    })?;
     match outcome {
         TxOutcome::Commit(value) => {
             tx.commit()?;
@@ -197,12 +194,12 @@ fn is_retryable(error: &postgres::Error) -> bool {
 }
 
 /// Where statements run: inside a transaction, or each on its own (a single-statement read).
-enum Session<'a> {
-    Transaction(postgres::Transaction<'a>),
-    Autocommit(&'a mut Client),
+enum Session<'s, 'c> {
+    Transaction(&'s mut postgres::Transaction<'c>),
+    Autocommit(&'s mut Client),
 }
 
-impl Session<'_> {
+impl Session<'_, '_> {
     fn prepare(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
         match self {
             Session::Transaction(tx) => tx.prepare(sql),
@@ -240,14 +237,14 @@ impl Session<'_> {
     }
 }
 
-struct PgSession<'a> {
-    session: RefCell<Session<'a>>,
-    statements: RefCell<&'a mut HashMap<String, Statement>>,
+struct PgSession<'s, 'c> {
+    session: RefCell<Session<'s, 'c>>,
+    statements: RefCell<&'s mut HashMap<String, Statement>>,
     /// Statements run so far: a session without a transaction allows one, whose snapshot is its own.
     issued: Cell<u32>,
 }
 
-impl PgSession<'_> {
+impl PgSession<'_, '_> {
     /// The prepared statement for `sql`, preparing it on first use on this connection.
     fn statement(&self, sql: &str) -> Result<Statement, StoreError> {
         self.issued.set(self.issued.get() + 1);
@@ -323,7 +320,7 @@ fn column_value(row: &postgres::Row, index: usize) -> Result<Value, StoreError> 
     Ok(value.unwrap_or(Value::Null))
 }
 
-impl Db for PgSession<'_> {
+impl Db for PgSession<'_, '_> {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let statement = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> =
