@@ -254,8 +254,9 @@ macro_rules! name_gram_table {
 const IMAGE_NAME_GRAMS: NameGramTable = name_gram_table!("image_name_grams");
 const APP_IMAGE_CONFIG_NAME_GRAMS: NameGramTable = name_gram_table!("app_image_config_name_grams");
 
-/// Names a gram may belong to before a NameContains filter stops reading through it: beyond this many,
-/// walking the sort order and testing each name finds a page sooner.
+/// Names a gram may belong to before a NameContains filter stops reading through it. A value whose every
+/// gram is this common is usually common itself, and walking the sort order finds a page of it sooner;
+/// one that is not (each window frequent, the whole rare) walks every row, as it did before the index.
 const GRAM_POSTINGS_LIMIT: i64 = 10_000;
 /// A gram this rare is good enough; the filter stops comparing grams.
 const GRAM_RARE_ENOUGH: i64 = 500;
