@@ -150,122 +150,102 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Principal, ApiError> {
-        verify(
-            &self.credentials,
-            &self.signing_keys,
-            method,
-            uri,
-            headers,
-            body,
-            now,
-        )
-    }
-}
+        let Some(authorization) = headers.get("authorization") else {
+            return Err(ApiError::MissingAuthenticationToken(
+                "Request is missing Authentication Token".to_owned(),
+            ));
+        };
+        let authorization = authorization
+            .to_str()
+            .map_err(|_| incomplete("Authorization header is not valid text.", ""))?;
+        let auth = parse_authorization(authorization)?;
 
-fn verify(
-    credentials: &Credentials,
-    signing_keys: &SigningKeys,
-    method: &str,
-    uri: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    now: SystemTime,
-) -> Result<Principal, ApiError> {
-    let Some(authorization) = headers.get("authorization") else {
-        return Err(ApiError::MissingAuthenticationToken(
-            "Request is missing Authentication Token".to_owned(),
-        ));
-    };
-    let authorization = authorization
-        .to_str()
-        .map_err(|_| incomplete("Authorization header is not valid text.", ""))?;
-    let auth = parse_authorization(authorization)?;
-
-    let Some(amz_date) = headers.get("x-amz-date").and_then(|v| v.to_str().ok()) else {
-        return Err(incomplete(
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
-            authorization,
-        ));
-    };
-    let Some(signed_at) = parse_amz_date(amz_date) else {
-        return Err(incomplete(
-            &format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'."),
-            authorization,
-        ));
-    };
-    if auth.service != SIGNING_NAME {
-        return Err(ApiError::InvalidSignature(format!(
-            "Credential should be scoped to correct service: '{SIGNING_NAME}'."
-        )));
-    }
-    if auth.terminator != "aws4_request" {
-        return Err(ApiError::InvalidSignature(format!(
-            "Credential should be scoped with a valid terminator: 'aws4_request', not '{}'.",
-            auth.terminator
-        )));
-    }
-    if !amz_date.starts_with(auth.scope_date) || auth.scope_date.len() != 8 {
-        return Err(ApiError::InvalidSignature(format!(
-            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{amz_date}'.",
-            auth.scope_date,
-            &amz_date[..amz_date.len().min(8)]
-        )));
-    }
-    if auth.region.is_empty() {
-        return Err(ApiError::InvalidSignature(
-            "Credential should be scoped to a valid region.".to_owned(),
-        ));
-    }
-    for required in ["host", "x-amz-date", "x-amz-target"] {
-        if !auth.signed_headers.contains(&required) {
+        let Some(amz_date) = headers.get("x-amz-date").and_then(|v| v.to_str().ok()) else {
+            return Err(incomplete(
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+                authorization,
+            ));
+        };
+        let Some(signed_at) = parse_amz_date(amz_date) else {
+            return Err(incomplete(
+                &format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'."),
+                authorization,
+            ));
+        };
+        if auth.service != SIGNING_NAME {
             return Err(ApiError::InvalidSignature(format!(
-                "'{required}' must be a 'SignedHeader' in the AWS Authorization."
+                "Credential should be scoped to correct service: '{SIGNING_NAME}'."
             )));
         }
-    }
-    if let Ok(ahead) = signed_at.duration_since(now) {
-        if ahead > MAX_CLOCK_SKEW {
+        if auth.terminator != "aws4_request" {
             return Err(ApiError::InvalidSignature(format!(
-                "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
-                format_amz_date(now + MAX_CLOCK_SKEW),
+                "Credential should be scoped with a valid terminator: 'aws4_request', not '{}'.",
+                auth.terminator
+            )));
+        }
+        if !amz_date.starts_with(auth.scope_date) || auth.scope_date.len() != 8 {
+            return Err(ApiError::InvalidSignature(format!(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{amz_date}'.",
+                auth.scope_date,
+                &amz_date[..amz_date.len().min(8)]
+            )));
+        }
+        if auth.region.is_empty() {
+            return Err(ApiError::InvalidSignature(
+                "Credential should be scoped to a valid region.".to_owned(),
+            ));
+        }
+        for required in ["host", "x-amz-date", "x-amz-target"] {
+            if !auth.signed_headers.contains(&required) {
+                return Err(ApiError::InvalidSignature(format!(
+                    "'{required}' must be a 'SignedHeader' in the AWS Authorization."
+                )));
+            }
+        }
+        if let Ok(ahead) = signed_at.duration_since(now) {
+            if ahead > MAX_CLOCK_SKEW {
+                return Err(ApiError::InvalidSignature(format!(
+                    "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
+                    format_amz_date(now + MAX_CLOCK_SKEW),
+                    format_amz_date(now)
+                )));
+            }
+        } else if now.duration_since(signed_at).unwrap_or_default() > MAX_CLOCK_SKEW {
+            return Err(ApiError::InvalidSignature(format!(
+                "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
+                format_amz_date(now - MAX_CLOCK_SKEW),
                 format_amz_date(now)
             )));
         }
-    } else if now.duration_since(signed_at).unwrap_or_default() > MAX_CLOCK_SKEW {
-        return Err(ApiError::InvalidSignature(format!(
-            "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
-            format_amz_date(now - MAX_CLOCK_SKEW),
-            format_amz_date(now)
-        )));
-    }
-    let Some(credential) = credentials.get(auth.access_key_id) else {
-        return Err(ApiError::UnrecognizedClient(
-            "The security token included in the request is invalid.".to_owned(),
-        ));
-    };
+        let Some(credential) = self.credentials.get(auth.access_key_id) else {
+            return Err(ApiError::UnrecognizedClient(
+                "The security token included in the request is invalid.".to_owned(),
+            ));
+        };
 
-    let request = SignedRequest {
-        method,
-        uri,
-        headers,
-        signed_headers: &auth.signed_headers,
-        body,
-        amz_date,
-        signed_at,
-        region: auth.region,
-        credential_scope: auth.credential,
-    };
-    let Some(expected) = signature::expected(signing_keys, credential, &request) else {
-        // A header the client claims to have signed but did not send (or sent as non-text) cannot match.
-        return Err(invalid_signature());
-    };
-    if bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
-        Ok(Principal {
-            account_id: credential.account_id.clone(),
-            region: auth.region.to_owned(),
-            access_key_id: credential.access_key_id.clone(),
-        })
-    } else {
-        Err(invalid_signature())
+        let request = SignedRequest {
+            method,
+            uri,
+            headers,
+            signed_headers: &auth.signed_headers,
+            body,
+            amz_date,
+            signed_at,
+            region: auth.region,
+            credential_scope: auth.credential,
+        };
+        let Some(expected) = signature::expected(&self.signing_keys, credential, &request) else {
+            // A header the client claims to have signed but did not send (or sent as non-text) cannot match.
+            return Err(invalid_signature());
+        };
+        if bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
+            Ok(Principal {
+                account_id: credential.account_id.clone(),
+                region: auth.region.to_owned(),
+                access_key_id: credential.access_key_id.clone(),
+            })
+        } else {
+            Err(invalid_signature())
+        }
     }
 }

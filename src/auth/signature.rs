@@ -223,7 +223,10 @@ mod tests {
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
-            map.append(*name, HeaderValue::from_str(value).unwrap());
+            map.append(
+                *name,
+                HeaderValue::from_str(value).expect("test header values are text"),
+            );
         }
         map
     }
@@ -270,7 +273,8 @@ mod tests {
             let body = br#"{"ImageName":"a"}"#;
             let request = request("/", headers, &names, body);
             assert!(canonical_request(&request).is_some(), "common form");
-            let direct = expected(&keys, &credential(), &request).unwrap();
+            let direct =
+                expected(&keys, &credential(), &request).expect("every signed header is present");
             assert_eq!(Some(direct), general(&credential(), &request));
         }
     }
