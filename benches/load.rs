@@ -521,6 +521,10 @@ async fn measure_large(count: usize) {
             serde_json::json!({"MaxResults": 100, "NameContains": "12345"}),
         ),
         (
+            "NameContains 345",
+            serde_json::json!({"MaxResults": 100, "NameContains": "345"}),
+        ),
+        (
             "NameContains 99",
             serde_json::json!({"MaxResults": 100, "NameContains": "99"}),
         ),

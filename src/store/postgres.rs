@@ -43,6 +43,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("migrations/postgres/0002_versions_aliases_app_image_configs.sql"),
     ),
     (3, include_str!("migrations/postgres/0003_name_grams.sql")),
+    (
+        4,
+        include_str!("migrations/postgres/0004_four_character_name_grams.sql"),
+    ),
 ];
 /// Attempts of one transaction before a serialization failure is reported as an internal error.
 const MAX_ATTEMPTS: u32 = 30;

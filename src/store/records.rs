@@ -204,29 +204,62 @@ fn one_row_updated(changed: u64, kind: &str, name_key: &str) -> Result<(), Store
     }
 }
 
-/// The distinct three-character windows of a name key, as the `*_name_grams` tables hold them (their
-/// migration computes the same windows for the names stored before it). Name keys are ASCII (model
-/// patterns), so byte windows are character windows.
-pub fn name_grams(name_key: &str) -> Vec<&str> {
-    let mut grams: Vec<&str> = (0..name_key.len().saturating_sub(2))
-        .filter_map(|start| name_key.get(start..start + 3))
+/// Follows every name key in its windows, so that the last three characters of a name start a window as
+/// the others do. No name holds it (model patterns).
+const NAME_END: char = '~';
+/// The characters a name key may hold (model patterns, lower-cased), and `NAME_END`: what may follow three
+/// characters in a window.
+const WINDOW_FOLLOWERS: &str = "abcdefghijklmnopqrstuvwxyz0123456789-.~";
+
+/// The distinct four-character windows of a name key followed by `NAME_END`, as the `*_name_grams` tables
+/// hold them (migration 4 computes the same windows for the names stored before it). Name keys are ASCII
+/// (model patterns), so byte windows are character windows.
+pub fn name_grams(name_key: &str) -> Vec<String> {
+    let ended = format!("{name_key}{NAME_END}");
+    let mut grams: Vec<String> = (0..ended.len().saturating_sub(3))
+        .filter_map(|start| ended.get(start..start + 4).map(str::to_owned))
         .collect();
     grams.sort_unstable();
     grams.dedup();
     grams
 }
 
-/// The statements of one name-gram table, written once per table at compile time.
+/// The windows whose names together hold every name containing `part`, one set for each way of reading
+/// them: a value of four or more characters is in the names of each of its own windows (any one will
+/// do); a value of three is in the names of the windows it starts, whatever follows it. None for a
+/// shorter value.
+fn windows_of_value(part: &str) -> Vec<Vec<String>> {
+    match part.len() {
+        0..=2 => Vec::new(),
+        3 => vec![WINDOW_FOLLOWERS
+            .chars()
+            .map(|follower| format!("{part}{follower}"))
+            .collect()],
+        _ => {
+            let mut windows: Vec<&str> = (0..=part.len() - 4)
+                .filter_map(|start| part.get(start..start + 4))
+                .collect();
+            windows.dedup();
+            windows
+                .into_iter()
+                .map(|window| vec![window.to_owned()])
+                .collect()
+        }
+    }
+}
+
+/// The statements of one name-gram table that take no list of grams, written once per table at compile
+/// time; `count` and `matching` take one and are built per query.
 pub struct NameGramTable {
+    table: &'static str,
     insert: &'static str,
     remove: &'static str,
-    count: &'static str,
-    matching: &'static str,
 }
 
 macro_rules! name_gram_table {
     ($table:literal) => {
         NameGramTable {
+            table: $table,
             insert: concat!(
                 "INSERT INTO ",
                 $table,
@@ -237,30 +270,47 @@ macro_rules! name_gram_table {
                 $table,
                 " WHERE account_id = ? AND region = ? AND gram = ? AND name_key = ?"
             ),
-            count: concat!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM ",
-                $table,
-                " WHERE account_id = ? AND region = ? AND gram = ? LIMIT ?) AS postings"
-            ),
-            matching: concat!(
-                "SELECT name_key AS matched FROM ",
-                $table,
-                " WHERE account_id = ? AND region = ? AND gram = ? AND name_key LIKE ?"
-            ),
         }
     };
+}
+
+impl NameGramTable {
+    /// How many names hold one of `grams` (counting a name once per gram), up to a limit parameter.
+    fn count(&self, grams: usize) -> String {
+        format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE account_id = ? AND region = ? AND gram IN ({}) LIMIT ?) AS postings",
+            self.table,
+            placeholders(grams)
+        )
+    }
+
+    /// The names holding one of `grams` that also match a LIKE parameter, each once.
+    fn matching(&self, grams: usize) -> String {
+        // One gram's names are distinct already (its primary key); a name may hold several of a set.
+        let distinct = if grams > 1 { "DISTINCT " } else { "" };
+        format!(
+            "SELECT {distinct}name_key AS matched FROM {} WHERE account_id = ? AND region = ? AND gram IN ({}) AND name_key LIKE ?",
+            self.table,
+            placeholders(grams)
+        )
+    }
+}
+
+fn placeholders(count: usize) -> String {
+    vec!["?"; count].join(", ")
 }
 
 const IMAGE_NAME_GRAMS: NameGramTable = name_gram_table!("image_name_grams");
 const APP_IMAGE_CONFIG_NAME_GRAMS: NameGramTable = name_gram_table!("app_image_config_name_grams");
 
-/// Names a gram may belong to before a NameContains filter stops reading through it. A value whose every
-/// gram is this common is usually common itself, and walking the sort order finds a page of it sooner;
-/// one that is not (each window frequent, the whole rare) walks every row, as it did before the index.
+/// Names a set of grams may belong to before a NameContains filter stops reading through it. A value whose
+/// every set is this common is usually common itself, and walking the sort order finds a page of it
+/// sooner; one that is not (each window frequent, the whole rare) walks every row, as it did before the
+/// index.
 const GRAM_POSTINGS_LIMIT: i64 = 10_000;
-/// A gram this rare is good enough; the filter stops comparing grams.
+/// A set this rare is good enough; the filter stops comparing sets.
 const GRAM_RARE_ENOUGH: i64 = 500;
-/// Grams of one NameContains value counted at most, spread over its length.
+/// Sets of one NameContains value counted at most, spread over its length.
 const GRAMS_COMPARED: usize = 8;
 
 /// Runs `statement` (a table's `insert` or `remove`) once for each gram of `name_key`.
@@ -271,47 +321,41 @@ fn each_name_gram(
     name_key: &str,
 ) -> Result<(), StoreError> {
     for gram in name_grams(name_key) {
-        db.execute(statement, &gram_row(scope, gram, name_key))?;
+        db.execute(
+            statement,
+            &[
+                (&scope.account_id).into(),
+                (&scope.region).into(),
+                Value::Text(gram),
+                name_key.into(),
+            ],
+        )?;
     }
     Ok(())
 }
 
-fn gram_row(scope: &Scope, gram: &str, name_key: &str) -> [Value; 4] {
-    [
-        (&scope.account_id).into(),
-        (&scope.region).into(),
-        gram.into(),
-        name_key.into(),
-    ]
-}
-
-/// The gram of `part` held by the fewest names, if one is held by few enough to read through
-/// (`GRAM_POSTINGS_LIMIT`); each count stops at that limit, so a common gram costs a bounded scan.
-fn rarest_gram<'a>(
+/// The set of grams of `part` held by the fewest names, if one is held by few enough to read through
+/// (`GRAM_POSTINGS_LIMIT`); each count stops at that limit, so a common set costs a bounded scan.
+fn rarest_grams(
     db: &dyn Db,
     table: &NameGramTable,
     scope: &Scope,
-    part: &'a str,
-) -> Result<Option<&'a str>, StoreError> {
-    let grams = name_grams(part);
-    let step = grams.len().div_ceil(GRAMS_COMPARED).max(1);
-    let mut rarest: Option<(i64, &str)> = None;
-    for gram in grams.into_iter().step_by(step) {
+    part: &str,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let sets = windows_of_value(part);
+    let step = sets.len().div_ceil(GRAMS_COMPARED).max(1);
+    let mut rarest: Option<(i64, Vec<String>)> = None;
+    for grams in sets.into_iter().step_by(step) {
+        let mut params: Vec<Value> = vec![(&scope.account_id).into(), (&scope.region).into()];
+        params.extend(grams.iter().map(Value::from));
+        params.push(Value::Int(GRAM_POSTINGS_LIMIT));
         let postings = db
-            .query_opt(
-                table.count,
-                &[
-                    (&scope.account_id).into(),
-                    (&scope.region).into(),
-                    gram.into(),
-                    Value::Int(GRAM_POSTINGS_LIMIT),
-                ],
-            )?
+            .query_opt(&table.count(grams.len()), &params)?
             .map(|row| row.int(0))
             .transpose()?
             .unwrap_or(0);
-        if rarest.is_none_or(|(fewest, _)| postings < fewest) {
-            rarest = Some((postings, gram));
+        if rarest.as_ref().is_none_or(|(fewest, _)| postings < *fewest) {
+            rarest = Some((postings, grams));
         }
         if postings < GRAM_RARE_ENOUGH {
             break;
@@ -319,7 +363,7 @@ fn rarest_gram<'a>(
     }
     Ok(rarest
         .filter(|(postings, _)| *postings < GRAM_POSTINGS_LIMIT)
-        .map(|(_, gram)| gram))
+        .map(|(_, grams)| grams))
 }
 
 /// Removes an image's record, versions, aliases and every tag of them.
@@ -712,24 +756,23 @@ pub fn read_page<T>(
         ("ASC", ">")
     };
     let mut params = Vec::new();
-    let gram = match &query.name_contains {
-        Some(part) => rarest_gram(db, listed.name_grams, scope, part)?,
+    let grams = match &query.name_contains {
+        Some(part) => rarest_grams(db, listed.name_grams, scope, part)?,
         None => None,
     };
-    let mut sql = match (gram, &query.name_contains) {
-        // Read the names holding the rarest gram, keep those that contain the whole value, and only then
+    let mut sql = match (&grams, &query.name_contains) {
+        // Read the names holding the rarest grams, keep those that contain the whole value, and only then
         // look up and sort their rows. CROSS JOIN keeps SQLite's planner from walking the sort index
         // instead; PostgreSQL plans it as any inner join.
-        (Some(gram), Some(part)) => {
-            params.extend([
-                Value::from(&scope.account_id),
-                Value::from(&scope.region),
-                gram.into(),
-                Value::Text(format!("%{part}%")),
-            ]);
+        (Some(grams), Some(part)) => {
+            params.extend([Value::from(&scope.account_id), Value::from(&scope.region)]);
+            params.extend(grams.iter().map(Value::from));
+            params.push(Value::Text(format!("%{part}%")));
             format!(
                 "SELECT {} FROM ({}) AS m CROSS JOIN {} WHERE account_id = ? AND region = ? AND name_key = matched",
-                listed.columns, listed.name_grams.matching, listed.table
+                listed.columns,
+                listed.name_grams.matching(grams.len()),
+                listed.table
             )
         }
         _ => format!(
@@ -759,7 +802,7 @@ pub fn read_page<T>(
         }
     }
     // Names hold no LIKE wildcards (model patterns), so the substring is matched literally.
-    if let (Some(part), None) = (&query.name_contains, gram) {
+    if let (Some(part), None) = (&query.name_contains, &grams) {
         filter(" AND name_key LIKE ?", Value::Text(format!("%{part}%")));
     }
     if let Some(cursor) = &query.after {
@@ -795,13 +838,30 @@ pub fn read_page<T>(
 
 #[cfg(test)]
 mod tests {
-    use super::name_grams;
+    use super::{name_grams, windows_of_value, WINDOW_FOLLOWERS};
 
     #[test]
-    fn name_grams_are_the_distinct_three_character_windows() {
-        assert_eq!(name_grams("abcab"), ["abc", "bca", "cab"]);
-        assert_eq!(name_grams("aaaa"), ["aaa"]);
-        assert_eq!(name_grams("ab"), Vec::<&str>::new());
-        assert_eq!(name_grams(""), Vec::<&str>::new());
+    fn name_grams_are_the_distinct_four_character_windows_of_the_ended_name() {
+        assert_eq!(name_grams("abcabc"), ["abca", "abc~", "bcab", "cabc"]);
+        assert_eq!(name_grams("aaaaa"), ["aaaa", "aaa~"]);
+        assert_eq!(name_grams("abc"), ["abc~"]);
+        assert_eq!(name_grams("ab"), Vec::<String>::new());
+        assert_eq!(name_grams(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_value_is_read_through_its_own_windows_or_the_windows_it_starts() {
+        assert_eq!(
+            windows_of_value("12345"),
+            [vec!["1234".to_owned()], vec!["2345".to_owned()]]
+        );
+        let three = windows_of_value("a-1");
+        assert_eq!(three.len(), 1);
+        assert_eq!(three[0].len(), WINDOW_FOLLOWERS.len());
+        // Every window a name holding "a-1" can hold at that place: followed by a name character, or ending.
+        for follower in ["a-1z", "a-19", "a-1.", "a-1-", "a-1~"] {
+            assert!(three[0].iter().any(|gram| gram == follower), "{follower}");
+        }
+        assert!(windows_of_value("ab").is_empty());
     }
 }

@@ -34,6 +34,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("migrations/sqlite/0002_versions_aliases_app_image_configs.sql"),
     ),
     (3, include_str!("migrations/sqlite/0003_name_grams.sql")),
+    (
+        4,
+        include_str!("migrations/sqlite/0004_four_character_name_grams.sql"),
+    ),
 ];
 /// The most changes one commit carries.
 const MAX_BATCH: usize = 512;

@@ -461,9 +461,11 @@ async fn check_matches(client: &Client, created: &[&str]) {
     }
 }
 
-/// NameContains of three or more characters reads names through the index of their three-character
+/// NameContains of three or more characters reads names through the index of their four-character
 /// windows: the matches must be the same, in every sort and through pages, as a plain substring test, also
-/// after deletions and after a name is created again.
+/// after deletions and after a name is created again. Three-character values are found at a name's end
+/// (`test-0101` for `101`), as a whole name (`b-1`), and once in a name holding them twice with different
+/// characters after them (`101-1010`).
 #[tokio::test]
 async fn name_contains_through_the_name_index_in_every_sort_and_page() {
     let server = Server::start();
@@ -477,6 +479,7 @@ async fn name_contains_through_the_name_index_in_every_sort_and_page() {
         "TEST-1100",
         "release-01011",
         "r",
+        "101-1010",
     ];
     create_in_order(&client, &created).await;
     check_matches(&client, &created).await;
@@ -501,8 +504,9 @@ async fn name_contains_through_the_name_index_in_every_sort_and_page() {
     check_matches(&client, &recreated).await;
 }
 
-/// A store written before the name index existed gets it filled by the migration that adds it: names
-/// stored earlier are found by NameContains, and names created afterwards are indexed as well.
+/// A store written before the name index existed gets it filled by the migrations that add it (three-
+/// character windows) and then change it (four): names stored earlier are found by NameContains, and names
+/// created afterwards are indexed as well.
 #[tokio::test]
 async fn the_name_index_is_filled_for_images_stored_before_it() {
     let mut server = Server::start();
@@ -511,7 +515,7 @@ async fn the_name_index_is_filled_for_images_stored_before_it() {
     server.terminate();
     server.run_store_sql(
         "DROP TABLE image_name_grams; DROP TABLE app_image_config_name_grams;
-         DELETE FROM schema_migrations WHERE version = 3;",
+         DELETE FROM schema_migrations WHERE version >= 3;",
     );
     server.restart();
     let client = server.client();
@@ -528,6 +532,14 @@ async fn the_name_index_is_filled_for_images_stored_before_it() {
         names(&found),
         ["legacy-alpha", "legacy-beta", "legacy-gamma"]
     );
+    // Three characters at the end of a name stored before the index: the window that ends the name.
+    let found = client
+        .list_images()
+        .name_contains("pha")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(names(&found), ["legacy-alpha"]);
 }
 
 #[tokio::test]
