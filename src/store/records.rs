@@ -207,9 +207,8 @@ fn one_row_updated(changed: u64, kind: &str, name_key: &str) -> Result<(), Store
 /// Follows every name key in its windows, so that the last three characters of a name start a window as
 /// the others do. No name holds it (model patterns).
 const NAME_END: char = '~';
-/// The characters a name key may hold (model patterns, lower-cased), and `NAME_END`: what may follow three
-/// characters in a window.
-const WINDOW_FOLLOWERS: &str = "abcdefghijklmnopqrstuvwxyz0123456789-.~";
+/// The characters a name key may hold (model patterns, lower-cased).
+const NAME_KEY_CHARACTERS: &str = "abcdefghijklmnopqrstuvwxyz0123456789-.";
 
 /// The distinct four-character windows of a name key followed by `NAME_END`, as the `*_name_grams` tables
 /// hold them (migration 4 computes the same windows for the names stored before it). Name keys are ASCII
@@ -231,8 +230,9 @@ pub fn name_grams(name_key: &str) -> Vec<String> {
 fn windows_of_value(part: &str) -> Vec<Vec<String>> {
     match part.len() {
         0..=2 => Vec::new(),
-        3 => vec![WINDOW_FOLLOWERS
+        3 => vec![NAME_KEY_CHARACTERS
             .chars()
+            .chain([NAME_END])
             .map(|follower| format!("{part}{follower}"))
             .collect()],
         _ => {
@@ -838,7 +838,7 @@ pub fn read_page<T>(
 
 #[cfg(test)]
 mod tests {
-    use super::{name_grams, windows_of_value, WINDOW_FOLLOWERS};
+    use super::{name_grams, windows_of_value, NAME_KEY_CHARACTERS};
 
     #[test]
     fn name_grams_are_the_distinct_four_character_windows_of_the_ended_name() {
@@ -857,7 +857,7 @@ mod tests {
         );
         let three = windows_of_value("a-1");
         assert_eq!(three.len(), 1);
-        assert_eq!(three[0].len(), WINDOW_FOLLOWERS.len());
+        assert_eq!(three[0].len(), NAME_KEY_CHARACTERS.len() + 1);
         // Every window a name holding "a-1" can hold at that place: followed by a name character, or ending.
         for follower in ["a-1z", "a-19", "a-1.", "a-1-", "a-1~"] {
             assert!(three[0].iter().any(|gram| gram == follower), "{follower}");
