@@ -275,29 +275,40 @@ macro_rules! name_gram_table {
 }
 
 impl NameGramTable {
-    /// How many names hold one of `grams` (counting a name once per gram), up to a limit parameter.
-    fn count(&self, grams: usize) -> String {
-        format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE account_id = ? AND region = ? AND gram IN ({}) LIMIT ?) AS postings",
-            self.table,
-            placeholders(grams)
-        )
+    /// How many names hold one of `grams` (counting a name once per gram), up to `limit`.
+    fn count(&self, scope: &Scope, grams: &[String], limit: i64) -> (String, Vec<Value>) {
+        let (postings, mut params) = postings_of(scope, grams);
+        params.push(Value::Int(limit));
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {postings} LIMIT ?) AS postings",
+            self.table
+        );
+        (sql, params)
     }
 
-    /// The names holding one of `grams` that also match a LIKE parameter, each once.
-    fn matching(&self, grams: usize) -> String {
+    /// The names holding one of `grams` that also contain `part`, each once.
+    fn matching(&self, scope: &Scope, grams: &[String], part: &str) -> (String, Vec<Value>) {
+        let (postings, mut params) = postings_of(scope, grams);
+        params.push(Value::Text(format!("%{part}%")));
         // One gram's names are distinct already (its primary key); a name may hold several of a set.
-        let distinct = if grams > 1 { "DISTINCT " } else { "" };
-        format!(
-            "SELECT {distinct}name_key AS matched FROM {} WHERE account_id = ? AND region = ? AND gram IN ({}) AND name_key LIKE ?",
-            self.table,
-            placeholders(grams)
-        )
+        let distinct = if grams.len() > 1 { "DISTINCT " } else { "" };
+        let sql = format!(
+            "SELECT {distinct}name_key AS matched FROM {} WHERE {postings} AND name_key LIKE ?",
+            self.table
+        );
+        (sql, params)
     }
 }
 
-fn placeholders(count: usize) -> String {
-    vec!["?"; count].join(", ")
+/// The condition selecting the rows of `grams` in `scope`, and its parameters.
+fn postings_of(scope: &Scope, grams: &[String]) -> (String, Vec<Value>) {
+    let mut params: Vec<Value> = vec![(&scope.account_id).into(), (&scope.region).into()];
+    params.extend(grams.iter().map(Value::from));
+    let condition = format!(
+        "account_id = ? AND region = ? AND gram IN ({})",
+        vec!["?"; grams.len()].join(", ")
+    );
+    (condition, params)
 }
 
 const IMAGE_NAME_GRAMS: NameGramTable = name_gram_table!("image_name_grams");
@@ -346,11 +357,9 @@ fn rarest_grams(
     let step = sets.len().div_ceil(GRAMS_COMPARED).max(1);
     let mut rarest: Option<(i64, Vec<String>)> = None;
     for grams in sets.into_iter().step_by(step) {
-        let mut params: Vec<Value> = vec![(&scope.account_id).into(), (&scope.region).into()];
-        params.extend(grams.iter().map(Value::from));
-        params.push(Value::Int(GRAM_POSTINGS_LIMIT));
+        let (count, params) = table.count(scope, &grams, GRAM_POSTINGS_LIMIT);
         let postings = db
-            .query_opt(&table.count(grams.len()), &params)?
+            .query_opt(&count, &params)?
             .map(|row| row.int(0))
             .transpose()?
             .unwrap_or(0);
@@ -765,14 +774,11 @@ pub fn read_page<T>(
         // look up and sort their rows. CROSS JOIN keeps SQLite's planner from walking the sort index
         // instead; PostgreSQL plans it as any inner join.
         (Some(grams), Some(part)) => {
-            params.extend([Value::from(&scope.account_id), Value::from(&scope.region)]);
-            params.extend(grams.iter().map(Value::from));
-            params.push(Value::Text(format!("%{part}%")));
+            let (matching, matching_params) = listed.name_grams.matching(scope, grams, part);
+            params.extend(matching_params);
             format!(
-                "SELECT {} FROM ({}) AS m CROSS JOIN {} WHERE account_id = ? AND region = ? AND name_key = matched",
-                listed.columns,
-                listed.name_grams.matching(grams.len()),
-                listed.table
+                "SELECT {} FROM ({matching}) AS m CROSS JOIN {} WHERE account_id = ? AND region = ? AND name_key = matched",
+                listed.columns, listed.table
             )
         }
         _ => format!(
