@@ -460,8 +460,8 @@ fn bulk_seed(data_dir: &std::path::Path, count: usize) {
             .expect("prepare");
         let mut insert_gram = tx
             .prepare(
-                "INSERT INTO image_name_grams (account_id, region, gram, name_key)
-                 VALUES ('000000000000', 'us-east-1', ?1, ?2)",
+                "INSERT INTO image_name_grams (account_id, region, gram, name_key, created_ms)
+                 VALUES ('000000000000', 'us-east-1', ?1, ?2, ?3)",
             )
             .expect("prepare");
         let base = 1_700_000_000_000i64;
@@ -474,7 +474,7 @@ fn bulk_seed(data_dir: &std::path::Path, count: usize) {
                 .expect("insert");
             for gram in sagemaker_images::store::name_grams(&name) {
                 insert_gram
-                    .execute(rusqlite::params![gram, name])
+                    .execute(rusqlite::params![gram, name, created])
                     .expect("insert gram");
             }
         }

@@ -47,6 +47,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("migrations/postgres/0004_four_character_name_grams.sql"),
     ),
+    (
+        5,
+        include_str!("migrations/postgres/0005_name_grams_carry_creation_time.sql"),
+    ),
 ];
 /// Attempts of one transaction before a serialization failure is reported as an internal error.
 const MAX_ATTEMPTS: u32 = 30;

@@ -10,10 +10,11 @@ use crate::domain::arn::{
 };
 use crate::domain::image::{ImageRecord, ImageWrite};
 use crate::domain::lifecycle::{ImageStatus, Lifecycle};
-use crate::domain::paging::SortValue;
+use crate::domain::paging::{Cursor, SortValue};
 use crate::domain::tags::Tag;
 use crate::domain::version::{VersionMetadata, VersionRecord, VersionSet, VersionWrite};
-use crate::domain::Scope;
+use crate::domain::{Millis, Scope};
+use std::collections::HashMap;
 
 const TOKEN_SECRET: &str = "page_token_secret";
 
@@ -249,7 +250,7 @@ fn windows_of_value(part: &str) -> Vec<Vec<String>> {
 }
 
 /// The statements of one name-gram table that take no list of grams, written once per table at compile
-/// time; `count` and `matching` take one and are built per query.
+/// time; the others take one and are built per query.
 pub struct NameGramTable {
     table: &'static str,
     insert: &'static str,
@@ -263,7 +264,7 @@ macro_rules! name_gram_table {
             insert: concat!(
                 "INSERT INTO ",
                 $table,
-                " (account_id, region, gram, name_key) VALUES (?, ?, ?, ?)"
+                " (account_id, region, gram, name_key, created_ms) VALUES (?, ?, ?, ?, ?)"
             ),
             remove: concat!(
                 "DELETE FROM ",
@@ -275,6 +276,31 @@ macro_rules! name_gram_table {
 }
 
 impl NameGramTable {
+    /// Indexes every gram of a new name, with the name's creation time (which never changes).
+    fn add_name(
+        &self,
+        db: &dyn Db,
+        scope: &Scope,
+        name_key: &str,
+        created: Millis,
+    ) -> Result<(), StoreError> {
+        for gram in name_grams(name_key) {
+            let mut params = scoped(scope, &gram);
+            params.extend([name_key.into(), created.into()]);
+            db.execute(self.insert, &params)?;
+        }
+        Ok(())
+    }
+
+    fn remove_name(&self, db: &dyn Db, scope: &Scope, name_key: &str) -> Result<(), StoreError> {
+        for gram in name_grams(name_key) {
+            let mut params = scoped(scope, &gram);
+            params.push(name_key.into());
+            db.execute(self.remove, &params)?;
+        }
+        Ok(())
+    }
+
     /// How many names hold one of `grams` (counting a name once per gram), up to `limit`.
     fn count(&self, scope: &Scope, grams: &[String], limit: i64) -> (String, Vec<Value>) {
         let (postings, mut params) = postings_of(scope, grams);
@@ -286,7 +312,7 @@ impl NameGramTable {
         (sql, params)
     }
 
-    /// The names holding one of `grams` that also contain `part`, each once.
+    /// The names holding one of `grams` that also contain `part`, each once, in no order.
     fn matching(&self, scope: &Scope, grams: &[String], part: &str) -> (String, Vec<Value>) {
         let (postings, mut params) = postings_of(scope, grams);
         params.push(Value::Text(format!("%{part}%")));
@@ -297,6 +323,44 @@ impl NameGramTable {
             self.table
         );
         (sql, params)
+    }
+
+    /// The first `limit` postings of `grams` whose names contain `part` and were created within the
+    /// query's bounds, in the query's order (by creation time or by name) after `after`: name key and
+    /// creation time. Each gram's postings are read in that order from an index and merged (UNION ALL
+    /// with one ORDER BY), so the statement stops after `limit`; a name holding two grams of the set comes
+    /// twice, side by side.
+    fn in_list_order(
+        &self,
+        scope: &Scope,
+        grams: &[String],
+        part: &str,
+        query: &ListQuery,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> (String, Vec<Value>) {
+        let (order, beyond, beyond_values) = keyset(query, after);
+        let (created, created_values) = time_bounds(query, false);
+        let like = Value::Text(format!("%{part}%"));
+        let mut params = Vec::new();
+        let arms: Vec<String> = grams
+            .iter()
+            .map(|gram| {
+                params.extend(scoped(scope, gram));
+                params.push(like.clone());
+                params.extend(created_values.iter().cloned());
+                params.extend(beyond_values.iter().cloned());
+                format!(
+                    "SELECT name_key, created_ms FROM {} WHERE account_id = ? AND region = ? AND gram = ? AND name_key LIKE ?{created}{beyond}",
+                    self.table
+                )
+            })
+            .collect();
+        params.push(Value::Int(limit as i64));
+        (
+            format!("{}{order} LIMIT ?", arms.join(" UNION ALL ")),
+            params,
+        )
     }
 }
 
@@ -314,50 +378,31 @@ fn postings_of(scope: &Scope, grams: &[String]) -> (String, Vec<Value>) {
 const IMAGE_NAME_GRAMS: NameGramTable = name_gram_table!("image_name_grams");
 const APP_IMAGE_CONFIG_NAME_GRAMS: NameGramTable = name_gram_table!("app_image_config_name_grams");
 
-/// Names a set of grams may belong to before a NameContains filter stops reading through it. A value whose
-/// every set is this common is usually common itself, and walking the sort order finds a page of it
-/// sooner; one that is not (each window frequent, the whole rare) walks every row, as it did before the
-/// index.
-const GRAM_POSTINGS_LIMIT: i64 = 10_000;
+/// Names a set of grams may hold for a NameContains list by last-modified time to read them all, look
+/// each up and sort them. Beyond it, walking the sort order and testing each name is cheaper: among a
+/// million names, a value held by 4,000 took 20 ms that way and 10 ms walking.
+const GRAM_CANDIDATES_LIMIT: i64 = 3_000;
 /// A set this rare is good enough; the filter stops comparing sets.
 const GRAM_RARE_ENOUGH: i64 = 500;
 /// Sets of one NameContains value counted at most, spread over its length.
 const GRAMS_COMPARED: usize = 8;
+/// The most postings one read of a NameContains walk asks for; reads after the first double in size
+/// up to it, when the records' own filters left the page short.
+const POSTINGS_READ_MAX: usize = 1_000;
 
-/// Runs `statement` (a table's `insert` or `remove`) once for each gram of `name_key`.
-fn each_name_gram(
-    db: &dyn Db,
-    statement: &str,
-    scope: &Scope,
-    name_key: &str,
-) -> Result<(), StoreError> {
-    for gram in name_grams(name_key) {
-        db.execute(
-            statement,
-            &[
-                (&scope.account_id).into(),
-                (&scope.region).into(),
-                Value::Text(gram),
-                name_key.into(),
-            ],
-        )?;
-    }
-    Ok(())
-}
-
-/// The set of grams of `part` held by the fewest names, if one is held by few enough to read through
-/// (`GRAM_POSTINGS_LIMIT`); each count stops at that limit, so a common set costs a bounded scan.
+/// The set of `sets` held by the fewest names, with that number counted up to `limit`: each count stops
+/// there, so a common set costs a bounded scan. None when there is no set (a value too short).
 fn rarest_grams(
     db: &dyn Db,
     table: &NameGramTable,
     scope: &Scope,
-    part: &str,
-) -> Result<Option<Vec<String>>, StoreError> {
-    let sets = windows_of_value(part);
+    sets: Vec<Vec<String>>,
+    limit: i64,
+) -> Result<Option<(i64, Vec<String>)>, StoreError> {
     let step = sets.len().div_ceil(GRAMS_COMPARED).max(1);
     let mut rarest: Option<(i64, Vec<String>)> = None;
     for grams in sets.into_iter().step_by(step) {
-        let (count, params) = table.count(scope, &grams, GRAM_POSTINGS_LIMIT);
+        let (count, params) = table.count(scope, &grams, limit);
         let postings = db
             .query_opt(&count, &params)?
             .map(|row| row.int(0))
@@ -370,9 +415,7 @@ fn rarest_grams(
             break;
         }
     }
-    Ok(rarest
-        .filter(|(postings, _)| *postings < GRAM_POSTINGS_LIMIT)
-        .map(|(_, grams)| grams))
+    Ok(rarest)
 }
 
 /// Removes an image's record, versions, aliases and every tag of them.
@@ -384,7 +427,7 @@ fn remove_image(db: &dyn Db, scope: &Scope, name_key: &str) -> Result<(), StoreE
         "DELETE FROM images WHERE account_id = ? AND region = ? AND name_key = ?",
         &scoped(scope, name_key),
     )?;
-    each_name_gram(db, IMAGE_NAME_GRAMS.remove, scope, name_key)?;
+    IMAGE_NAME_GRAMS.remove_name(db, scope, name_key)?;
     replace_tags(db, &image_arn(scope, name_key), &[])
 }
 
@@ -404,7 +447,7 @@ pub fn apply_image_write(
                 remove_image(db, scope, name_key)?;
             }
             insert_image(db, scope, name_key, record)?;
-            each_name_gram(db, IMAGE_NAME_GRAMS.insert, scope, name_key)?;
+            IMAGE_NAME_GRAMS.add_name(db, scope, name_key, record.created)?;
             replace_tags(db, &image_arn(scope, name_key), tags)
         }
         ImageWrite::Update(record) => update_image(db, scope, name_key, record),
@@ -677,7 +720,7 @@ pub fn apply_app_image_config_write(
                 "DELETE FROM app_image_configs WHERE account_id = ? AND region = ? AND name_key = ?",
                 &scoped(scope, name_key),
             )?;
-            each_name_gram(db, APP_IMAGE_CONFIG_NAME_GRAMS.remove, scope, name_key)?;
+            APP_IMAGE_CONFIG_NAME_GRAMS.remove_name(db, scope, name_key)?;
             return replace_tags(db, &arn, &[]);
         }
         AppImageConfigWrite::Create { record, tags } => (record, Some(tags)),
@@ -704,7 +747,7 @@ pub fn apply_app_image_config_write(
                 ),
                 &params,
             )?;
-            each_name_gram(db, APP_IMAGE_CONFIG_NAME_GRAMS.insert, scope, name_key)?;
+            APP_IMAGE_CONFIG_NAME_GRAMS.add_name(db, scope, name_key, record.created)?;
             replace_tags(db, &arn, tags)
         }
         None => {
@@ -748,31 +791,52 @@ pub const APP_IMAGE_CONFIGS: ListedTable<AppImageConfigRecord> = ListedTable {
 
 /// One page of `listed`. Column names and directions come from fixed lists, never from input; every value
 /// is a parameter, and a filter appears in the SQL only when the request has it.
+///
+/// A NameContains value of three or more characters is read through the name index: by creation time or
+/// by name, its rarest grams' postings are walked in that order until a page is found; by last-modified
+/// time, which postings do not carry, the names holding its rarest grams are looked up and sorted when
+/// they are few, and the sort order is walked otherwise.
 pub fn read_page<T>(
     db: &dyn Db,
     listed: &ListedTable<T>,
     scope: &Scope,
     query: &ListQuery,
 ) -> Result<Vec<T>, StoreError> {
-    let sort_column = match query.sort {
-        ListSort::CreationTime => "created_ms",
-        ListSort::LastModifiedTime => "modified_ms",
-        ListSort::Name => "name_key",
+    let Some(part) = &query.name_contains else {
+        return read_in_sort_order(db, listed, scope, query, None);
     };
-    let (direction, beyond) = if query.descending {
-        ("DESC", "<")
+    let mut sets = windows_of_value(part);
+    if query.sort == ListSort::LastModifiedTime {
+        let candidates = rarest_grams(db, listed.name_grams, scope, sets, GRAM_CANDIDATES_LIMIT)?
+            .filter(|(postings, _)| *postings < GRAM_CANDIDATES_LIMIT)
+            .map(|(_, grams)| grams);
+        return read_in_sort_order(db, listed, scope, query, candidates.as_deref());
+    }
+    // Postings are walked however common: they are never more than the names the sort order would walk.
+    let grams = if sets.len() > 1 {
+        rarest_grams(db, listed.name_grams, scope, sets, GRAM_RARE_ENOUGH)?.map(|(_, grams)| grams)
     } else {
-        ("ASC", ">")
+        sets.pop()
     };
+    match grams {
+        Some(grams) => read_in_posting_order(db, listed, scope, query, part, &grams),
+        None => read_in_sort_order(db, listed, scope, query, None),
+    }
+}
+
+/// Reads a page in one statement: from the names holding one of `candidates` (and containing the
+/// NameContains value), looked up and sorted, or else from the sort order's index, testing each row.
+fn read_in_sort_order<T>(
+    db: &dyn Db,
+    listed: &ListedTable<T>,
+    scope: &Scope,
+    query: &ListQuery,
+    candidates: Option<&[String]>,
+) -> Result<Vec<T>, StoreError> {
     let mut params = Vec::new();
-    let grams = match &query.name_contains {
-        Some(part) => rarest_grams(db, listed.name_grams, scope, part)?,
-        None => None,
-    };
-    let mut sql = match (&grams, &query.name_contains) {
-        // Read the names holding the rarest grams, keep those that contain the whole value, and only then
-        // look up and sort their rows. CROSS JOIN keeps SQLite's planner from walking the sort index
-        // instead; PostgreSQL plans it as any inner join.
+    let mut sql = match (candidates, &query.name_contains) {
+        // CROSS JOIN keeps SQLite's planner from walking the sort index instead; PostgreSQL plans it as
+        // any inner join.
         (Some(grams), Some(part)) => {
             let (matching, matching_params) = listed.name_grams.matching(scope, grams, part);
             params.extend(matching_params);
@@ -787,59 +851,178 @@ pub fn read_page<T>(
         ),
     };
     params.extend([Value::from(&scope.account_id), Value::from(&scope.region)]);
-    let mut filter = |clause: &str, value: Value| {
-        sql.push_str(clause);
-        params.push(value);
-    };
-    if listed.hide_finished_deletions {
-        filter(
-            " AND NOT (status = 'DELETING' AND due_ms <= ?)",
-            Value::Int(query.now),
-        );
-    }
-    for (bound, clause) in [
-        (query.created_after, " AND created_ms >= ?"),
-        (query.created_before, " AND created_ms <= ?"),
-        (query.modified_after, " AND modified_ms >= ?"),
-        (query.modified_before, " AND modified_ms <= ?"),
-    ] {
-        if let Some(bound) = bound {
-            filter(clause, Value::Int(bound));
-        }
-    }
+    let (filters, filter_values) = record_filters(listed, query);
+    sql.push_str(&filters);
+    params.extend(filter_values);
     // Names hold no LIKE wildcards (model patterns), so the substring is matched literally.
-    if let (Some(part), None) = (&query.name_contains, &grams) {
-        filter(" AND name_key LIKE ?", Value::Text(format!("%{part}%")));
+    if let (None, Some(part)) = (candidates, &query.name_contains) {
+        sql.push_str(" AND name_key LIKE ?");
+        params.push(Value::Text(format!("%{part}%")));
     }
-    if let Some(cursor) = &query.after {
-        let key = Value::Text(cursor.key.clone());
-        if query.sort == ListSort::Name {
-            filter(&format!(" AND name_key {beyond} ?"), key);
-        } else {
-            let value = match &cursor.sort {
-                SortValue::Time(t) => Value::Int(*t),
-                SortValue::Text(s) => Value::Text(s.clone()),
-            };
-            filter(
-                &format!(" AND ({sort_column}, name_key) {beyond} (?, "),
-                value,
-            );
-            filter("?)", key);
-        }
-    }
-    if query.sort == ListSort::Name {
-        sql.push_str(&format!(" ORDER BY name_key {direction}"));
-    } else {
-        sql.push_str(&format!(
-            " ORDER BY {sort_column} {direction}, name_key {direction}"
-        ));
-    }
+    let (order, beyond, beyond_values) = keyset(query, query.after.as_ref());
+    sql.push_str(&beyond);
+    params.extend(beyond_values);
+    sql.push_str(&order);
     sql.push_str(" LIMIT ?");
     params.push(Value::Int(query.limit as i64));
     db.query(&sql, &params)?
         .iter()
         .map(listed.from_row)
         .collect()
+}
+
+/// Walks the postings of `grams` in the query's order, looking up the records of each batch, until the
+/// page is full or the postings end. The first batch is the page's size; a record whose own filters
+/// (deletion, last-modified bounds) leave it out makes the next batch larger.
+fn read_in_posting_order<T>(
+    db: &dyn Db,
+    listed: &ListedTable<T>,
+    scope: &Scope,
+    query: &ListQuery,
+    part: &str,
+    grams: &[String],
+) -> Result<Vec<T>, StoreError> {
+    let mut page = Vec::with_capacity(query.limit);
+    let mut after = query.after.clone();
+    let mut batch = query.limit.max(1);
+    while page.len() < query.limit {
+        let (sql, params) =
+            listed
+                .name_grams
+                .in_list_order(scope, grams, part, query, after.as_ref(), batch);
+        let postings = db.query(&sql, &params)?;
+        let ended = postings.len() < batch;
+        let mut names = Vec::with_capacity(postings.len());
+        for posting in &postings {
+            let name_key = posting.text(0)?;
+            after = Some(Cursor {
+                // Read only by the creation-time order; the name order continues after the key.
+                sort: SortValue::Time(posting.int(1)?),
+                key: name_key.clone(),
+            });
+            names.push(name_key);
+        }
+        if names.is_empty() {
+            break;
+        }
+        let mut records = read_named(db, listed, scope, query, &names)?;
+        let wanted = query.limit - page.len();
+        page.extend(
+            names
+                .iter()
+                // A name holding two grams of the set is listed twice; its record is taken once.
+                .filter_map(|name_key| records.remove(name_key))
+                .take(wanted),
+        );
+        if ended {
+            break;
+        }
+        batch = (batch * 2).min(POSTINGS_READ_MAX);
+    }
+    Ok(page)
+}
+
+/// The records of `names` that pass the query's filters on their own columns, by name key.
+fn read_named<T>(
+    db: &dyn Db,
+    listed: &ListedTable<T>,
+    scope: &Scope,
+    query: &ListQuery,
+    names: &[String],
+) -> Result<HashMap<String, T>, StoreError> {
+    let (filters, filter_values) = record_filters(listed, query);
+    // No ORDER BY: it could lead the planner to walk a sort index instead of looking up each key.
+    let sql = format!(
+        "SELECT {}, name_key FROM {} WHERE account_id = ? AND region = ? AND name_key IN ({}){filters}",
+        listed.columns,
+        listed.table,
+        vec!["?"; names.len()].join(", ")
+    );
+    let mut params = vec![Value::from(&scope.account_id), Value::from(&scope.region)];
+    params.extend(names.iter().map(Value::from));
+    params.extend(filter_values);
+    db.query(&sql, &params)?
+        .iter()
+        .map(|row| {
+            // The key follows the record's own columns.
+            let name_key = row.text(row.0.len().saturating_sub(1))?;
+            Ok((name_key, (listed.from_row)(row)?))
+        })
+        .collect()
+}
+
+/// The conditions on a record's own columns: not a deletion ended by the query's time, and within its
+/// time bounds.
+fn record_filters<T>(listed: &ListedTable<T>, query: &ListQuery) -> (String, Vec<Value>) {
+    let (mut sql, mut values) = time_bounds(query, true);
+    if listed.hide_finished_deletions {
+        sql.push_str(" AND NOT (status = 'DELETING' AND due_ms <= ?)");
+        values.push(Value::Int(query.now));
+    }
+    (sql, values)
+}
+
+/// The query's creation-time bounds, and its last-modified ones too when `modified`.
+fn time_bounds(query: &ListQuery, modified: bool) -> (String, Vec<Value>) {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    let mut bounds = vec![
+        (query.created_after, " AND created_ms >= ?"),
+        (query.created_before, " AND created_ms <= ?"),
+    ];
+    if modified {
+        bounds.extend([
+            (query.modified_after, " AND modified_ms >= ?"),
+            (query.modified_before, " AND modified_ms <= ?"),
+        ]);
+    }
+    for (bound, clause) in bounds {
+        if let Some(bound) = bound {
+            sql.push_str(clause);
+            values.push(Value::Int(bound));
+        }
+    }
+    (sql, values)
+}
+
+/// The query's ORDER BY clause, and the condition (with its values) that continues after `after`. The
+/// columns are named alike in the listed tables and their name-gram tables.
+fn keyset(query: &ListQuery, after: Option<&Cursor>) -> (String, String, Vec<Value>) {
+    let (direction, beyond) = if query.descending {
+        ("DESC", "<")
+    } else {
+        ("ASC", ">")
+    };
+    let sort_column = match query.sort {
+        ListSort::CreationTime => "created_ms",
+        ListSort::LastModifiedTime => "modified_ms",
+        ListSort::Name => {
+            let order = format!(" ORDER BY name_key {direction}");
+            return match after {
+                Some(cursor) => (
+                    order,
+                    format!(" AND name_key {beyond} ?"),
+                    vec![Value::Text(cursor.key.clone())],
+                ),
+                None => (order, String::new(), Vec::new()),
+            };
+        }
+    };
+    let order = format!(" ORDER BY {sort_column} {direction}, name_key {direction}");
+    match after {
+        Some(cursor) => {
+            let value = match &cursor.sort {
+                SortValue::Time(t) => Value::Int(*t),
+                SortValue::Text(s) => Value::Text(s.clone()),
+            };
+            (
+                order,
+                format!(" AND ({sort_column}, name_key) {beyond} (?, ?)"),
+                vec![value, Value::Text(cursor.key.clone())],
+            )
+        }
+        None => (order, String::new(), Vec::new()),
+    }
 }
 
 #[cfg(test)]

@@ -38,6 +38,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("migrations/sqlite/0004_four_character_name_grams.sql"),
     ),
+    (
+        5,
+        include_str!("migrations/sqlite/0005_name_grams_carry_creation_time.sql"),
+    ),
 ];
 /// The most changes one commit carries.
 const MAX_BATCH: usize = 512;

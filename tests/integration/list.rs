@@ -504,14 +504,61 @@ async fn name_contains_through_the_name_index_in_every_sort_and_page() {
     check_matches(&client, &recreated).await;
 }
 
+/// By creation time or by name, a NameContains value of three or more characters is read by walking its
+/// names in the list's order; records that the filters on their own columns leave out (here the newest
+/// matches, not modified since the bound) are skipped and the walk goes on until the page is full. The
+/// four-character value reads one window, the three-character one the windows it starts.
+#[tokio::test]
+async fn name_contains_fills_its_page_past_records_its_filters_leave_out() {
+    let server = Server::start();
+    let client = server.client();
+    let created = [
+        "walk-01", "walk-02", "walk-03", "walk-04", "walk-05", "walk-06",
+    ];
+    create_in_order(&client, &created).await;
+    touch(&client, "walk-01").await;
+    touch(&client, "walk-02").await;
+    let (_, modified_since, _, _) = times(&server, "walk-01").await;
+    for part in ["alk-", "alk"] {
+        for (sort, expected) in [
+            (ImageSortBy::CreationTime, ["walk-02", "walk-01"]),
+            (ImageSortBy::ImageName, ["walk-02", "walk-01"]),
+            (ImageSortBy::LastModifiedTime, ["walk-02", "walk-01"]),
+        ] {
+            let mut listed = Vec::new();
+            let mut token = None;
+            loop {
+                let page = client
+                    .list_images()
+                    .name_contains(part)
+                    .last_modified_time_after(modified_since)
+                    .sort_by(sort.clone())
+                    .sort_order(ImageSortOrder::Descending)
+                    .max_results(1)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .expect("list");
+                listed.extend(names(&page));
+                token = page.next_token().map(str::to_owned);
+                if token.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(listed, expected, "NameContains {part}, {sort:?}");
+        }
+    }
+}
+
 /// A store written before the name index existed gets it filled by the migrations that add it (three-
-/// character windows) and then change it (four): names stored earlier are found by NameContains, and names
-/// created afterwards are indexed as well.
+/// character windows), change it (four) and give each window its name's creation time: names stored
+/// earlier are found by NameContains, in creation order too, and names created afterwards are indexed as
+/// well.
 #[tokio::test]
 async fn the_name_index_is_filled_for_images_stored_before_it() {
     let mut server = Server::start();
     let client = server.client();
-    create_in_order(&client, &["legacy-alpha", "legacy-beta", "other"]).await;
+    create_in_order(&client, &["legacy-beta", "legacy-alpha", "other"]).await;
     server.terminate();
     server.run_store_sql(
         "DROP TABLE image_name_grams; DROP TABLE app_image_config_name_grams;
@@ -531,6 +578,18 @@ async fn the_name_index_is_filled_for_images_stored_before_it() {
     assert_eq!(
         names(&found),
         ["legacy-alpha", "legacy-beta", "legacy-gamma"]
+    );
+    // By creation time (the default), newest first: the windows of names stored before them carry their
+    // names' creation times.
+    let found = client
+        .list_images()
+        .name_contains("gacy-")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(
+        names(&found),
+        ["legacy-gamma", "legacy-alpha", "legacy-beta"]
     );
     // Three characters at the end of a name stored before the index: the window that ends the name.
     let found = client
