@@ -931,15 +931,16 @@ fn read_named<T>(
     names: &[String],
 ) -> Result<HashMap<String, T>, StoreError> {
     let (filters, filter_values) = record_filters(listed, query);
-    // No ORDER BY: it could lead the planner to walk a sort index instead of looking up each key.
+    // Each key is looked up from a list of values: with `name_key IN (...)` and a time bound, SQLite's
+    // planner walked the time index instead. CROSS JOIN keeps the list outside, as in read_in_sort_order.
     let sql = format!(
-        "SELECT {}, name_key FROM {} WHERE account_id = ? AND region = ? AND name_key IN ({}){filters}",
+        "SELECT {}, name_key FROM (VALUES {}) AS wanted CROSS JOIN {} WHERE account_id = ? AND region = ? AND name_key = wanted.column1{filters}",
         listed.columns,
+        vec!["(?)"; names.len()].join(", "),
         listed.table,
-        vec!["?"; names.len()].join(", ")
     );
-    let mut params = vec![Value::from(&scope.account_id), Value::from(&scope.region)];
-    params.extend(names.iter().map(Value::from));
+    let mut params: Vec<Value> = names.iter().map(Value::from).collect();
+    params.extend([Value::from(&scope.account_id), Value::from(&scope.region)]);
     params.extend(filter_values);
     db.query(&sql, &params)?
         .iter()
