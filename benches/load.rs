@@ -525,6 +525,14 @@ async fn measure_large(count: usize) {
             serde_json::json!({"MaxResults": 100, "NameContains": "345"}),
         ),
         (
+            "NameContains 345 by name",
+            serde_json::json!({"MaxResults": 100, "NameContains": "345", "SortBy": "IMAGE_NAME"}),
+        ),
+        (
+            "NameContains 345 by modified",
+            serde_json::json!({"MaxResults": 100, "NameContains": "345", "SortBy": "LAST_MODIFIED_TIME"}),
+        ),
+        (
             "NameContains 99",
             serde_json::json!({"MaxResults": 100, "NameContains": "99"}),
         ),
@@ -536,7 +544,7 @@ async fn measure_large(count: usize) {
         }
         samples.sort_by(f64::total_cmp);
         println!(
-            "ListImages on {count} images, {name:<26} median {:.2} ms",
+            "ListImages on {count} images, {name:<30} median {:.2} ms",
             samples[samples.len() / 2]
         );
     }

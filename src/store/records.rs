@@ -340,7 +340,7 @@ impl NameGramTable {
         limit: usize,
     ) -> (String, Vec<Value>) {
         let (order, beyond, beyond_values) = keyset(query, after);
-        let (created, created_values) = time_bounds(query, false);
+        let (created, created_values) = TimeColumn::Created.bounds(query);
         let like = Value::Text(format!("%{part}%"));
         let mut params = Vec::new();
         let arms: Vec<String> = grams
@@ -379,16 +379,17 @@ const IMAGE_NAME_GRAMS: NameGramTable = name_gram_table!("image_name_grams");
 const APP_IMAGE_CONFIG_NAME_GRAMS: NameGramTable = name_gram_table!("app_image_config_name_grams");
 
 /// Names a set of grams may hold for a NameContains list by last-modified time to read them all, look
-/// each up and sort them. Beyond it, walking the sort order and testing each name is cheaper: among a
-/// million names, a value held by 4,000 took 20 ms that way and 10 ms walking.
-const GRAM_CANDIDATES_LIMIT: i64 = 3_000;
+/// each up and sort them (about 3 µs a name). Walking the sort index instead tests about
+/// `page × names / matches` keys (about 0.1 µs each) before it has a page, so among a million names
+/// reading the candidates is cheaper up to about 2,000 of them: at 4,000 it cost 12 ms, and walking 3 ms.
+const GRAM_CANDIDATES_LIMIT: i64 = 2_000;
 /// A set this rare is good enough; the filter stops comparing sets.
 const GRAM_RARE_ENOUGH: i64 = 500;
 /// Sets of one NameContains value counted at most, spread over its length.
 const GRAMS_COMPARED: usize = 8;
-/// The most postings one read of a NameContains walk asks for; reads after the first double in size
-/// up to it, when the records' own filters left the page short.
-const POSTINGS_READ_MAX: usize = 1_000;
+/// The most keys one read of a NameContains walk asks for; reads after the first double in size up to
+/// it, when the records' own filters left the page short.
+const KEYS_READ_MAX: usize = 1_000;
 
 /// The set of `sets` held by the fewest names, with that number counted up to `limit`: each count stops
 /// there, so a common set costs a bounded scan. None when there is no set (a value too short).
@@ -792,10 +793,11 @@ pub const APP_IMAGE_CONFIGS: ListedTable<AppImageConfigRecord> = ListedTable {
 /// One page of `listed`. Column names and directions come from fixed lists, never from input; every value
 /// is a parameter, and a filter appears in the SQL only when the request has it.
 ///
-/// A NameContains value of three or more characters is read through the name index: by creation time or
-/// by name, its rarest grams' postings are walked in that order until a page is found; by last-modified
-/// time, which postings do not carry, the names holding its rarest grams are looked up and sorted when
-/// they are few, and the sort order is walked otherwise.
+/// With a NameContains value, the keys of the names the page may hold are walked in the list's order, and
+/// each batch of them looked up (`read_in_key_order`): by creation time or by name, from the postings of
+/// the value's rarest grams when it has three or more characters; otherwise from the sort order's own
+/// index. By last-modified time, which postings do not carry, the names holding the rarest grams are
+/// looked up and sorted instead when they are few.
 pub fn read_page<T>(
     db: &dyn Db,
     listed: &ListedTable<T>,
@@ -808,36 +810,39 @@ pub fn read_page<T>(
     let mut sets = windows_of_value(part);
     if query.sort == ListSort::LastModifiedTime {
         let candidates = rarest_grams(db, listed.name_grams, scope, sets, GRAM_CANDIDATES_LIMIT)?
-            .filter(|(postings, _)| *postings < GRAM_CANDIDATES_LIMIT)
-            .map(|(_, grams)| grams);
-        return read_in_sort_order(db, listed, scope, query, candidates.as_deref());
+            .filter(|(postings, _)| *postings < GRAM_CANDIDATES_LIMIT);
+        return match candidates {
+            Some((_, grams)) => read_in_sort_order(db, listed, scope, query, Some((&grams, part))),
+            None => read_in_key_order(db, listed, scope, query, part, KeySource::SortIndex),
+        };
     }
-    // Postings are walked however common: they are never more than the names the sort order would walk.
+    // Postings are walked however common: they are never more than the names the sort order holds.
     let grams = if sets.len() > 1 {
         rarest_grams(db, listed.name_grams, scope, sets, GRAM_RARE_ENOUGH)?.map(|(_, grams)| grams)
     } else {
         sets.pop()
     };
-    match grams {
-        Some(grams) => read_in_posting_order(db, listed, scope, query, part, &grams),
-        None => read_in_sort_order(db, listed, scope, query, None),
-    }
+    let source = match &grams {
+        Some(grams) => KeySource::Postings(grams),
+        None => KeySource::SortIndex,
+    };
+    read_in_key_order(db, listed, scope, query, part, source)
 }
 
-/// Reads a page in one statement: from the names holding one of `candidates` (and containing the
-/// NameContains value), looked up and sorted, or else from the sort order's index, testing each row.
+/// Reads a page in one statement: every record in the sort order, or, with `candidates` (grams and the
+/// NameContains value), the names holding one of the grams that contain the value, looked up and sorted.
 fn read_in_sort_order<T>(
     db: &dyn Db,
     listed: &ListedTable<T>,
     scope: &Scope,
     query: &ListQuery,
-    candidates: Option<&[String]>,
+    candidates: Option<(&[String], &str)>,
 ) -> Result<Vec<T>, StoreError> {
     let mut params = Vec::new();
-    let mut sql = match (candidates, &query.name_contains) {
+    let mut sql = match candidates {
         // CROSS JOIN keeps SQLite's planner from walking the sort index instead; PostgreSQL plans it as
         // any inner join.
-        (Some(grams), Some(part)) => {
+        Some((grams, part)) => {
             let (matching, matching_params) = listed.name_grams.matching(scope, grams, part);
             params.extend(matching_params);
             format!(
@@ -845,7 +850,7 @@ fn read_in_sort_order<T>(
                 listed.columns, listed.table
             )
         }
-        _ => format!(
+        None => format!(
             "SELECT {} FROM {} WHERE account_id = ? AND region = ?",
             listed.columns, listed.table
         ),
@@ -854,11 +859,6 @@ fn read_in_sort_order<T>(
     let (filters, filter_values) = record_filters(listed, query);
     sql.push_str(&filters);
     params.extend(filter_values);
-    // Names hold no LIKE wildcards (model patterns), so the substring is matched literally.
-    if let (None, Some(part)) = (candidates, &query.name_contains) {
-        sql.push_str(" AND name_key LIKE ?");
-        params.push(Value::Text(format!("%{part}%")));
-    }
     let (order, beyond, beyond_values) = keyset(query, query.after.as_ref());
     sql.push_str(&beyond);
     params.extend(beyond_values);
@@ -871,33 +871,78 @@ fn read_in_sort_order<T>(
         .collect()
 }
 
-/// Walks the postings of `grams` in the query's order, looking up the records of each batch, until the
-/// page is full or the postings end. The first batch is the page's size; a record whose own filters
-/// (deletion, last-modified bounds) leave it out makes the next batch larger.
-fn read_in_posting_order<T>(
+/// Where a NameContains walk reads the keys of the names it passes, in the list's order, keeping those
+/// that contain the value: each a name key and a time (the sort column's, or the creation time when the
+/// list is by name, whose position is the key alone).
+enum KeySource<'a> {
+    /// The postings of these grams: by creation time or by name only.
+    Postings(&'a [String]),
+    /// The listed table's index in the sort order, which holds the name key: a name is tested without
+    /// reading its record.
+    SortIndex,
+}
+
+impl KeySource<'_> {
+    /// The statement reading the next `limit` keys after `after`, and its parameters.
+    fn next_keys<T>(
+        &self,
+        listed: &ListedTable<T>,
+        scope: &Scope,
+        part: &str,
+        query: &ListQuery,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> (String, Vec<Value>) {
+        match self {
+            KeySource::Postings(grams) => listed
+                .name_grams
+                .in_list_order(scope, grams, part, query, after, limit),
+            KeySource::SortIndex => {
+                let time = match query.sort {
+                    ListSort::LastModifiedTime => TimeColumn::Modified,
+                    ListSort::CreationTime | ListSort::Name => TimeColumn::Created,
+                };
+                let (bounds, bound_values) = time.bounds(query);
+                let (order, beyond, beyond_values) = keyset(query, after);
+                let mut params = vec![Value::from(&scope.account_id), Value::from(&scope.region)];
+                params.push(Value::Text(format!("%{part}%")));
+                params.extend(bound_values);
+                params.extend(beyond_values);
+                params.push(Value::Int(limit as i64));
+                let sql = format!(
+                    "SELECT name_key, {} FROM {} WHERE account_id = ? AND region = ? AND name_key LIKE ?{bounds}{beyond}{order} LIMIT ?",
+                    time.column(),
+                    listed.table
+                );
+                (sql, params)
+            }
+        }
+    }
+}
+
+/// Walks the keys of `source` in the query's order, looking up the records of each batch, until the page
+/// is full or the keys end. The first batch is the page's size; records whose own filters (deletion, time
+/// bounds) leave them out make the next batch larger.
+fn read_in_key_order<T>(
     db: &dyn Db,
     listed: &ListedTable<T>,
     scope: &Scope,
     query: &ListQuery,
     part: &str,
-    grams: &[String],
+    source: KeySource,
 ) -> Result<Vec<T>, StoreError> {
     let mut page = Vec::with_capacity(query.limit);
     let mut after = query.after.clone();
     let mut batch = query.limit.max(1);
     while page.len() < query.limit {
-        let (sql, params) =
-            listed
-                .name_grams
-                .in_list_order(scope, grams, part, query, after.as_ref(), batch);
-        let postings = db.query(&sql, &params)?;
-        let ended = postings.len() < batch;
-        let mut names = Vec::with_capacity(postings.len());
-        for posting in &postings {
-            let name_key = posting.text(0)?;
+        let (sql, params) = source.next_keys(listed, scope, part, query, after.as_ref(), batch);
+        let keys = db.query(&sql, &params)?;
+        let ended = keys.len() < batch;
+        let mut names = Vec::with_capacity(keys.len());
+        for key in &keys {
+            let name_key = key.text(0)?;
             after = Some(Cursor {
-                // Read only by the creation-time order; the name order continues after the key.
-                sort: SortValue::Time(posting.int(1)?),
+                sort: SortValue::Time(key.int(1)?),
                 key: name_key.clone(),
             });
             names.push(name_key);
@@ -917,7 +962,7 @@ fn read_in_posting_order<T>(
         if ended {
             break;
         }
-        batch = (batch * 2).min(POSTINGS_READ_MAX);
+        batch = (batch * 2).min(KEYS_READ_MAX);
     }
     Ok(page)
 }
@@ -955,7 +1000,10 @@ fn read_named<T>(
 /// The conditions on a record's own columns: not a deletion ended by the query's time, and within its
 /// time bounds.
 fn record_filters<T>(listed: &ListedTable<T>, query: &ListQuery) -> (String, Vec<Value>) {
-    let (mut sql, mut values) = time_bounds(query, true);
+    let (mut sql, mut values) = TimeColumn::Created.bounds(query);
+    let (modified, modified_values) = TimeColumn::Modified.bounds(query);
+    sql.push_str(&modified);
+    values.extend(modified_values);
     if listed.hide_finished_deletions {
         sql.push_str(" AND NOT (status = 'DELETING' AND due_ms <= ?)");
         values.push(Value::Int(query.now));
@@ -963,27 +1011,36 @@ fn record_filters<T>(listed: &ListedTable<T>, query: &ListQuery) -> (String, Vec
     (sql, values)
 }
 
-/// The query's creation-time bounds, and its last-modified ones too when `modified`.
-fn time_bounds(query: &ListQuery, modified: bool) -> (String, Vec<Value>) {
-    let mut sql = String::new();
-    let mut values = Vec::new();
-    let mut bounds = vec![
-        (query.created_after, " AND created_ms >= ?"),
-        (query.created_before, " AND created_ms <= ?"),
-    ];
-    if modified {
-        bounds.extend([
-            (query.modified_after, " AND modified_ms >= ?"),
-            (query.modified_before, " AND modified_ms <= ?"),
-        ]);
-    }
-    for (bound, clause) in bounds {
-        if let Some(bound) = bound {
-            sql.push_str(clause);
-            values.push(Value::Int(bound));
+#[derive(Clone, Copy)]
+enum TimeColumn {
+    Created,
+    Modified,
+}
+
+impl TimeColumn {
+    fn column(self) -> &'static str {
+        match self {
+            TimeColumn::Created => "created_ms",
+            TimeColumn::Modified => "modified_ms",
         }
     }
-    (sql, values)
+
+    /// The query's bounds on this column (inclusive), and their values.
+    fn bounds(self, query: &ListQuery) -> (String, Vec<Value>) {
+        let (after, before) = match self {
+            TimeColumn::Created => (query.created_after, query.created_before),
+            TimeColumn::Modified => (query.modified_after, query.modified_before),
+        };
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        for (bound, operator) in [(after, ">="), (before, "<=")] {
+            if let Some(bound) = bound {
+                sql.push_str(&format!(" AND {} {operator} ?", self.column()));
+                values.push(Value::Int(bound));
+            }
+        }
+        (sql, values)
+    }
 }
 
 /// The query's ORDER BY clause, and the condition (with its values) that continues after `after`. The

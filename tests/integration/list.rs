@@ -504,10 +504,10 @@ async fn name_contains_through_the_name_index_in_every_sort_and_page() {
     check_matches(&client, &recreated).await;
 }
 
-/// By creation time or by name, a NameContains value of three or more characters is read by walking its
-/// names in the list's order; records that the filters on their own columns leave out (here the newest
-/// matches, not modified since the bound) are skipped and the walk goes on until the page is full. The
-/// four-character value reads one window, the three-character one the windows it starts.
+/// A NameContains list walks the keys of the names it may hold in the list's order; records that the
+/// filters on their own columns leave out (here the newest matches, not modified since the bound) are
+/// skipped and the walk goes on until the page is full. The four-character value walks one window's
+/// names, the three-character one the windows it starts, the two-character one the sort order's index.
 #[tokio::test]
 async fn name_contains_fills_its_page_past_records_its_filters_leave_out() {
     let server = Server::start();
@@ -519,7 +519,7 @@ async fn name_contains_fills_its_page_past_records_its_filters_leave_out() {
     touch(&client, "walk-01").await;
     touch(&client, "walk-02").await;
     let (_, modified_since, _, _) = times(&server, "walk-01").await;
-    for part in ["alk-", "alk"] {
+    for part in ["alk-", "alk", "lk"] {
         for (sort, expected) in [
             (ImageSortBy::CreationTime, ["walk-02", "walk-01"]),
             (ImageSortBy::ImageName, ["walk-02", "walk-01"]),
