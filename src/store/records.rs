@@ -327,9 +327,9 @@ impl NameGramTable {
 
     /// The first `limit` postings of `grams` whose names contain `part` and were created within the
     /// query's bounds, in the query's order (by creation time or by name) after `after`: name key and
-    /// creation time. Each gram's postings are read in that order from an index and merged (UNION ALL
-    /// with one ORDER BY), so the statement stops after `limit`; a name holding two grams of the set comes
-    /// twice, side by side.
+    /// creation time. Each gram's first `limit` are read in that order from an index, and these merged:
+    /// given only the outer ORDER BY, PostgreSQL read and sorted every posting of a common gram. A name
+    /// holding two grams of the set comes twice, side by side.
     fn in_list_order(
         &self,
         scope: &Scope,
@@ -342,21 +342,24 @@ impl NameGramTable {
         let (order, beyond, beyond_values) = keyset(query, after);
         let (created, created_values) = TimeColumn::Created.bounds(query);
         let like = Value::Text(format!("%{part}%"));
+        let limit = Value::Int(limit as i64);
         let mut params = Vec::new();
         let arms: Vec<String> = grams
             .iter()
-            .map(|gram| {
+            .enumerate()
+            .map(|(arm, gram)| {
                 params.extend(scoped(scope, gram));
                 params.push(like.clone());
                 params.extend(created_values.iter().cloned());
                 params.extend(beyond_values.iter().cloned());
+                params.push(limit.clone());
                 format!(
-                    "SELECT name_key, created_ms FROM {} WHERE account_id = ? AND region = ? AND gram = ? AND name_key LIKE ?{created}{beyond}",
+                    "SELECT name_key, created_ms FROM (SELECT name_key, created_ms FROM {} WHERE account_id = ? AND region = ? AND gram = ? AND name_key LIKE ?{created}{beyond}{order} LIMIT ?) AS gram{arm}",
                     self.table
                 )
             })
             .collect();
-        params.push(Value::Int(limit as i64));
+        params.push(limit);
         (
             format!("{}{order} LIMIT ?", arms.join(" UNION ALL ")),
             params,
