@@ -100,6 +100,12 @@ pub trait Db {
     fn locks_rows(&self) -> bool {
         false
     }
+    /// Whether ordered reads joined by `UNION ALL ... ORDER BY ... LIMIT` need a LIMIT (and ORDER BY) of
+    /// their own to be merged in order instead of read whole and sorted. PostgreSQL's planner merges them
+    /// only then; SQLite merges them as they are, and would sort each one that is a limited subquery.
+    fn limits_union_arms(&self) -> bool {
+        false
+    }
 
     fn query_opt(&self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())

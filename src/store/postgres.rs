@@ -358,6 +358,10 @@ impl Db for PgSession<'_, '_> {
     fn locks_rows(&self) -> bool {
         true
     }
+
+    fn limits_union_arms(&self) -> bool {
+        true
+    }
 }
 
 /// The TLS connector the URL's `sslmode` asks for, and the URL as tokio-postgres understands it. As with

@@ -325,24 +325,23 @@ impl NameGramTable {
         (sql, params)
     }
 
-    /// The first `limit` postings of `grams` whose names contain `part` and were created within the
-    /// query's bounds, in the query's order (by creation time or by name) after `after`: name key and
-    /// creation time. Each gram's first `limit` are read in that order from an index, and these merged:
-    /// given only the outer ORDER BY, PostgreSQL read and sorted every posting of a common gram. A name
-    /// holding two grams of the set comes twice, side by side.
+    /// The postings of `grams` that `read` asks for, among those created within the query's bounds, in
+    /// the query's order (by creation time or by name): name key and creation time. Each gram's postings
+    /// are read in that order from an index and merged, so the statement stops after `read.limit`; with
+    /// `limit_each` (`Db::limits_union_arms`), each gram's read is a subquery of its own so limited. A name holding two grams of the set comes twice, side by
+    /// side.
     fn in_list_order(
         &self,
         scope: &Scope,
         grams: &[String],
-        part: &str,
         query: &ListQuery,
-        after: Option<&Cursor>,
-        limit: usize,
+        read: &KeyRead,
+        limit_each: bool,
     ) -> (String, Vec<Value>) {
-        let (order, beyond, beyond_values) = keyset(query, after);
+        let (order, beyond, beyond_values) = keyset(query, read.after);
         let (created, created_values) = TimeColumn::Created.bounds(query);
-        let like = Value::Text(format!("%{part}%"));
-        let limit = Value::Int(limit as i64);
+        let like = Value::Text(format!("%{}%", read.part));
+        let limit = Value::Int(read.limit as i64);
         let mut params = Vec::new();
         let arms: Vec<String> = grams
             .iter()
@@ -352,11 +351,16 @@ impl NameGramTable {
                 params.push(like.clone());
                 params.extend(created_values.iter().cloned());
                 params.extend(beyond_values.iter().cloned());
-                params.push(limit.clone());
-                format!(
-                    "SELECT name_key, created_ms FROM (SELECT name_key, created_ms FROM {} WHERE account_id = ? AND region = ? AND gram = ? AND name_key LIKE ?{created}{beyond}{order} LIMIT ?) AS gram{arm}",
+                let read = format!(
+                    "SELECT name_key, created_ms FROM {} WHERE account_id = ? AND region = ? AND gram = ? AND name_key LIKE ?{created}{beyond}",
                     self.table
-                )
+                );
+                if limit_each {
+                    params.push(limit.clone());
+                    format!("SELECT name_key, created_ms FROM ({read}{order} LIMIT ?) AS gram{arm}")
+                } else {
+                    read
+                }
             })
             .collect();
         params.push(limit);
@@ -885,33 +889,41 @@ enum KeySource<'a> {
     SortIndex,
 }
 
+/// One read of a key walk: the NameContains value, the key to continue after, and how many keys.
+struct KeyRead<'a> {
+    part: &'a str,
+    after: Option<&'a Cursor>,
+    limit: usize,
+}
+
 impl KeySource<'_> {
-    /// The statement reading the next `limit` keys after `after`, and its parameters.
+    /// The statement of `read`, and its parameters.
     fn next_keys<T>(
         &self,
+        db: &dyn Db,
         listed: &ListedTable<T>,
         scope: &Scope,
-        part: &str,
         query: &ListQuery,
-        after: Option<&Cursor>,
-        limit: usize,
+        read: &KeyRead,
     ) -> (String, Vec<Value>) {
         match self {
-            KeySource::Postings(grams) => listed
-                .name_grams
-                .in_list_order(scope, grams, part, query, after, limit),
+            KeySource::Postings(grams) => {
+                listed
+                    .name_grams
+                    .in_list_order(scope, grams, query, read, db.limits_union_arms())
+            }
             KeySource::SortIndex => {
                 let time = match query.sort {
                     ListSort::LastModifiedTime => TimeColumn::Modified,
                     ListSort::CreationTime | ListSort::Name => TimeColumn::Created,
                 };
                 let (bounds, bound_values) = time.bounds(query);
-                let (order, beyond, beyond_values) = keyset(query, after);
+                let (order, beyond, beyond_values) = keyset(query, read.after);
                 let mut params = vec![Value::from(&scope.account_id), Value::from(&scope.region)];
-                params.push(Value::Text(format!("%{part}%")));
+                params.push(Value::Text(format!("%{}%", read.part)));
                 params.extend(bound_values);
                 params.extend(beyond_values);
-                params.push(Value::Int(limit as i64));
+                params.push(Value::Int(read.limit as i64));
                 let sql = format!(
                     "SELECT name_key, {} FROM {} WHERE account_id = ? AND region = ? AND name_key LIKE ?{bounds}{beyond}{order} LIMIT ?",
                     time.column(),
@@ -938,7 +950,12 @@ fn read_in_key_order<T>(
     let mut after = query.after.clone();
     let mut batch = query.limit.max(1);
     while page.len() < query.limit {
-        let (sql, params) = source.next_keys(listed, scope, part, query, after.as_ref(), batch);
+        let read = KeyRead {
+            part,
+            after: after.as_ref(),
+            limit: batch,
+        };
+        let (sql, params) = source.next_keys(db, listed, scope, query, &read);
         let keys = db.query(&sql, &params)?;
         let ended = keys.len() < batch;
         let mut names = Vec::with_capacity(keys.len());
