@@ -460,7 +460,7 @@ fn bulk_seed(data_dir: &std::path::Path, count: usize) {
             .expect("prepare");
         let mut insert_gram = tx
             .prepare(
-                "INSERT INTO image_name_grams (account_id, region, gram, name_key, created_ms)
+                "INSERT INTO image_name_postings (account_id, region, gram, name_key, created_ms)
                  VALUES ('000000000000', 'us-east-1', ?1, ?2, ?3)",
             )
             .expect("prepare");

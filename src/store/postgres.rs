@@ -49,7 +49,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (
         5,
-        include_str!("migrations/postgres/0005_name_grams_carry_creation_time.sql"),
+        include_str!("migrations/postgres/0005_name_postings_with_creation_time.sql"),
     ),
 ];
 /// Attempts of one transaction before a serialization failure is reported as an internal error.

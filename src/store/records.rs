@@ -315,7 +315,7 @@ impl NameGramTable {
     /// The names holding one of `grams` that also contain `part`, each once, in no order.
     fn matching(&self, scope: &Scope, grams: &[String], part: &str) -> (String, Vec<Value>) {
         let (postings, mut params) = postings_of(scope, grams);
-        params.push(Value::Text(format!("%{part}%")));
+        params.push(containing(part));
         // One gram's names are distinct already (its primary key); a name may hold several of a set.
         let distinct = if grams.len() > 1 { "DISTINCT " } else { "" };
         let sql = format!(
@@ -328,8 +328,8 @@ impl NameGramTable {
     /// The postings of `grams` that `read` asks for, among those created within the query's bounds, in
     /// the query's order (by creation time or by name): name key and creation time. Each gram's postings
     /// are read in that order from an index and merged, so the statement stops after `read.limit`; with
-    /// `limit_each` (`Db::limits_union_arms`), each gram's read is a subquery of its own so limited. A name holding two grams of the set comes twice, side by
-    /// side.
+    /// `limit_each` (`Db::limits_union_arms`), each gram's read is a subquery of its own so limited. A
+    /// name holding two grams of the set comes twice, side by side.
     fn in_list_order(
         &self,
         scope: &Scope,
@@ -340,7 +340,7 @@ impl NameGramTable {
     ) -> (String, Vec<Value>) {
         let (order, beyond, beyond_values) = keyset(query, read.after);
         let (created, created_values) = TimeColumn::Created.bounds(query);
-        let like = Value::Text(format!("%{}%", read.part));
+        let like = containing(read.part);
         let limit = Value::Int(read.limit as i64);
         let mut params = Vec::new();
         let arms: Vec<String> = grams
@@ -371,6 +371,12 @@ impl NameGramTable {
     }
 }
 
+/// The LIKE pattern of names containing `part`. Names hold no LIKE wildcards (model patterns), so the
+/// substring is matched literally.
+fn containing(part: &str) -> Value {
+    Value::Text(format!("%{part}%"))
+}
+
 /// The condition selecting the rows of `grams` in `scope`, and its parameters.
 fn postings_of(scope: &Scope, grams: &[String]) -> (String, Vec<Value>) {
     let mut params: Vec<Value> = vec![(&scope.account_id).into(), (&scope.region).into()];
@@ -382,8 +388,9 @@ fn postings_of(scope: &Scope, grams: &[String]) -> (String, Vec<Value>) {
     (condition, params)
 }
 
-const IMAGE_NAME_GRAMS: NameGramTable = name_gram_table!("image_name_grams");
-const APP_IMAGE_CONFIG_NAME_GRAMS: NameGramTable = name_gram_table!("app_image_config_name_grams");
+const IMAGE_NAME_GRAMS: NameGramTable = name_gram_table!("image_name_postings");
+const APP_IMAGE_CONFIG_NAME_GRAMS: NameGramTable =
+    name_gram_table!("app_image_config_name_postings");
 
 /// Names a set of grams may hold for a NameContains list by last-modified time to read them all, look
 /// each up and sort them (about 3 µs a name). Walking the sort index instead tests about
@@ -920,7 +927,7 @@ impl KeySource<'_> {
                 let (bounds, bound_values) = time.bounds(query);
                 let (order, beyond, beyond_values) = keyset(query, read.after);
                 let mut params = vec![Value::from(&scope.account_id), Value::from(&scope.region)];
-                params.push(Value::Text(format!("%{}%", read.part)));
+                params.push(containing(read.part));
                 params.extend(bound_values);
                 params.extend(beyond_values);
                 params.push(Value::Int(read.limit as i64));

@@ -40,7 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (
         5,
-        include_str!("migrations/sqlite/0005_name_grams_carry_creation_time.sql"),
+        include_str!("migrations/sqlite/0005_name_postings_with_creation_time.sql"),
     ),
 ];
 /// The most changes one commit carries.

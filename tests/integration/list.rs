@@ -561,7 +561,7 @@ async fn the_name_index_is_filled_for_images_stored_before_it() {
     create_in_order(&client, &["legacy-beta", "legacy-alpha", "other"]).await;
     server.terminate();
     server.run_store_sql(
-        "DROP TABLE image_name_grams; DROP TABLE app_image_config_name_grams;
+        "DROP TABLE image_name_postings; DROP TABLE app_image_config_name_postings;
          DELETE FROM schema_migrations WHERE version >= 3;",
     );
     server.restart();
