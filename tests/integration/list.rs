@@ -551,14 +551,23 @@ async fn name_contains_fills_its_page_past_records_its_filters_leave_out() {
 }
 
 /// A store written before the name index existed gets it filled by the migrations that add it (three-
-/// character windows), change it (four) and give each window its name's creation time: names stored
-/// earlier are found by NameContains, in creation order too, and names created afterwards are indexed as
-/// well.
+/// character windows), change it (four) and move each window, with its name's creation time, to the
+/// postings tables: images and app image configs stored earlier are found by NameContains, in creation
+/// order too, and names created afterwards are indexed as well.
 #[tokio::test]
 async fn the_name_index_is_filled_for_images_stored_before_it() {
     let mut server = Server::start();
     let client = server.client();
     create_in_order(&client, &["legacy-beta", "legacy-alpha", "other"]).await;
+    for config in ["legacy-cfg-b", "legacy-cfg-a"] {
+        client
+            .create_app_image_config()
+            .app_image_config_name(config)
+            .send()
+            .await
+            .expect("create config");
+        pause().await;
+    }
     server.terminate();
     server.run_store_sql(
         "DROP TABLE image_name_postings; DROP TABLE app_image_config_name_postings;
@@ -591,6 +600,19 @@ async fn the_name_index_is_filled_for_images_stored_before_it() {
         names(&found),
         ["legacy-gamma", "legacy-alpha", "legacy-beta"]
     );
+    // App image configs' windows are moved with their creation times as well (newest first by default).
+    let configs = client
+        .list_app_image_configs()
+        .name_contains("cfg")
+        .send()
+        .await
+        .expect("list configs");
+    let config_names: Vec<&str> = configs
+        .app_image_configs()
+        .iter()
+        .filter_map(|config| config.app_image_config_name())
+        .collect();
+    assert_eq!(config_names, ["legacy-cfg-a", "legacy-cfg-b"]);
     // Three characters at the end of a name stored before the index: the window that ends the name.
     let found = client
         .list_images()
