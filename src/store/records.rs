@@ -346,20 +346,20 @@ impl NameGramTable {
         let arms: Vec<String> = grams
             .iter()
             .enumerate()
-            .map(|(arm, gram)| {
+            .map(|(index, gram)| {
                 params.extend(scoped(scope, gram));
                 params.push(like.clone());
                 params.extend(created_values.iter().cloned());
                 params.extend(beyond_values.iter().cloned());
-                let read = format!(
+                let scan = format!(
                     "SELECT name_key, created_ms FROM {} WHERE account_id = ? AND region = ? AND gram = ? AND name_key LIKE ?{created}{beyond}",
                     self.table
                 );
                 if limit_each {
                     params.push(limit.clone());
-                    format!("SELECT name_key, created_ms FROM ({read}{order} LIMIT ?) AS gram{arm}")
+                    format!("SELECT name_key, created_ms FROM ({scan}{order} LIMIT ?) AS gram{index}")
                 } else {
-                    read
+                    scan
                 }
             })
             .collect();
@@ -964,19 +964,18 @@ fn read_in_key_order<T>(
         };
         let (sql, params) = source.next_keys(db, listed, scope, query, &read);
         let keys = db.query(&sql, &params)?;
-        let ended = keys.len() < batch;
-        let mut names = Vec::with_capacity(keys.len());
-        for key in &keys {
-            let name_key = key.text(0)?;
-            after = Some(Cursor {
-                sort: SortValue::Time(key.int(1)?),
-                key: name_key.clone(),
-            });
-            names.push(name_key);
-        }
-        if names.is_empty() {
+        let Some(last) = keys.last() else {
             break;
-        }
+        };
+        let ended = keys.len() < batch;
+        after = Some(Cursor {
+            sort: SortValue::Time(last.int(1)?),
+            key: last.text(0)?,
+        });
+        let names = keys
+            .iter()
+            .map(|key| key.text(0))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut records = read_named(db, listed, scope, query, &names)?;
         let wanted = query.limit - page.len();
         page.extend(
