@@ -33,7 +33,7 @@ use super::StoreError;
 /// The store on PostgreSQL.
 pub type PostgresStore = SqlStore<PostgresEngine>;
 
-const MIGRATIONS: &[(i64, &str)] = &[
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (
         1,
         include_str!("migrations/postgres/0001_images_and_tags.sql"),
@@ -50,6 +50,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         5,
         include_str!("migrations/postgres/0005_name_postings_with_creation_time.sql"),
+    ),
+    (
+        6,
+        include_str!("migrations/postgres/0006_drop_name_grams.sql"),
     ),
 ];
 /// Attempts of one transaction before a serialization failure is reported as an internal error.
@@ -102,7 +106,27 @@ impl Pool {
         read_only: bool,
         work: TxWork<'_, T>,
     ) -> Result<T, StoreError> {
-        self.with_retries(&mut |connection| run_once(connection, isolation, read_only, work))
+        self.with_retries(is_retryable, &mut |connection| {
+            run_once(connection, isolation, read_only, work)
+        })
+    }
+
+    /// Applies every pending migration, one transaction each (`records::migrate_next`). A process that
+    /// migrates while another does waits on the other's locks and then finds its tables or columns there
+    /// (or its version row); it retries, and finds the migration recorded.
+    fn migrate(&self) -> Result<(), StoreError> {
+        let step = |connection: &mut Connection| {
+            run_once(connection, IsolationLevel::Serializable, false, &|db| {
+                Ok(TxOutcome::Commit(records::migrate_next(db, MIGRATIONS)?))
+            })
+        };
+        while self
+            .with_retries(is_retryable_while_migrating, &mut |connection| {
+                step(connection)
+            })?
+            .is_some()
+        {}
+        Ok(())
     }
 
     /// Runs `work`, one statement, outside any explicit transaction, retrying it as `transact` does.
@@ -110,7 +134,7 @@ impl Pool {
         &self,
         work: &dyn Fn(&dyn Db) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.with_retries(&mut |connection| {
+        self.with_retries(is_retryable, &mut |connection| {
             work(&PgSession {
                 session: RefCell::new(Session::Autocommit(&mut connection.client)),
                 statements: RefCell::new(&mut connection.statements),
@@ -122,6 +146,7 @@ impl Pool {
     /// Runs `attempt` on a pooled connection until it succeeds, fails for good, or runs out of attempts.
     fn with_retries<T>(
         &self,
+        retryable: fn(&postgres::Error) -> bool,
         once: &mut dyn FnMut(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut attempt = 0;
@@ -131,7 +156,7 @@ impl Pool {
             let outcome = once(&mut client);
             self.give_back(client);
             match outcome {
-                Err(StoreError::Postgres(e)) if attempt < MAX_ATTEMPTS && is_retryable(&e) => {
+                Err(StoreError::Postgres(e)) if attempt < MAX_ATTEMPTS && retryable(&e) => {
                     tracing::debug!(attempt, error = %e, "retrying a transaction");
                     std::thread::sleep(Duration::from_millis(u64::from(attempt.min(10)) * 2));
                 }
@@ -199,6 +224,18 @@ fn is_retryable(error: &postgres::Error) -> bool {
             || *code == SqlState::T_R_DEADLOCK_DETECTED
             || *code == SqlState::UNIQUE_VIOLATION
     })
+}
+
+/// During migrations, also a schema object that a concurrent migration made while this one waited on it:
+/// a table, index or column that already exists.
+fn is_retryable_while_migrating(error: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    is_retryable(error)
+        || error.code().is_some_and(|code| {
+            *code == SqlState::DUPLICATE_TABLE
+                || *code == SqlState::DUPLICATE_COLUMN
+                || *code == SqlState::DUPLICATE_OBJECT
+        })
 }
 
 /// Where statements run: inside a transaction, or each on its own (a single-statement read).
@@ -421,11 +458,9 @@ impl PostgresStore {
                     }
                 }
             }
-            setup.transact(IsolationLevel::Serializable, false, &|db| {
-                records::migrate(db, MIGRATIONS)?;
-                Ok(TxOutcome::Commit(()))
-            })?;
-            setup.transact(IsolationLevel::RepeatableRead, true, &|db| {
+            setup.migrate()?;
+            // READ COMMITTED: the read after the insert sees the secret a concurrent process made first.
+            setup.transact(IsolationLevel::ReadCommitted, false, &|db| {
                 Ok(TxOutcome::Commit(records::token_secret(db)?))
             })
         })

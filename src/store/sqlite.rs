@@ -24,7 +24,7 @@ use super::StoreError;
 pub type SqliteStore = SqlStore<SqliteEngine>;
 
 /// Versioned schema changes, applied in order at start; each runs once.
-const MIGRATIONS: &[(i64, &str)] = &[
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (
         1,
         include_str!("migrations/sqlite/0001_images_and_tags.sql"),
@@ -41,6 +41,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         5,
         include_str!("migrations/sqlite/0005_name_postings_with_creation_time.sql"),
+    ),
+    (
+        6,
+        include_str!("migrations/sqlite/0006_drop_name_grams.sql"),
     ),
 ];
 /// The most changes one commit carries.
@@ -147,9 +151,15 @@ impl SqliteStore {
         let lock = lock_data_dir(data_dir)?;
         let path = data_dir.join("sagemaker-images.sqlite3");
         let mut conn = open_connection(&path)?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        records::migrate(&*tx, MIGRATIONS)?;
-        tx.commit()?;
+        // One transaction per migration, as on PostgreSQL (see `records::migrate_next`).
+        loop {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let applied = records::migrate_next(&*tx, MIGRATIONS)?;
+            tx.commit()?;
+            if applied.is_none() {
+                break;
+            }
+        }
         let token_secret = records::token_secret(&conn)?;
         // Checkpoints run on their own thread (below), not inside the writer's commits.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;

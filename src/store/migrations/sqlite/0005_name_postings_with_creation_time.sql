@@ -3,7 +3,8 @@
 -- time (the default) or by name walks the windows' names in the list's own order and stops once it has a
 -- page (records::read_page), instead of looking up and sorting every name that holds the window. New
 -- tables rather than a column added to the old ones: CockroachDB cannot use a column added in the same
--- transaction (cockroachdb/cockroach issue 43057), and the migrations run in one.
+-- transaction (cockroachdb/cockroach issue 43057). The tables are created before they are filled, as
+-- CockroachDB refuses a schema change after a write in one transaction; migration 6 drops the old tables.
 CREATE TABLE image_name_postings (
     account_id TEXT   NOT NULL,
     region     TEXT   NOT NULL,
@@ -13,12 +14,6 @@ CREATE TABLE image_name_postings (
     PRIMARY KEY (account_id, region, gram, name_key)
 ) WITHOUT ROWID;
 CREATE INDEX image_name_postings_by_created ON image_name_postings (account_id, region, gram, created_ms, name_key);
-INSERT INTO image_name_postings (account_id, region, gram, name_key, created_ms)
-SELECT g.account_id, g.region, g.gram, g.name_key, i.created_ms
-FROM image_name_grams AS g
-JOIN images AS i ON i.account_id = g.account_id AND i.region = g.region AND i.name_key = g.name_key;
-DROP TABLE image_name_grams;
-
 CREATE TABLE app_image_config_name_postings (
     account_id TEXT   NOT NULL,
     region     TEXT   NOT NULL,
@@ -29,8 +24,12 @@ CREATE TABLE app_image_config_name_postings (
 ) WITHOUT ROWID;
 CREATE INDEX app_image_config_name_postings_by_created
     ON app_image_config_name_postings (account_id, region, gram, created_ms, name_key);
+
+INSERT INTO image_name_postings (account_id, region, gram, name_key, created_ms)
+SELECT g.account_id, g.region, g.gram, g.name_key, i.created_ms
+FROM image_name_grams AS g
+JOIN images AS i ON i.account_id = g.account_id AND i.region = g.region AND i.name_key = g.name_key;
 INSERT INTO app_image_config_name_postings (account_id, region, gram, name_key, created_ms)
 SELECT g.account_id, g.region, g.gram, g.name_key, c.created_ms
 FROM app_image_config_name_grams AS g
 JOIN app_image_configs AS c ON c.account_id = g.account_id AND c.region = g.region AND c.name_key = g.name_key;
-DROP TABLE app_image_config_name_grams;
