@@ -2,7 +2,8 @@
 //!
 //! In one run, on one machine, with one load generator (this program: 64 keep-alive HTTP/1.1 connections,
 //! requests signed before the clock starts), it measures:
-//! - the floor: a few lines of hyper that read the body and answer a fixed JSON document;
+//! - the floor: a few lines of hyper that read the body and answer a fixed JSON document, run in a process
+//!   of its own as the real server is (and, for comparison with earlier figures, inside this process);
 //! - sagemaker-images on the embedded store: UpdateImage over 1,000 images, DescribeImage, ListImages (100 a
 //!   page), each SigV4-verified, UpdateImage durable before its answer;
 //! - with `--postgres URL`: the same on the PostgreSQL store;
@@ -196,37 +197,73 @@ async fn load(address: SocketAddr, requests: Arc<Vec<Prepared>>, duration: Durat
     figures
 }
 
-/// The floor: read the body, answer a fixed JSON document.
-async fn start_floor() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind floor");
-    let address = listener.local_addr().expect("floor address");
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            stream.set_nodelay(true).ok();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(
-                    |request: Request<hyper::body::Incoming>| async move {
-                        let _ = request.into_body().collect().await;
-                        let mut response = hyper::Response::new(Full::new(Bytes::from_static(
+/// The floor: read the body, answer a fixed JSON document, on `listener` until the process ends.
+async fn serve_floor(listener: TcpListener) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        stream.set_nodelay(true).ok();
+        tokio::spawn(async move {
+            let service =
+                hyper::service::service_fn(|request: Request<hyper::body::Incoming>| async move {
+                    let _ = request.into_body().collect().await;
+                    let mut response = hyper::Response::new(Full::new(Bytes::from_static(
                         br#"{"ImageArn":"arn:aws:sagemaker:us-east-1:000000000000:image/floor"}"#,
                     )));
-                        response.headers_mut().insert(
-                            "content-type",
-                            hyper::header::HeaderValue::from_static("application/x-amz-json-1.1"),
-                        );
-                        Ok::<_, std::convert::Infallible>(response)
-                    },
-                );
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
+                    response.headers_mut().insert(
+                        "content-type",
+                        hyper::header::HeaderValue::from_static("application/x-amz-json-1.1"),
+                    );
+                    Ok::<_, std::convert::Infallible>(response)
+                });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// The floor in a process of its own (this program, run with `--serve-floor`), as the measured server is:
+/// the load generator then reaches both across processes, and neither shares its runtime's threads.
+fn start_floor_process() -> Served {
+    use std::io::BufRead;
+    let mut child = Command::new(std::env::current_exe().expect("bench path"))
+        .arg(SERVE_FLOOR)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start floor");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("floor address");
+    let address = line.trim().parse().expect("floor address");
+    Served { child, address }
+}
+
+/// The floor inside the load generator's own runtime, as earlier sessions measured it: printed for
+/// comparison with their figures, not used for ratios.
+async fn start_floor_in_process() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind floor");
+    let address = listener.local_addr().expect("floor address");
+    tokio::spawn(serve_floor(listener));
     address
+}
+
+/// The argument that makes this program the floor server (see `start_floor_process`).
+const SERVE_FLOOR: &str = "--serve-floor";
+
+/// The floor process's `main`: binds, prints its address, serves until killed.
+fn run_floor_process() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind floor");
+        println!("{}", listener.local_addr().expect("floor address"));
+        serve_floor(listener).await;
+    });
 }
 
 struct Served {
@@ -628,6 +665,9 @@ async fn measure_sqlite(seconds: u64, floor_rps: f64) {
 }
 
 fn main() {
+    if std::env::args().any(|arg| arg == SERVE_FLOOR) {
+        return run_floor_process();
+    }
     let options = options();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -642,21 +682,20 @@ fn main() {
             CONNECTIONS,
             options.seconds
         );
-        let floor_address = start_floor().await;
-        let floor_request = prepare(
-            &floor_address.to_string(),
-            "UpdateImage",
-            serde_json::json!({"ImageName": "floor", "Description": "x"}),
+        let floor = start_floor_process();
+        let floor_figures = measure_floor(floor.address, options.seconds).await;
+        print_row(
+            "floor (hyper, fixed answer)",
+            &floor_figures,
+            floor_figures.rps(),
         );
-        let floor_requests = Arc::new(vec![floor_request]);
-        let floor = load(
-            floor_address,
-            floor_requests.clone(),
-            Duration::from_secs(options.seconds),
-        )
-        .await;
-        print_row("floor (hyper, fixed answer)", &floor, floor.rps());
-        let floor_rps = floor.rps();
+        let floor_rps = floor_figures.rps();
+        let in_process = measure_floor(start_floor_in_process().await, options.seconds).await;
+        print_row(
+            "floor in the load generator's process",
+            &in_process,
+            floor_rps,
+        );
 
         if !options.skip_sqlite {
             measure_sqlite(options.seconds, floor_rps).await;
@@ -668,16 +707,27 @@ fn main() {
         }
         if !options.skip_sqlite || options.postgres.is_some() {
             // Ratios are to the first floor; this one shows how far the machine drifted meanwhile.
-            let again = load(
-                floor_address,
-                floor_requests,
-                Duration::from_secs(options.seconds),
-            )
-            .await;
+            let again = measure_floor(floor.address, options.seconds).await;
             print_row("floor again, after the rows", &again, floor_rps);
         }
+        drop(floor);
         if let Some(count) = options.large {
             measure_large(count).await;
         }
     });
+}
+
+/// Loads a floor server with the request the rows' UpdateImage resembles.
+async fn measure_floor(address: SocketAddr, seconds: u64) -> Figures {
+    let request = prepare(
+        &address.to_string(),
+        "UpdateImage",
+        serde_json::json!({"ImageName": "floor", "Description": "x"}),
+    );
+    load(
+        address,
+        Arc::new(vec![request]),
+        Duration::from_secs(seconds),
+    )
+    .await
 }
