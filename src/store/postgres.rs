@@ -115,14 +115,10 @@ impl Pool {
     /// migrates while another does waits on the other's locks and then finds its tables or columns there
     /// (or its version row); it retries, and finds the migration recorded.
     fn migrate(&self) -> Result<(), StoreError> {
-        let step = |connection: &mut Connection| {
-            run_once(connection, IsolationLevel::Serializable, false, &|db| {
-                Ok(TxOutcome::Commit(records::migrate_next(db, MIGRATIONS)?))
-            })
-        };
+        let next = |db: &dyn Db| Ok(TxOutcome::Commit(records::migrate_next(db, MIGRATIONS)?));
         while self
             .with_retries(is_retryable_while_migrating, &mut |connection| {
-                step(connection)
+                run_once(connection, IsolationLevel::Serializable, false, &next)
             })?
             .is_some()
         {}
