@@ -227,17 +227,27 @@ async fn serve_floor(listener: TcpListener) {
 /// The floor in a process of its own (this program, run with `--serve-floor`), as the measured server is:
 /// the load generator then reaches both across processes, and neither shares its runtime's threads.
 fn start_floor_process() -> Served {
+    let mut command = Command::new(std::env::current_exe().expect("bench path"));
+    command.arg(SERVE_FLOOR);
+    spawn_listening(&mut command, "")
+}
+
+/// Starts `command` and reads its address from the first line it prints, after `prefix`.
+fn spawn_listening(command: &mut Command, prefix: &str) -> Served {
     use std::io::BufRead;
-    let mut child = Command::new(std::env::current_exe().expect("bench path"))
-        .arg(SERVE_FLOOR)
+    let mut child = command
         .stdout(Stdio::piped())
         .spawn()
-        .expect("start floor");
+        .expect("start server");
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
-        .expect("floor address");
-    let address = line.trim().parse().expect("floor address");
+        .expect("listening line");
+    let address = line
+        .trim()
+        .trim_start_matches(prefix)
+        .parse()
+        .expect("address");
     Served { child, address }
 }
 
@@ -283,7 +293,6 @@ fn start_server(
     postgres: Option<&str>,
     extra: &[&str],
 ) -> (Served, Duration) {
-    use std::io::BufRead;
     let mut command = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"));
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
@@ -300,21 +309,9 @@ fn start_server(
         ]);
     }
     let started = Instant::now();
-    let mut child = command
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start server");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("listening line");
-    let address = line
-        .trim()
-        .trim_start_matches("sagemaker-images listening on http://")
-        .parse()
-        .expect("address");
-    (Served { child, address }, started.elapsed())
+    command.env("RUST_LOG", "warn");
+    let served = spawn_listening(&mut command, "sagemaker-images listening on http://");
+    (served, started.elapsed())
 }
 
 fn resident_mb(pid: u32) -> f64 {
