@@ -10,6 +10,9 @@
 //! - with `--large N`: a store of N images (1,000,000 for the targets): cold start to first answer, resident
 //!   memory, and the median ListImages page for every SortBy and for NameContains.
 //!
+//! Each row's ratio is to the floor measured beside it: the row's load alternates one-second slices with
+//! the floor's, so that both see the machine as it is at that moment.
+//!
 //! Run: `cargo bench --bench load -- [--seconds 5] [--postgres URL] [--large 1000000] [--skip-sqlite]`
 
 use std::net::SocketAddr;
@@ -114,6 +117,7 @@ fn prepare(host: &str, operation: &'static str, body: serde_json::Value) -> Prep
     }
 }
 
+#[derive(Default)]
 struct Figures {
     requests: usize,
     errors: usize,
@@ -122,6 +126,13 @@ struct Figures {
 }
 
 impl Figures {
+    /// Adds another load's figures to these (latencies unsorted until the caller sorts them).
+    fn absorb(&mut self, other: Figures) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.elapsed += other.elapsed;
+        self.latencies_us.extend(other.latencies_us);
+    }
     fn rps(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
@@ -380,7 +391,7 @@ async fn measure_store(
     label: &str,
     served: &Served,
     seconds: u64,
-    floor: f64,
+    floor: &Served,
     postgres: Option<&str>,
 ) {
     let host = served.address.to_string();
@@ -432,21 +443,68 @@ fn describe_requests(host: &str) -> Vec<Prepared> {
         .collect()
 }
 
-/// Loads `served` with `requests` and prints the figures, with the server's CPU time per request.
-async fn measure(name: &str, served: &Served, requests: Vec<Prepared>, seconds: u64, floor: f64) {
+/// How long one slice of a row's load lasts; a row alternates slices of the floor and of itself.
+const SLICE: Duration = Duration::from_secs(1);
+
+/// Loads `served` with `requests` for `seconds` one-second slices, each preceded by a slice of the floor,
+/// and prints the figures with their ratio to the floor measured beside them. This machine's speed drifts
+/// within one run (the floor moved from 34k to 47k req/s in one session's run); slices taken side by side
+/// see the same machine, where a floor measured once at the start would not.
+async fn measure(
+    name: &str,
+    served: &Served,
+    requests: Vec<Prepared>,
+    seconds: u64,
+    floor: &Served,
+) {
     // On stderr, for attaching a profiler (`perf record -p PID`) to the row being measured.
     eprintln!("measuring {name}: server pid {}", served.child.id());
-    let cpu_before = cpu_seconds(served.child.id());
-    let figures = load(
-        served.address,
-        Arc::new(requests),
+    let (requests, floor_requests) = (Arc::new(requests), Arc::new(vec![floor_request(floor)]));
+    let (mut row, mut beside) = (Figures::default(), Figures::default());
+    let mut cpu = 0.0;
+    for _ in 0..seconds {
+        beside.absorb(load(floor.address, floor_requests.clone(), SLICE).await);
+        let (slice, slice_cpu) = load_counting_cpu(served, requests.clone(), SLICE).await;
+        row.absorb(slice);
+        cpu += slice_cpu;
+    }
+    row.latencies_us.sort_unstable();
+    print_row(name, &row, beside.rps());
+    print_cpu(
+        &row,
+        cpu,
+        &format!("; the floor beside it {:.0} req/s", beside.rps()),
+    );
+}
+
+/// Loads the floor alone and prints its figures: its own CPU per request is the budget the real server's
+/// rows are held to.
+async fn measure_floor_alone(floor: &Served, seconds: u64) -> f64 {
+    let (figures, cpu) = load_counting_cpu(
+        floor,
+        Arc::new(vec![floor_request(floor)]),
         Duration::from_secs(seconds),
     )
     .await;
-    let cpu = cpu_seconds(served.child.id()) - cpu_before;
-    print_row(name, &figures, floor);
+    print_row("floor (hyper, fixed answer)", &figures, figures.rps());
+    print_cpu(&figures, cpu, "");
+    figures.rps()
+}
+
+/// One load of `served`, with the CPU time its process spent meanwhile.
+async fn load_counting_cpu(
+    served: &Served,
+    requests: Arc<Vec<Prepared>>,
+    duration: Duration,
+) -> (Figures, f64) {
+    let before = cpu_seconds(served.child.id());
+    let figures = load(served.address, requests, duration).await;
+    (figures, cpu_seconds(served.child.id()) - before)
+}
+
+fn print_cpu(figures: &Figures, cpu: f64, more: &str) {
     println!(
-        "{:<34} server CPU {:.1} µs per request",
+        "{:<34} server CPU {:.1} µs per request{more}",
         "",
         cpu * 1e6 / figures.requests.max(1) as f64
     );
@@ -619,10 +677,10 @@ async fn load_once(address: SocketAddr, prepared: &Prepared, _n: usize) -> f64 {
 }
 
 /// The embedded store's rows: each operation with the answer caches on, then the reads with them off.
-async fn measure_sqlite(seconds: u64, floor_rps: f64) {
+async fn measure_sqlite(seconds: u64, floor: &Served) {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (served, _) = start_server(data_dir.path(), None, &[]);
-    measure_store("sqlite", &served, seconds, floor_rps, None).await;
+    measure_store("sqlite", &served, seconds, floor, None).await;
     println!(
         "sqlite server resident memory: {:.1} MB",
         resident_mb(served.child.id())
@@ -642,7 +700,7 @@ async fn measure_sqlite(seconds: u64, floor_rps: f64) {
         &served,
         describe_requests(&served.address.to_string()),
         seconds,
-        floor_rps,
+        floor,
     )
     .await;
     let list = prepare(
@@ -655,7 +713,7 @@ async fn measure_sqlite(seconds: u64, floor_rps: f64) {
         &served,
         vec![list],
         seconds,
-        floor_rps,
+        floor,
     )
     .await;
     drop(served);
@@ -680,14 +738,9 @@ fn main() {
             options.seconds
         );
         let floor = start_floor_process();
-        let floor_figures = measure_floor(floor.address, options.seconds).await;
-        print_row(
-            "floor (hyper, fixed answer)",
-            &floor_figures,
-            floor_figures.rps(),
-        );
-        let floor_rps = floor_figures.rps();
-        let in_process = measure_floor(start_floor_in_process().await, options.seconds).await;
+        let floor_rps = measure_floor_alone(&floor, options.seconds).await;
+        let in_process =
+            measure_floor_in_process(start_floor_in_process().await, options.seconds).await;
         print_row(
             "floor in the load generator's process",
             &in_process,
@@ -695,17 +748,12 @@ fn main() {
         );
 
         if !options.skip_sqlite {
-            measure_sqlite(options.seconds, floor_rps).await;
+            measure_sqlite(options.seconds, &floor).await;
         }
         if let Some(url) = &options.postgres {
             let data_dir = tempfile::tempdir().expect("temp dir");
             let (served, _) = start_server(data_dir.path(), Some(url), &[]);
-            measure_store("postgres", &served, options.seconds, floor_rps, Some(url)).await;
-        }
-        if !options.skip_sqlite || options.postgres.is_some() {
-            // Ratios are to the first floor; this one shows how far the machine drifted meanwhile.
-            let again = measure_floor(floor.address, options.seconds).await;
-            print_row("floor again, after the rows", &again, floor_rps);
+            measure_store("postgres", &served, options.seconds, &floor, Some(url)).await;
         }
         drop(floor);
         if let Some(count) = options.large {
@@ -714,8 +762,17 @@ fn main() {
     });
 }
 
-/// Loads a floor server with the request the rows' UpdateImage resembles.
-async fn measure_floor(address: SocketAddr, seconds: u64) -> Figures {
+/// The request a floor server is loaded with: one like the rows' UpdateImage.
+fn floor_request(floor: &Served) -> Prepared {
+    prepare(
+        &floor.address.to_string(),
+        "UpdateImage",
+        serde_json::json!({"ImageName": "floor", "Description": "x"}),
+    )
+}
+
+/// Loads the floor that runs in this process (no process to read CPU time from).
+async fn measure_floor_in_process(address: SocketAddr, seconds: u64) -> Figures {
     let request = prepare(
         &address.to_string(),
         "UpdateImage",
