@@ -459,7 +459,10 @@ async fn measure(
 ) {
     // On stderr, for attaching a profiler (`perf record -p PID`) to the row being measured.
     eprintln!("measuring {name}: server pid {}", served.child.id());
-    let (requests, floor_requests) = (Arc::new(requests), Arc::new(vec![floor_request(floor)]));
+    let (requests, floor_requests) = (
+        Arc::new(requests),
+        Arc::new(vec![floor_request(floor.address)]),
+    );
     let (mut row, mut beside) = (Figures::default(), Figures::default());
     let mut cpu = 0.0;
     for _ in 0..seconds {
@@ -482,7 +485,7 @@ async fn measure(
 async fn measure_floor_alone(floor: &Served, seconds: u64) -> f64 {
     let (figures, cpu) = load_counting_cpu(
         floor,
-        Arc::new(vec![floor_request(floor)]),
+        Arc::new(vec![floor_request(floor.address)]),
         Duration::from_secs(seconds),
     )
     .await;
@@ -763,9 +766,9 @@ fn main() {
 }
 
 /// The request a floor server is loaded with: one like the rows' UpdateImage.
-fn floor_request(floor: &Served) -> Prepared {
+fn floor_request(address: SocketAddr) -> Prepared {
     prepare(
-        &floor.address.to_string(),
+        &address.to_string(),
         "UpdateImage",
         serde_json::json!({"ImageName": "floor", "Description": "x"}),
     )
