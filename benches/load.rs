@@ -776,14 +776,9 @@ fn floor_request(address: SocketAddr) -> Prepared {
 
 /// Loads the floor that runs in this process (no process to read CPU time from).
 async fn measure_floor_in_process(address: SocketAddr, seconds: u64) -> Figures {
-    let request = prepare(
-        &address.to_string(),
-        "UpdateImage",
-        serde_json::json!({"ImageName": "floor", "Description": "x"}),
-    );
     load(
         address,
-        Arc::new(vec![request]),
+        Arc::new(vec![floor_request(address)]),
         Duration::from_secs(seconds),
     )
     .await
