@@ -15,6 +15,7 @@
 //!
 //! Run: `cargo bench --bench load -- [--seconds 5] [--postgres URL] [--large 1000000] [--skip-sqlite]`
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -464,20 +465,17 @@ async fn measure(
         Arc::new(vec![floor_request(floor.address)]),
     );
     let (mut row, mut beside) = (Figures::default(), Figures::default());
-    let mut cpu = 0.0;
+    let mut cpu = CpuSpent::default();
     for _ in 0..seconds {
         beside.absorb(load(floor.address, floor_requests.clone(), SLICE).await);
         let (slice, slice_cpu) = load_counting_cpu(served, requests.clone(), SLICE).await;
         row.absorb(slice);
-        cpu += slice_cpu;
+        cpu.absorb(slice_cpu);
     }
     row.latencies_us.sort_unstable();
     print_row(name, &row, beside.rps());
-    print_cpu(
-        &row,
-        cpu,
-        &format!("; the floor beside it {:.0} req/s", beside.rps()),
-    );
+    print_cpu(&row, &cpu);
+    println!("{:<34} the floor beside it {:.0} req/s", "", beside.rps());
 }
 
 /// Loads the floor alone and prints its figures: its own CPU per request is the budget the real server's
@@ -490,38 +488,82 @@ async fn measure_floor_alone(floor: &Served, seconds: u64) -> f64 {
     )
     .await;
     print_row("floor (hyper, fixed answer)", &figures, figures.rps());
-    print_cpu(&figures, cpu, "");
+    print_cpu(&figures, &cpu);
     figures.rps()
 }
 
-/// One load of `served`, with the CPU time its process spent meanwhile.
+/// CPU time spent during a row's load: the server's, by thread name and in all, and the load
+/// generator's (this process). Throughput on a shared 2-core machine moves with everything else running;
+/// CPU per request is the steadier figure, and its split shows which part of the server a row waits on.
+#[derive(Default)]
+struct CpuSpent {
+    server: f64,
+    server_threads: BTreeMap<String, f64>,
+    load_generator: f64,
+}
+
+impl CpuSpent {
+    fn absorb(&mut self, other: CpuSpent) {
+        self.server += other.server;
+        self.load_generator += other.load_generator;
+        for (name, seconds) in other.server_threads {
+            *self.server_threads.entry(name).or_default() += seconds;
+        }
+    }
+}
+
+/// One load of `served`, with the CPU time spent meanwhile.
 async fn load_counting_cpu(
     served: &Served,
     requests: Arc<Vec<Prepared>>,
     duration: Duration,
-) -> (Figures, f64) {
-    let before = cpu_seconds(served.child.id());
+) -> (Figures, CpuSpent) {
+    let pid = served.child.id();
+    let (server, threads, generator) = (
+        stat_seconds(&format!("/proc/{pid}/stat")).1,
+        thread_seconds(pid),
+        stat_seconds("/proc/self/stat").1,
+    );
     let figures = load(served.address, requests, duration).await;
-    (figures, cpu_seconds(served.child.id()) - before)
+    let mut server_threads = thread_seconds(pid);
+    for (name, seconds) in &mut server_threads {
+        *seconds -= threads.get(name).copied().unwrap_or(0.0);
+    }
+    let spent = CpuSpent {
+        server: stat_seconds(&format!("/proc/{pid}/stat")).1 - server,
+        server_threads,
+        load_generator: stat_seconds("/proc/self/stat").1 - generator,
+    };
+    (figures, spent)
 }
 
-fn print_cpu(figures: &Figures, cpu: f64, more: &str) {
+fn print_cpu(figures: &Figures, cpu: &CpuSpent) {
+    let per_request = |seconds: f64| seconds * 1e6 / figures.requests.max(1) as f64;
+    let threads: Vec<String> = cpu
+        .server_threads
+        .iter()
+        .filter(|(_, seconds)| per_request(**seconds) >= 0.1)
+        .map(|(name, seconds)| format!("{name} {:.1}", per_request(*seconds)))
+        .collect();
     println!(
-        "{:<34} server CPU {:.1} µs per request{more}",
+        "{:<34} server CPU {:.1} µs per request ({}); load generator {:.1} µs",
         "",
-        cpu * 1e6 / figures.requests.max(1) as f64
+        per_request(cpu.server),
+        threads.join(", "),
+        per_request(cpu.load_generator)
     );
 }
 
-/// User and system CPU time the process has used so far (from /proc; 0 where there is none). Throughput on
-/// a shared 2-core machine moves with everything else running; CPU per request is the steadier figure.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
+/// The thread name and the user and system CPU time used so far, from a `/proc` stat file (empty and 0
+/// where there is none).
+fn stat_seconds(path: &str) -> (String, f64) {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    // The name is in parentheses and may hold spaces; the fields follow it.
+    let Some((head, rest)) = stat.rsplit_once(')') else {
+        return (String::new(), 0.0);
+    };
+    let name = head.split_once('(').map(|(_, name)| name).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |index: usize| {
         fields
             .get(index)
@@ -530,7 +572,21 @@ fn cpu_seconds(pid: u32) -> f64 {
     };
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; the kernel counts them
     // in clock ticks of 1/100 s on Linux.
-    (ticks(11) + ticks(12)) / 100.0
+    (name.to_owned(), (ticks(11) + ticks(12)) / 100.0)
+}
+
+/// CPU time used so far by each live thread of `pid`, summed by thread name (the runtime's workers share
+/// one).
+fn thread_seconds(pid: u32) -> BTreeMap<String, f64> {
+    let mut by_name = BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return by_name;
+    };
+    for task in tasks.flatten() {
+        let (name, seconds) = stat_seconds(&task.path().join("stat").to_string_lossy());
+        *by_name.entry(name).or_default() += seconds;
+    }
+    by_name
 }
 
 /// Writes `count` images, and the grams of their names, straight into a fresh SQLite store (schema from
