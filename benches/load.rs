@@ -525,9 +525,12 @@ async fn load_counting_cpu(
         stat_seconds("/proc/self/stat").1,
     );
     let figures = load(served.address, requests, duration).await;
-    let mut server_threads = thread_seconds(pid);
-    for (name, seconds) in &mut server_threads {
-        *seconds -= threads.get(name).copied().unwrap_or(0.0);
+    // Each thread's own difference, summed by name: a thread that ended during the load is left out
+    // rather than taken from its namesakes, and one that began counts from zero.
+    let mut server_threads = BTreeMap::new();
+    for (tid, (name, seconds)) in thread_seconds(pid) {
+        let before = threads.get(&tid).map_or(0.0, |(_, seconds)| *seconds);
+        *server_threads.entry(name).or_default() += seconds - before;
     }
     let spent = CpuSpent {
         server: stat_seconds(&format!("/proc/{pid}/stat")).1 - server,
@@ -575,18 +578,18 @@ fn stat_seconds(path: &str) -> (String, f64) {
     (name.to_owned(), (ticks(11) + ticks(12)) / 100.0)
 }
 
-/// CPU time used so far by each live thread of `pid`, summed by thread name (the runtime's workers share
-/// one).
-fn thread_seconds(pid: u32) -> BTreeMap<String, f64> {
-    let mut by_name = BTreeMap::new();
+/// Name and CPU time used so far of each live thread of `pid`, by thread id.
+fn thread_seconds(pid: u32) -> BTreeMap<String, (String, f64)> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return by_name;
+        return BTreeMap::new();
     };
-    for task in tasks.flatten() {
-        let (name, seconds) = stat_seconds(&task.path().join("stat").to_string_lossy());
-        *by_name.entry(name).or_default() += seconds;
-    }
-    by_name
+    tasks
+        .flatten()
+        .map(|task| {
+            let seconds = stat_seconds(&task.path().join("stat").to_string_lossy());
+            (task.file_name().to_string_lossy().into_owned(), seconds)
+        })
+        .collect()
 }
 
 /// Writes `count` images, and the grams of their names, straight into a fresh SQLite store (schema from
