@@ -650,7 +650,7 @@ async fn measure_large(count: usize) {
     let host = served.address.to_string();
     let first = prepare(&host, "ListImages", serde_json::json!({"MaxResults": 100}));
     let started = Instant::now();
-    let figures = load_once(served.address, &first, 1).await;
+    let figures = load_once(served.address, &first).await;
     println!(
         "cold start: {:.1} ms to listening, first ListImages answered {:.1} ms later ({:.1} ms in all)",
         to_listening.as_secs_f64() * 1000.0,
@@ -698,7 +698,7 @@ async fn measure_large(count: usize) {
         let prepared = prepare(&host, "ListImages", body);
         let mut samples = Vec::new();
         for _ in 0..51 {
-            samples.push(load_once(served.address, &prepared, 1).await);
+            samples.push(load_once(served.address, &prepared).await);
         }
         samples.sort_by(f64::total_cmp);
         println!(
@@ -713,7 +713,7 @@ async fn measure_large(count: usize) {
 }
 
 /// Sends one request on a fresh connection and returns its latency in milliseconds.
-async fn load_once(address: SocketAddr, prepared: &Prepared, _n: usize) -> f64 {
+async fn load_once(address: SocketAddr, prepared: &Prepared) -> f64 {
     let stream = TcpStream::connect(address).await.expect("connect");
     let (mut sender, driver) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
