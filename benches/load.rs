@@ -300,10 +300,13 @@ impl Drop for Served {
     }
 }
 
+/// Starts the server; with `request_log`, it writes its per-request lines (RUST_LOG=info) to a file in
+/// `data_dir`, as an operator's server would to its log.
 fn start_server(
     data_dir: &std::path::Path,
     postgres: Option<&str>,
     extra: &[&str],
+    request_log: bool,
 ) -> (Served, Duration) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"));
     command
@@ -321,7 +324,13 @@ fn start_server(
         ]);
     }
     let started = Instant::now();
-    command.env("RUST_LOG", "warn");
+    if request_log {
+        command
+            .env("RUST_LOG", "info")
+            .stderr(std::fs::File::create(data_dir.join("server.log")).expect("server log file"));
+    } else {
+        command.env("RUST_LOG", "warn");
+    }
     let served = spawn_listening(&mut command, "sagemaker-images listening on http://");
     (served, started.elapsed())
 }
@@ -410,11 +419,7 @@ async fn measure_store(
         .await
         .expect("vacuum");
     }
-    let updates: Vec<Prepared> = (0..IMAGES)
-        .map(|i| {
-            prepare(&host, "UpdateImage", serde_json::json!({"ImageName": format!("image-{i:07}"), "Description": format!("revision {i}")}))
-        })
-        .collect();
+    let updates = update_requests(&host);
     let describes = describe_requests(&host);
     let lists = vec![prepare(
         &host,
@@ -429,6 +434,15 @@ async fn measure_store(
     ] {
         measure(&format!("{label} {name}"), served, requests, seconds, floor).await;
     }
+}
+
+/// UpdateImage of each seeded image.
+fn update_requests(host: &str) -> Vec<Prepared> {
+    (0..IMAGES)
+        .map(|i| {
+            prepare(host, "UpdateImage", serde_json::json!({"ImageName": format!("image-{i:07}"), "Description": format!("revision {i}")}))
+        })
+        .collect()
 }
 
 /// DescribeImage of each seeded image.
@@ -646,7 +660,7 @@ async fn measure_large(count: usize) {
     );
     // Every sample below repeats one request: with the page cache on, all but the first would be answered
     // from it, and the figures would not show the store.
-    let (served, to_listening) = start_server(data_dir.path(), None, &["--list-cache", "0"]);
+    let (served, to_listening) = start_server(data_dir.path(), None, &["--list-cache", "0"], false);
     let host = served.address.to_string();
     let first = prepare(&host, "ListImages", serde_json::json!({"MaxResults": 100}));
     let started = Instant::now();
@@ -741,12 +755,27 @@ async fn load_once(address: SocketAddr, prepared: &Prepared) -> f64 {
 /// The embedded store's rows: each operation with the answer caches on, then the reads with them off.
 async fn measure_sqlite(seconds: u64, floor: &Served) {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let (served, _) = start_server(data_dir.path(), None, &[]);
+    let (served, _) = start_server(data_dir.path(), None, &[], false);
     measure_store("sqlite", &served, seconds, floor, None).await;
     println!(
         "sqlite server resident memory: {:.1} MB",
         resident_mb(served.child.id())
     );
+    drop(served);
+
+    // The same UpdateImage load with the request log written: its price beside the row above.
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (served, _) = start_server(data_dir.path(), None, &[], true);
+    seed(served.address, IMAGES).await;
+    let updates = update_requests(&served.address.to_string());
+    measure(
+        "sqlite UpdateImage (request log on)",
+        &served,
+        updates,
+        seconds,
+        floor,
+    )
+    .await;
     drop(served);
 
     // The reads again with the caches off: every answer read from the store and serialized.
@@ -755,6 +784,7 @@ async fn measure_sqlite(seconds: u64, floor: &Served) {
         data_dir.path(),
         None,
         &["--list-cache", "0", "--describe-cache", "0"],
+        false,
     );
     seed(served.address, IMAGES).await;
     measure(
@@ -814,7 +844,7 @@ fn main() {
         }
         if let Some(url) = &options.postgres {
             let data_dir = tempfile::tempdir().expect("temp dir");
-            let (served, _) = start_server(data_dir.path(), Some(url), &[]);
+            let (served, _) = start_server(data_dir.path(), Some(url), &[], false);
             measure_store("postgres", &served, options.seconds, &floor, Some(url)).await;
         }
         drop(floor);

@@ -15,8 +15,18 @@ use crate::auth::{Credentials, CredentialsError};
     about = "A SageMaker-compatible Image API server"
 )]
 pub struct Cli {
+    /// How logs are written to standard error: lines for people, or one JSON object per line.
+    #[arg(long, global = true, env = "SAGEMAKER_IMAGES_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +108,15 @@ pub struct ServeArgs {
     /// Each is about 400 bytes.
     #[arg(long, env = "SAGEMAKER_IMAGES_DESCRIBE_CACHE", default_value_t = 4096)]
     pub describe_cache: usize,
+
+    /// A JSON document of images, versions, app image configs and tags per account and region (the
+    /// shape `GET /_sagemaker-images/state` answers) to create at start; what exists already is kept.
+    #[arg(long, env = "SAGEMAKER_IMAGES_INIT_STATE")]
+    pub init_state: Option<PathBuf>,
+
+    /// Log one line per request at INFO (`sagemaker.CreateImage 000000000000/us-east-1 => 200 (0.4 ms)`).
+    #[arg(long, env = "SAGEMAKER_IMAGES_LOG_REQUESTS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub log_requests: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,9 @@ pub struct Credential {
     pub access_key_id: String,
     pub secret_access_key: String,
     pub account_id: String,
+    /// May use the control plane (reset, state, outcomes, faults) when a credentials file is in use.
+    #[serde(default)]
+    pub admin: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +55,7 @@ impl Credentials {
             access_key_id: DEFAULT_ACCESS_KEY_ID.to_owned(),
             secret_access_key: DEFAULT_SECRET_ACCESS_KEY.to_owned(),
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
+            admin: true,
         }])
     }
 

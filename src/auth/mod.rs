@@ -7,7 +7,7 @@
 mod credentials;
 mod signature;
 
-pub use credentials::{Credential, Credentials, CredentialsError};
+pub use credentials::{Credential, Credentials, CredentialsError, DEFAULT_ACCOUNT_ID};
 
 use signature::{SignedRequest, SigningKeys};
 
@@ -29,7 +29,14 @@ pub struct Principal {
     pub account_id: String,
     pub region: String,
     pub access_key_id: String,
+    pub admin: bool,
 }
+
+/// The headers every API request must have signed: an SDK signs them all, and an unsigned `x-amz-target`
+/// would let anyone who saw a request replay it as another operation.
+pub const API_SIGNED_HEADERS: &[&str] = &["host", "x-amz-date", "x-amz-target"];
+/// The control plane's requests have no target: their path names what they do, and the path is signed.
+pub const CONTROL_SIGNED_HEADERS: &[&str] = &["host", "x-amz-date"];
 
 /// The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header.
 struct AuthorizationHeader<'a> {
@@ -141,7 +148,8 @@ impl Verifier {
         }
     }
 
-    /// Verifies the SigV4 signature of a request, at server time `now`.
+    /// Verifies the SigV4 signature of a request, at server time `now`; each of `required` must be among
+    /// the headers it signed.
     pub fn verify(
         &self,
         method: &str,
@@ -149,6 +157,7 @@ impl Verifier {
         headers: &HeaderMap,
         body: &[u8],
         now: SystemTime,
+        required: &[&str],
     ) -> Result<Principal, ApiError> {
         let Some(authorization) = headers.get("authorization") else {
             return Err(ApiError::MissingAuthenticationToken(
@@ -195,8 +204,8 @@ impl Verifier {
                 "Credential should be scoped to a valid region.".to_owned(),
             ));
         }
-        for required in ["host", "x-amz-date", "x-amz-target"] {
-            if !auth.signed_headers.contains(&required) {
+        for required in required {
+            if !auth.signed_headers.contains(required) {
                 return Err(ApiError::InvalidSignature(format!(
                     "'{required}' must be a 'SignedHeader' in the AWS Authorization."
                 )));
@@ -243,6 +252,7 @@ impl Verifier {
                 account_id: credential.account_id.clone(),
                 region: auth.region.to_owned(),
                 access_key_id: credential.access_key_id.clone(),
+                admin: credential.admin,
             })
         } else {
             Err(invalid_signature())

@@ -217,6 +217,7 @@ mod tests {
             access_key_id: "AKIDEXAMPLE".into(),
             secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
             account_id: "123456789012".into(),
+            admin: false,
         }
     }
 

@@ -1,7 +1,7 @@
 //! Images: the stored record and the rules of each change, as pure functions from the current record to
 //! the write to make. The store runs them inside its transaction, so a decision and its write are atomic.
 
-use super::lifecycle::{ImageStatus, Lifecycle, Observed};
+use super::lifecycle::{ImageStatus, Lifecycle, Observed, Transition};
 use super::tags::Tag;
 use super::Millis;
 use crate::protocol::ApiError;
@@ -86,7 +86,7 @@ pub fn create(
     current: Option<&ImageRecord>,
     new: &NewImage,
     now: Millis,
-    delay: Millis,
+    transition: &Transition,
 ) -> Result<ImageWrite, ApiError> {
     if current.is_some_and(|r| r.observe(now) != Observed::Gone) {
         return Err(ApiError::ResourceInUse(format!(
@@ -99,8 +99,8 @@ pub fn create(
         display_name: new.display_name.clone(),
         description: new.description.clone(),
         role_arn: new.role_arn.clone(),
-        lifecycle: Lifecycle::transition(ImageStatus::Creating, now, delay),
-        failure_reason: None,
+        lifecycle: transition.begin(ImageStatus::Creating, now),
+        failure_reason: transition.failure.clone(),
         created: now,
         modified: now,
         last_version: 0,
@@ -151,7 +151,7 @@ pub fn update(
     name: &str,
     patch: &ImagePatch,
     now: Millis,
-    delay: Millis,
+    transition: &Transition,
 ) -> Result<(ImageWrite, ImageRecord), ApiError> {
     let status = present(current, name, now)?;
     let Some(current) = current else {
@@ -176,8 +176,9 @@ pub fn update(
             DeletableProperty::Description => record.description = None,
         }
     }
-    record.lifecycle = Lifecycle::transition(ImageStatus::Updating, now, delay);
-    record.failure_reason = None;
+    // A failed update keeps the values it set: SageMaker documents nothing else, and a retry sets them again.
+    record.lifecycle = transition.begin(ImageStatus::Updating, now);
+    record.failure_reason = transition.failure.clone();
     record.modified = now;
     Ok((ImageWrite::Update(record.clone()), record))
 }
@@ -186,7 +187,7 @@ pub fn delete(
     current: Option<&ImageRecord>,
     name: &str,
     now: Millis,
-    delay: Millis,
+    transition: &Transition,
 ) -> Result<ImageWrite, ApiError> {
     let status = present(current, name, now)?;
     let Some(current) = current else {
@@ -195,18 +196,35 @@ pub fn delete(
     if status.is_transitional() {
         return Err(busy(&current.name, status));
     }
-    if delay == 0 {
+    if transition.is_instant() {
         return Ok(ImageWrite::Remove);
     }
+    // A failed deletion leaves the image and its versions as they were, in DELETE_FAILED.
     let mut record = current.clone();
-    record.lifecycle = Lifecycle::transition(ImageStatus::Deleting, now, delay);
+    record.lifecycle = transition.begin(ImageStatus::Deleting, now);
+    record.failure_reason = transition.failure.clone();
     record.modified = now;
     Ok(ImageWrite::Update(record))
+}
+
+/// Ends a held transition of the image now (the control plane's release); anything else is kept as it is.
+pub fn release(
+    current: Option<&ImageRecord>,
+    name: &str,
+    now: Millis,
+) -> Result<(ImageWrite, bool), ApiError> {
+    let Some(current) = current else {
+        return Err(not_found(name));
+    };
+    let mut record = current.clone();
+    record.lifecycle = current.lifecycle.release(now);
+    Ok((ImageWrite::Update(record), current.lifecycle.is_held()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::lifecycle::ForcedOutcome;
 
     fn image(status: ImageStatus, due: Option<Millis>) -> ImageRecord {
         ImageRecord {
@@ -214,7 +232,7 @@ mod tests {
             display_name: Some("d".into()),
             description: Some("x".into()),
             role_arn: "arn:aws:iam::000000000000:role/r".into(),
-            lifecycle: Lifecycle { status, due },
+            lifecycle: Lifecycle::stored(status, due, None),
             failure_reason: None,
             created: 10,
             modified: 10,
@@ -233,7 +251,7 @@ mod tests {
             "Img",
             &patch,
             20,
-            0,
+            &Transition::after(0),
         )
         .unwrap();
         assert_eq!(after.description.as_deref(), Some("new"));
@@ -250,9 +268,16 @@ mod tests {
             ImageStatus::Deleting,
         ] {
             let current = image(status, Some(100));
-            let err = update(Some(&current), "Img", &ImagePatch::default(), 50, 0).unwrap_err();
+            let err = update(
+                Some(&current),
+                "Img",
+                &ImagePatch::default(),
+                50,
+                &Transition::after(0),
+            )
+            .unwrap_err();
             assert_eq!(err.code(), "ResourceInUse");
-            let err = delete(Some(&current), "Img", 50, 0).unwrap_err();
+            let err = delete(Some(&current), "Img", 50, &Transition::after(0)).unwrap_err();
             assert_eq!(err.code(), "ResourceInUse");
         }
     }
@@ -265,5 +290,50 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(patch.check().unwrap_err().code(), "ValidationException");
+    }
+
+    #[test]
+    fn a_failing_deletion_keeps_the_image_and_a_plain_one_clears_an_old_failure() {
+        let failed_create = ImageRecord {
+            failure_reason: Some("old".into()),
+            ..image(ImageStatus::CreateFailed, None)
+        };
+        let fail = ForcedOutcome::transition(Some(&ForcedOutcome::Fail("disk".into())), 0);
+        let ImageWrite::Update(kept) = delete(Some(&failed_create), "Img", 50, &fail).unwrap()
+        else {
+            panic!("a failing deletion must keep the record");
+        };
+        assert_eq!(
+            kept.observe(50),
+            Observed::Present(ImageStatus::DeleteFailed)
+        );
+        assert_eq!(kept.failure_reason.as_deref(), Some("disk"));
+        let ImageWrite::Update(deleting) =
+            delete(Some(&kept), "Img", 60, &Transition::after(10)).unwrap()
+        else {
+            panic!("a delayed deletion keeps the record until it ends");
+        };
+        assert_eq!(deleting.failure_reason, None);
+        assert_eq!(deleting.observe(70), Observed::Gone);
+        assert!(matches!(
+            delete(Some(&kept), "Img", 60, &Transition::after(0)).unwrap(),
+            ImageWrite::Remove
+        ));
+    }
+
+    #[test]
+    fn states_that_accept_an_update() {
+        for status in ImageStatus::ALL {
+            let accepted = update(
+                Some(&image(status, None)),
+                "Img",
+                &ImagePatch::default(),
+                50,
+                &Transition::after(0),
+            )
+            .is_ok();
+            let expected = matches!(status, ImageStatus::Created | ImageStatus::UpdateFailed);
+            assert_eq!(accepted, expected, "{status:?}");
+        }
     }
 }

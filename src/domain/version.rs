@@ -3,7 +3,7 @@
 //! idempotency, and lifecycle. Versions use the CREATING/CREATED/DELETING part of the lifecycle.
 
 use super::image::{self, ImageRecord};
-use super::lifecycle::{ImageStatus, Lifecycle, Observed};
+use super::lifecycle::{ImageStatus, Lifecycle, Observed, Transition};
 use super::Millis;
 use crate::protocol::ApiError;
 
@@ -156,6 +156,8 @@ pub struct NewVersion {
     pub aliases: Vec<String>,
     pub client_token: String,
     pub request_digest: String,
+    /// The number to give the version (an initial state's); `None` takes the next.
+    pub number: Option<i64>,
 }
 
 /// CreateImageVersion: a retry with a known ClientToken returns the version it made; otherwise the next
@@ -164,7 +166,7 @@ pub fn create(
     current: Option<&VersionSet>,
     new: &NewVersion,
     now: Millis,
-    delay: Millis,
+    transition: &Transition,
 ) -> Result<(VersionWrite, i64), ApiError> {
     require_image(current, &new.image_name, now)?;
     let Some(set) = current else {
@@ -207,14 +209,24 @@ pub fn create(
             )));
         }
     }
-    let version = set.image.last_version + 1;
+    let version = match new.number {
+        None => set.image.last_version + 1,
+        Some(n) if n > set.image.last_version => n,
+        Some(n) => {
+            return Err(ApiError::Validation(format!(
+                "Version {n} of image {} was already given; the next is {}.",
+                set.image.name,
+                set.image.last_version + 1
+            )))
+        }
+    };
     let record = VersionRecord {
         version,
         base_image: new.base_image.clone(),
         metadata: new.metadata.clone(),
         aliases,
-        lifecycle: Lifecycle::transition(ImageStatus::Creating, now, delay),
-        failure_reason: None,
+        lifecycle: transition.begin(ImageStatus::Creating, now),
+        failure_reason: transition.failure.clone(),
         client_token: new.client_token.clone(),
         request_digest: new.request_digest.clone(),
         created: now,
@@ -311,7 +323,7 @@ pub fn delete(
     image_name: &str,
     selector: &VersionSelector,
     now: Millis,
-    delay: Millis,
+    transition: &Transition,
 ) -> Result<VersionWrite, ApiError> {
     require_image(current, image_name, now)?;
     let Some(set) = current else {
@@ -337,11 +349,12 @@ pub fn delete(
     }
     let mut remove = set.finished_deletions(now);
     let mut put = Vec::new();
-    if delay == 0 {
+    if transition.is_instant() {
         remove.push(version.version);
     } else {
         let mut record = version.clone();
-        record.lifecycle = Lifecycle::transition(ImageStatus::Deleting, now, delay);
+        record.lifecycle = transition.begin(ImageStatus::Deleting, now);
+        record.failure_reason = transition.failure.clone();
         record.modified = now;
         put.push(record);
     }
@@ -350,6 +363,36 @@ pub fn delete(
         put,
         remove,
     })
+}
+
+/// Ends the held transitions of an image's versions now (the control plane's release). Returns how many
+/// were held.
+pub fn release(
+    current: Option<&VersionSet>,
+    image_name: &str,
+    now: Millis,
+) -> Result<(VersionWrite, usize), ApiError> {
+    let Some(set) = current else {
+        return Err(image::not_found(image_name));
+    };
+    let put: Vec<VersionRecord> = set
+        .versions
+        .iter()
+        .filter(|v| v.lifecycle.is_held())
+        .map(|v| VersionRecord {
+            lifecycle: v.lifecycle.release(now),
+            ..v.clone()
+        })
+        .collect();
+    let released = put.len();
+    Ok((
+        VersionWrite {
+            last_version: None,
+            put,
+            remove: Vec::new(),
+        },
+        released,
+    ))
 }
 
 #[cfg(test)]
@@ -362,10 +405,7 @@ mod tests {
             display_name: None,
             description: None,
             role_arn: "arn:aws:iam::000000000000:role/r".into(),
-            lifecycle: Lifecycle {
-                status,
-                due: Some(1_000),
-            },
+            lifecycle: Lifecycle::stored(status, Some(1_000), None),
             failure_reason: None,
             created: 0,
             modified: 0,
@@ -395,7 +435,7 @@ mod tests {
         let selector = VersionSelector::Number(1);
         let err = update(Some(&set), "img", &selector, &VersionPatch::default(), 500).unwrap_err();
         assert_eq!(err.code(), "ResourceInUse");
-        let err = delete(Some(&set), "img", &selector, 500, 0).unwrap_err();
+        let err = delete(Some(&set), "img", &selector, 500, &Transition::after(0)).unwrap_err();
         assert_eq!(err.code(), "ResourceInUse");
         // Once the image's deletion has ended, the image (and so the version) is simply gone.
         let err = update(
@@ -419,8 +459,9 @@ mod tests {
             aliases: vec![],
             client_token: "other".into(),
             request_digest: "x".into(),
+            number: None,
         };
-        let (write, number) = create(Some(&set), &new, 2_000, 0).unwrap();
+        let (write, number) = create(Some(&set), &new, 2_000, &Transition::after(0)).unwrap();
         assert_eq!(number, 2);
         assert_eq!(write.last_version, Some(2));
     }

@@ -57,7 +57,7 @@ fn arn_output(scope: &Scope, name: &str) -> Value {
     json!({ "AppImageConfigArn": app_image_config_arn(scope, name) })
 }
 
-fn details(scope: &Scope, record: &AppImageConfigRecord) -> Value {
+pub(super) fn details(scope: &Scope, record: &AppImageConfigRecord) -> Value {
     let mut out = match serde_json::to_value(&record.configs) {
         Ok(Value::Object(configs)) => configs,
         _ => Map::new(),

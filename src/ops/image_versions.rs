@@ -4,10 +4,10 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::{millis, Service};
+use super::{millis, Origin, Service};
 use crate::domain::arn::{image_arn, image_version_arn};
 use crate::domain::image::{self, name_key};
-use crate::domain::lifecycle::ImageStatus;
+use crate::domain::lifecycle::{ForcedOutcome, ImageStatus};
 use crate::domain::paging::{fingerprint, Cursor, SortValue};
 use crate::domain::version::{
     self, NewVersion, VersionMetadata, VersionPatch, VersionRecord, VersionSelector, VersionSet,
@@ -51,6 +51,9 @@ pub struct CreateImageVersionInput {
     client_token: String,
     #[serde(default)]
     aliases: Vec<String>,
+    /// Not a member of the API's input: an initial state's entry may name the number its version gets.
+    #[serde(rename = "Version")]
+    number: Option<i64>,
     #[serde(flatten)]
     metadata: MetadataInput,
 }
@@ -125,6 +128,7 @@ async fn read_set<S: Store>(
 
 pub async fn create<S: Store>(
     service: &Service<S>,
+    origin: Origin,
     scope: &Scope,
     input: CreateImageVersionInput,
 ) -> Result<Value, ApiError> {
@@ -144,21 +148,28 @@ pub async fn create<S: Store>(
         aliases: input.aliases,
         client_token: input.client_token,
         request_digest,
+        number: input.number.filter(|_| origin == Origin::InitialState),
     };
-    let delay = service.transition_delay;
+    const OPERATION: &str = "CreateImageVersion";
+    let delay = service.delay(origin, OPERATION);
     let key = name_key(&new.image_name);
     let image_name = new.image_name.clone();
     let number = service
         .store
-        .change_versions(scope, &key, move |current| {
-            let now = now_millis();
-            version::create(current, &new, now, delay)
-        })
+        .change_versions(
+            scope,
+            &key,
+            origin.outcome_of(OPERATION),
+            move |current, forced| {
+                let transition = ForcedOutcome::transition(forced, delay);
+                version::create(current, &new, now_millis(), &transition)
+            },
+        )
         .await?;
     Ok(version_arn_output(scope, &image_name, number))
 }
 
-fn describe_output(
+pub(super) fn describe_output(
     scope: &Scope,
     set: &VersionSet,
     record: &VersionRecord,
@@ -169,7 +180,12 @@ fn describe_output(
     // Without a registry to resolve tags against, the container image is the base image as given.
     out.insert("ContainerImage".into(), record.base_image.clone().into());
     out.insert("CreationTime".into(), timestamp(record.created));
-    if let Some(reason) = &record.failure_reason {
+    // A transition that is to fail carries its reason before it ends; show it once it has.
+    if let Some(reason) = record
+        .failure_reason
+        .as_ref()
+        .filter(|_| status.is_failed())
+    {
         out.insert("FailureReason".into(), reason.clone().into());
     }
     let m = &record.metadata;
@@ -226,9 +242,8 @@ pub async fn update<S: Store>(
     let shown = name.clone();
     let number = service
         .store
-        .change_versions(scope, &name_key(&name), move |current| {
-            let now = now_millis();
-            version::update(current, &name, &selector, &patch, now)
+        .change_versions(scope, &name_key(&name), None, move |current, _| {
+            version::update(current, &name, &selector, &patch, now_millis())
         })
         .await?;
     Ok(version_arn_output(scope, &shown, number))
@@ -240,13 +255,20 @@ pub async fn delete<S: Store>(
     input: SelectVersionInput,
 ) -> Result<Value, ApiError> {
     let selector = VersionSelector::from_request(input.version, input.alias)?;
-    let (delay, name) = (service.transition_delay, input.image_name);
+    const OPERATION: &str = "DeleteImageVersion";
+    let (delay, name) = (service.delay(Origin::Api, OPERATION), input.image_name);
     service
         .store
-        .change_versions(scope, &name_key(&name), move |current| {
-            let now = now_millis();
-            Ok::<_, ApiError>((version::delete(current, &name, &selector, now, delay)?, ()))
-        })
+        .change_versions(
+            scope,
+            &name_key(&name),
+            Some(OPERATION),
+            move |current, forced| {
+                let transition = ForcedOutcome::transition(forced, delay);
+                let write = version::delete(current, &name, &selector, now_millis(), &transition)?;
+                Ok::<_, ApiError>((write, ()))
+            },
+        )
         .await?;
     Ok(json!({}))
 }
@@ -335,7 +357,7 @@ pub async fn list<S: Store>(
             };
             let mut item = Map::new();
             item.insert("CreationTime".into(), timestamp(v.created));
-            if let Some(reason) = &v.failure_reason {
+            if let Some(reason) = v.failure_reason.as_ref().filter(|_| status.is_failed()) {
                 item.insert("FailureReason".into(), reason.clone().into());
             }
             item.insert("ImageArn".into(), image_arn(scope, &set.image.name).into());

@@ -4,10 +4,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::listing::{self, ListRequest, Listed};
-use super::{Answer, Service};
+use super::{Answer, Origin, Service};
 use crate::domain::arn::image_arn;
 use crate::domain::image::{self, name_key, DeletableProperty, ImagePatch, ImageRecord, NewImage};
-use crate::domain::lifecycle::{ImageStatus, Observed};
+use crate::domain::lifecycle::{ForcedOutcome, ImageStatus, Observed};
 use crate::domain::tags::{self, Tag};
 use crate::domain::{now_millis, Millis, Scope};
 use crate::protocol::{ApiError, Timestamp};
@@ -59,7 +59,7 @@ pub struct ListImagesInput {
 /// Members are in the model's (alphabetical) order.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ImageOutput<'a> {
+pub(super) struct ImageOutput<'a> {
     creation_time: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
@@ -77,12 +77,24 @@ struct ImageOutput<'a> {
 }
 
 impl<'a> ImageOutput<'a> {
+    /// DescribeImage's answer: an item of ListImages' with the role.
+    pub(super) fn described(scope: &Scope, record: &'a ImageRecord, status: ImageStatus) -> Self {
+        ImageOutput {
+            role_arn: Some(&record.role_arn),
+            ..ImageOutput::new(scope, record, status)
+        }
+    }
+
     fn new(scope: &Scope, record: &'a ImageRecord, status: ImageStatus) -> Self {
         ImageOutput {
             creation_time: Timestamp(record.created),
             description: record.description.as_deref(),
             display_name: record.display_name.as_deref(),
-            failure_reason: record.failure_reason.as_deref(),
+            // A transition that is to fail carries its reason before it ends; show it once it has.
+            failure_reason: record
+                .failure_reason
+                .as_deref()
+                .filter(|_| status.is_failed()),
             image_arn: image_arn(scope, &record.name),
             image_name: &record.name,
             image_status: status.as_str(),
@@ -108,6 +120,7 @@ struct ImageArnOutput {
 
 pub async fn create<S: Store>(
     service: &Service<S>,
+    origin: Origin,
     scope: &Scope,
     input: CreateImageInput,
 ) -> Result<Answer, ApiError> {
@@ -122,14 +135,20 @@ pub async fn create<S: Store>(
         role_arn: input.role_arn,
         tags: input.tags,
     };
-    let delay = service.transition_delay;
+    const OPERATION: &str = "CreateImage";
+    let delay = service.delay(origin, OPERATION);
     let key = name_key(&new.name);
     service
         .store
-        .change_image(scope, &key, move |current| {
-            let now = now_millis();
-            Ok::<_, ApiError>((image::create(current, &new, now, delay)?, ()))
-        })
+        .change_image(
+            scope,
+            &key,
+            origin.outcome_of(OPERATION),
+            move |current, forced| {
+                let transition = ForcedOutcome::transition(forced, delay);
+                Ok::<_, ApiError>((image::create(current, &new, now_millis(), &transition)?, ()))
+            },
+        )
         .await?;
     Answer::json(&output)
 }
@@ -154,10 +173,7 @@ pub async fn describe<S: Store>(
     let Some(record) = record else {
         return Err(image::not_found(&input.image_name));
     };
-    let answer = Answer::json(&ImageOutput {
-        role_arn: Some(&record.role_arn),
-        ..ImageOutput::new(scope, &record, status)
-    })?;
+    let answer = Answer::json(&ImageOutput::described(scope, &record, status))?;
     if let (true, Some(generation), Some(cache_key)) =
         (record.lifecycle.settled_at(now), generation, cache_key)
     {
@@ -190,13 +206,19 @@ pub async fn update<S: Store>(
         delete,
     };
     patch.check()?;
-    let (delay, name) = (service.transition_delay, input.image_name);
+    const OPERATION: &str = "UpdateImage";
+    let (delay, name) = (service.delay(Origin::Api, OPERATION), input.image_name);
     let record = service
         .store
-        .change_image(scope, &name_key(&name), move |current| {
-            let now = now_millis();
-            image::update(current, &name, &patch, now, delay)
-        })
+        .change_image(
+            scope,
+            &name_key(&name),
+            Some(OPERATION),
+            move |current, forced| {
+                let transition = ForcedOutcome::transition(forced, delay);
+                image::update(current, &name, &patch, now_millis(), &transition)
+            },
+        )
         .await?;
     Answer::json(&ImageArnOutput {
         image_arn: image_arn(scope, &record.name),
@@ -208,15 +230,49 @@ pub async fn delete<S: Store>(
     scope: &Scope,
     input: ImageNameInput,
 ) -> Result<Value, ApiError> {
-    let (delay, name) = (service.transition_delay, input.image_name);
+    const OPERATION: &str = "DeleteImage";
+    let (delay, name) = (service.delay(Origin::Api, OPERATION), input.image_name);
     service
         .store
-        .change_image(scope, &name_key(&name), move |current| {
-            let now = now_millis();
-            Ok::<_, ApiError>((image::delete(current, &name, now, delay)?, ()))
-        })
+        .change_image(
+            scope,
+            &name_key(&name),
+            Some(OPERATION),
+            move |current, forced| {
+                let transition = ForcedOutcome::transition(forced, delay);
+                Ok::<_, ApiError>((
+                    image::delete(current, &name, now_millis(), &transition)?,
+                    (),
+                ))
+            },
+        )
         .await?;
     Ok(json!({}))
+}
+
+/// Ends the held transitions of an image and of its versions now (the control plane's release). Returns
+/// how many were held.
+pub async fn release<S: Store>(
+    service: &Service<S>,
+    scope: &Scope,
+    image_name: &str,
+) -> Result<usize, ApiError> {
+    let key = name_key(image_name);
+    let name = image_name.to_owned();
+    let image_held = service
+        .store
+        .change_image(scope, &key, None, move |current, _| {
+            image::release(current, &name, now_millis())
+        })
+        .await?;
+    let name = image_name.to_owned();
+    let versions_held = service
+        .store
+        .change_versions(scope, &key, None, move |current, _| {
+            crate::domain::version::release(current, &name, now_millis())
+        })
+        .await?;
+    Ok(usize::from(image_held) + versions_held)
 }
 
 impl Listed for ImageRecord {

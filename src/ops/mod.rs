@@ -6,7 +6,11 @@ mod cache;
 mod image_versions;
 mod images;
 mod listing;
+pub mod state;
 mod tags;
+
+use std::collections::HashMap;
+use std::sync::RwLock;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -26,11 +30,31 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// The operations that move a resource through a transitional state: the ones a transition delay and a
+/// forced outcome apply to.
+pub const TRANSITIONING_OPERATIONS: [&str; 5] = [
+    "CreateImage",
+    "UpdateImage",
+    "DeleteImage",
+    "CreateImageVersion",
+    "DeleteImageVersion",
+];
+
+/// Whose change this is: an API caller's, to which transition delays and forced outcomes apply, or an
+/// initial state's, whose resources are created settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Api,
+    InitialState,
+}
+
 /// The SageMaker Image service over a store.
 pub struct Service<S> {
     store: S,
-    /// How long an image stays in each transitional state.
+    /// How long an image stays in each transitional state, unless `delays` names the operation.
     transition_delay: Millis,
+    /// Per-operation transition delays set through the control plane (this process only).
+    delays: RwLock<HashMap<&'static str, Millis>>,
     tokens: TokenSealer,
     pages: AnswerCache,
     descriptions: AnswerCache,
@@ -52,9 +76,57 @@ impl<S: Store> Service<S> {
                 .as_millis()
                 .try_into()
                 .unwrap_or(Millis::MAX),
+            delays: RwLock::default(),
             tokens,
             pages: AnswerCache::new(cached_pages),
             descriptions: AnswerCache::new(cached_descriptions),
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The transition delay of each operation that has one.
+    pub fn transition_delays(&self) -> Vec<(&'static str, Millis)> {
+        let delays = self.delays.read().unwrap_or_else(|e| e.into_inner());
+        TRANSITIONING_OPERATIONS
+            .iter()
+            .map(|op| {
+                (
+                    *op,
+                    delays.get(op).copied().unwrap_or(self.transition_delay),
+                )
+            })
+            .collect()
+    }
+
+    /// Sets the delay of `operation` (one of [`TRANSITIONING_OPERATIONS`]); `None` returns it to the
+    /// server's `--transition-delay`.
+    pub fn set_transition_delay(&self, operation: &'static str, delay: Option<Millis>) {
+        let mut delays = self.delays.write().unwrap_or_else(|e| e.into_inner());
+        match delay {
+            Some(delay) => delays.insert(operation, delay),
+            None => delays.remove(operation),
+        };
+    }
+
+    /// Ends the held transitions of an image and its versions; how many were held.
+    pub async fn release(&self, scope: &Scope, image_name: &str) -> Result<usize, ApiError> {
+        images::release(self, scope, image_name).await
+    }
+
+    /// How long the transition `operation` starts lasts, for a change from `origin`.
+    fn delay(&self, origin: Origin, operation: &'static str) -> Millis {
+        match origin {
+            Origin::InitialState => 0,
+            Origin::Api => self
+                .delays
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(operation)
+                .copied()
+                .unwrap_or(self.transition_delay),
         }
     }
 
@@ -65,16 +137,27 @@ impl<S: Store> Service<S> {
         operation: &str,
         input: Value,
     ) -> Result<Answer, ApiError> {
+        self.call_from(Origin::Api, scope, operation, input).await
+    }
+
+    /// As [`Service::call`], for a change from `origin`.
+    pub async fn call_from(
+        &self,
+        origin: Origin,
+        scope: &Scope,
+        operation: &str,
+        input: Value,
+    ) -> Result<Answer, ApiError> {
         model::validate_input(operation, &input)?;
         match operation {
-            "CreateImage" => images::create(self, scope, parse(input)?).await,
+            "CreateImage" => images::create(self, origin, scope, parse(input)?).await,
             "DescribeImage" => images::describe(self, scope, parse(input)?).await,
             "UpdateImage" => images::update(self, scope, parse(input)?).await,
             "DeleteImage" => images::delete(self, scope, parse(input)?)
                 .await
                 .map(Answer::from),
             "ListImages" => images::list(self, scope, parse(input)?).await,
-            "CreateImageVersion" => image_versions::create(self, scope, parse(input)?)
+            "CreateImageVersion" => image_versions::create(self, origin, scope, parse(input)?)
                 .await
                 .map(Answer::from),
             "DescribeImageVersion" => image_versions::describe(self, scope, parse(input)?)
@@ -152,6 +235,13 @@ impl From<Value> for Answer {
 fn parse<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
     serde_json::from_value(input)
         .map_err(|e| ApiError::Serialization(format!("Cannot read the request: {e}")))
+}
+
+impl Origin {
+    /// The operation whose forced outcomes apply to a change from this origin.
+    fn outcome_of(self, operation: &'static str) -> Option<&'static str> {
+        (self == Origin::Api).then_some(operation)
+    }
 }
 
 /// A model timestamp (epoch seconds, possibly fractional) in milliseconds.

@@ -30,11 +30,25 @@ pub enum ApiError {
     /// Our own fault. The message is generic; the cause goes to the log, never to the client.
     #[error("{0}")]
     Internal(String),
+    #[error("{0}")]
+    Throttling(String),
+    #[error("{0}")]
+    ServiceUnavailable(String),
+    /// A control-plane request from someone who may not make it.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// An error a test asked for (the control plane's faults): any code, with any status.
+    #[error("{message}")]
+    Injected {
+        code: String,
+        status: u16,
+        message: String,
+    },
 }
 
 impl ApiError {
     /// The `__type` code clients match on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             ApiError::Validation(_) => "ValidationException",
             ApiError::Serialization(_) => "SerializationException",
@@ -48,13 +62,22 @@ impl ApiError {
             ApiError::InvalidSignature(_) => "InvalidSignatureException",
             ApiError::UnrecognizedClient(_) => "UnrecognizedClientException",
             ApiError::Internal(_) => "InternalFailure",
+            ApiError::Throttling(_) => "ThrottlingException",
+            ApiError::ServiceUnavailable(_) => "ServiceUnavailable",
+            ApiError::AccessDenied(_) => "AccessDeniedException",
+            ApiError::Injected { code, .. } => code,
         }
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::AccessDenied(_) => StatusCode::FORBIDDEN,
+            ApiError::Injected { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -83,7 +106,11 @@ impl ApiError {
             | ApiError::IncompleteSignature(m)
             | ApiError::InvalidSignature(m)
             | ApiError::UnrecognizedClient(m)
-            | ApiError::Internal(m) => m,
+            | ApiError::Internal(m)
+            | ApiError::Throttling(m)
+            | ApiError::ServiceUnavailable(m)
+            | ApiError::AccessDenied(m)
+            | ApiError::Injected { message: m, .. } => m,
         }
     }
 

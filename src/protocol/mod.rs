@@ -103,86 +103,35 @@ pub fn success(request_id: &str, body: bytes::Bytes) -> Response<Body> {
     base_response(StatusCode::OK, request_id, body)
 }
 
-/// Who asked, as far as the answer's shape depends on it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Caller {
-    /// The request comes from an SDK waiter (feature id `B` in the `m/` part of its User-Agent, per the
-    /// SDKs' user-agent specification).
-    pub waiter: bool,
+/// A control-plane answer: a JSON document with its own status.
+pub fn control_answer(
+    request_id: &str,
+    status: StatusCode,
+    body: &serde_json::Value,
+) -> Response<Body> {
+    let mut response = base_response(
+        status,
+        request_id,
+        serde_json::to_vec(body).unwrap_or_default(),
+    );
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
-impl Caller {
-    pub fn of(headers: &HeaderMap) -> Caller {
-        let user_agent = headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let waiter = user_agent
-            .split(' ')
-            .filter_map(|part| part.strip_prefix("m/"))
-            .any(|features| features.split(',').any(|feature| feature == "B"));
-        Caller { waiter }
-    }
-}
-
-/// The `__type` of `error` for `caller`. The ImageDeleted and ImageVersionDeleted waiters of botocore and the
-/// AWS CLI (and of SDKs generated from the same waiter model) wait for the code
-/// `ResourceNotFoundException`, while SageMaker, its service model and every other client use
-/// `ResourceNotFound` (botocore issue 3782): against SageMaker itself those waiters fail once the image is
-/// gone. So that they work unchanged, a waiter's request for a missing resource is answered with the code it
-/// waits for; every other request gets the model's code.
-fn code_for(error: &ApiError, caller: Caller) -> &'static str {
-    match error {
-        ApiError::ResourceNotFound(_) if caller.waiter => "ResourceNotFoundException",
-        _ => error.code(),
-    }
-}
-
-pub fn failure(request_id: &str, error: &ApiError, caller: Caller) -> Response<Body> {
-    let code = code_for(error, caller);
+/// An error answer: `__type` and the message in the body, the same code in `x-amzn-ErrorType` (which the
+/// Rust SDK prefers to the body). Every client gets the same answer: SageMaker's.
+pub fn failure(request_id: &str, error: &ApiError) -> Response<Body> {
+    let code = error.code();
     let mut body = serde_json::Map::new();
     body.insert("__type".to_owned(), code.into());
     body.insert(error.message_key().to_owned(), error.message().into());
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     let mut response = base_response(error.status(), request_id, bytes);
+    if let Ok(code) = HeaderValue::from_str(code) {
+        response.headers_mut().insert("x-amzn-errortype", code);
+    }
     response
-        .headers_mut()
-        .insert("x-amzn-errortype", HeaderValue::from_static(code));
-    response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn caller(user_agent: &str) -> Caller {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::USER_AGENT,
-            HeaderValue::from_str(user_agent).unwrap(),
-        );
-        Caller::of(&headers)
-    }
-
-    #[test]
-    fn waiters_are_recognised_by_their_feature_id() {
-        assert!(
-            caller("Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 os/linux m/B,Z Botocore/1.43.11")
-                .waiter
-        );
-        assert!(caller("aws-cli/1.45.11 md/Botocore#1.43.11 ua/2.1 m/Z,B").waiter);
-        assert!(!caller("Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 m/Z,C").waiter);
-        assert!(!caller("aws-sdk-rust/1.3 os/linux lang/rust#1.95").waiter);
-        assert!(!caller("Blob/B m/BB").waiter);
-    }
-
-    #[test]
-    fn only_a_waiter_asking_for_a_missing_resource_gets_the_waiter_code() {
-        let missing = ApiError::ResourceNotFound("Image x does not exist.".into());
-        let waiter = Caller { waiter: true };
-        assert_eq!(code_for(&missing, waiter), "ResourceNotFoundException");
-        assert_eq!(code_for(&missing, Caller::default()), "ResourceNotFound");
-        let invalid = ApiError::Validation("v".into());
-        assert_eq!(code_for(&invalid, waiter), "ValidationException");
-    }
 }

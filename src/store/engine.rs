@@ -3,14 +3,17 @@
 //! record code (`records.rs`) for both.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
+use super::control::{self, OutcomeRule, ResetScope, ScopeContents};
 use super::db::Db;
 use super::records::{self, Purpose};
 use super::{ListQuery, Store, StoreError};
 use crate::domain::app_image_config::{AppImageConfigRecord, AppImageConfigWrite};
 use crate::domain::arn::TaggedResource;
 use crate::domain::image::{ImageRecord, ImageWrite};
-use crate::domain::lifecycle::Lifecycle;
+use crate::domain::lifecycle::{ForcedOutcome, Lifecycle};
 use crate::domain::tags::Tag;
 use crate::domain::version::{VersionSet, VersionWrite};
 use crate::domain::Scope;
@@ -51,6 +54,10 @@ pub trait Engine: Send + Sync + 'static {
 pub struct SqlStore<G> {
     engine: G,
     token_secret: Vec<u8>,
+    /// False once the only process writing the database (SQLite's) saw no forced outcome, so that a change
+    /// need not look for one until a rule is added. Changed only inside writes, which that engine runs one
+    /// at a time on its writer thread.
+    outcome_rules_possible: Arc<AtomicBool>,
 }
 
 impl<G: Engine> SqlStore<G> {
@@ -58,7 +65,46 @@ impl<G: Engine> SqlStore<G> {
         SqlStore {
             engine,
             token_secret,
+            outcome_rules_possible: Arc::new(AtomicBool::new(true)),
         }
+    }
+
+    /// What looks up a change's forced outcome inside its transaction.
+    fn outcome_lookup(&self, operation: Option<&'static str>) -> OutcomeLookup {
+        OutcomeLookup {
+            operation,
+            possible: self.outcome_rules_possible.clone(),
+            // Without a change generation other processes may add rules unseen: always look.
+            sole_writer: self.engine.change_generation().is_some(),
+        }
+    }
+}
+
+/// The forced-outcome lookup of one change.
+struct OutcomeLookup {
+    operation: Option<&'static str>,
+    possible: Arc<AtomicBool>,
+    sole_writer: bool,
+}
+
+impl OutcomeLookup {
+    fn find(
+        &self,
+        db: &dyn Db,
+        scope: &Scope,
+        image_key: &str,
+    ) -> Result<Option<OutcomeRule>, StoreError> {
+        let Some(operation) = self.operation else {
+            return Ok(None);
+        };
+        if self.sole_writer && !self.possible.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let rule = control::matching_outcome_rule(db, scope, operation, image_key)?;
+        if rule.is_none() && self.sole_writer && !control::any_outcome_rule(db)? {
+            self.possible.store(false, Ordering::Relaxed);
+        }
+        Ok(rule)
     }
 }
 
@@ -93,23 +139,39 @@ impl<G: Engine> Store for SqlStore<G> {
             .await
     }
 
-    async fn change_image<T, E, F>(&self, scope: &Scope, name_key: &str, decide: F) -> Result<T, E>
+    async fn change_image<T, E, F>(
+        &self,
+        scope: &Scope,
+        name_key: &str,
+        outcome_of: Option<&'static str>,
+        decide: F,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: Fn(Option<&ImageRecord>) -> Result<(ImageWrite, T), E> + Send + Sync + 'static,
+        F: Fn(Option<&ImageRecord>, Option<&ForcedOutcome>) -> Result<(ImageWrite, T), E>
+            + Send
+            + Sync
+            + 'static,
     {
         let (scope, name_key) = (scope.clone(), name_key.to_owned());
+        let lookup = self.outcome_lookup(outcome_of);
         self.engine
             .write(move |db| {
                 let current = records::read_image(db, &scope, &name_key, Purpose::Change)?;
-                Ok(match decide(current.as_ref()) {
-                    Ok((write, output)) => {
-                        records::apply_image_write(db, &scope, &name_key, &write)?;
-                        Ok(output)
-                    }
-                    Err(refusal) => Err(refusal),
-                })
+                let rule = lookup.find(db, &scope, &name_key)?;
+                Ok(
+                    match decide(current.as_ref(), rule.as_ref().map(|r| &r.outcome)) {
+                        Ok((write, output)) => {
+                            records::apply_image_write(db, &scope, &name_key, &write)?;
+                            if let Some(rule) = &rule {
+                                control::use_outcome_rule(db, &rule.id)?;
+                            }
+                            Ok(output)
+                        }
+                        Err(refusal) => Err(refusal),
+                    },
+                )
             })
             .await
     }
@@ -129,26 +191,37 @@ impl<G: Engine> Store for SqlStore<G> {
         &self,
         scope: &Scope,
         image_key: &str,
+        outcome_of: Option<&'static str>,
         decide: F,
     ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: Fn(Option<&VersionSet>) -> Result<(VersionWrite, T), E> + Send + Sync + 'static,
+        F: Fn(Option<&VersionSet>, Option<&ForcedOutcome>) -> Result<(VersionWrite, T), E>
+            + Send
+            + Sync
+            + 'static,
     {
         let (scope, image_key) = (scope.clone(), image_key.to_owned());
+        let lookup = self.outcome_lookup(outcome_of);
         self.engine
             .write(move |db| {
                 let current = records::read_version_set(db, &scope, &image_key, Purpose::Change)?;
-                Ok(match decide(current.as_ref()) {
-                    Ok((write, output)) => {
-                        if let Some(set) = &current {
-                            records::apply_version_write(db, &scope, set, &image_key, &write)?;
+                let rule = lookup.find(db, &scope, &image_key)?;
+                Ok(
+                    match decide(current.as_ref(), rule.as_ref().map(|r| &r.outcome)) {
+                        Ok((write, output)) => {
+                            if let Some(set) = &current {
+                                records::apply_version_write(db, &scope, set, &image_key, &write)?;
+                            }
+                            if let Some(rule) = &rule {
+                                control::use_outcome_rule(db, &rule.id)?;
+                            }
+                            Ok(output)
                         }
-                        Ok(output)
-                    }
-                    Err(refusal) => Err(refusal),
-                })
+                        Err(refusal) => Err(refusal),
+                    },
+                )
             })
             .await
     }
@@ -251,6 +324,42 @@ impl<G: Engine> Store for SqlStore<G> {
                     Err(refusal) => Err(refusal),
                 })
             })
+            .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.engine.read_one(control::ping).await
+    }
+
+    async fn reset(&self, narrowing: &ResetScope) -> Result<(), StoreError> {
+        let narrowing = narrowing.clone();
+        self.engine
+            .write(move |db| control::reset(db, &narrowing).map(Ok::<(), StoreError>))
+            .await
+    }
+
+    async fn contents(&self) -> Result<Vec<ScopeContents>, StoreError> {
+        self.engine.read(control::contents).await
+    }
+
+    async fn add_outcome_rule(&self, rule: &OutcomeRule) -> Result<(), StoreError> {
+        let (rule, possible) = (rule.clone(), self.outcome_rules_possible.clone());
+        self.engine
+            .write(move |db| {
+                control::add_outcome_rule(db, &rule)?;
+                possible.store(true, Ordering::Relaxed);
+                Ok(Ok::<(), StoreError>(()))
+            })
+            .await
+    }
+
+    async fn outcome_rules(&self) -> Result<Vec<OutcomeRule>, StoreError> {
+        self.engine.read(control::outcome_rules).await
+    }
+
+    async fn clear_outcome_rules(&self) -> Result<(), StoreError> {
+        self.engine
+            .write(|db| control::clear_outcome_rules(db).map(Ok::<(), StoreError>))
             .await
     }
 }

@@ -6,12 +6,14 @@
 //! the others (and again on a retry), so a decision reads the clock inside it: a change that waited for
 //! another's row lock then decides at a time no earlier than that one's.
 
+mod control;
 mod db;
 mod engine;
 mod postgres;
 mod records;
 mod sqlite;
 
+pub use control::{OutcomeRule, ResetScope, ScopeContents, StoredImage};
 pub use engine::SqlStore;
 pub use postgres::{PostgresEngine, PostgresStore};
 pub use records::name_grams;
@@ -22,7 +24,7 @@ use std::future::Future;
 use crate::domain::app_image_config::{AppImageConfigRecord, AppImageConfigWrite};
 use crate::domain::arn::TaggedResource;
 use crate::domain::image::{ImageRecord, ImageWrite};
-use crate::domain::lifecycle::Lifecycle;
+use crate::domain::lifecycle::{ForcedOutcome, Lifecycle};
 use crate::domain::paging::Cursor;
 use crate::domain::tags::Tag;
 use crate::domain::version::{VersionSet, VersionWrite};
@@ -90,16 +92,22 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<ImageRecord>, StoreError>> + Send;
 
     /// Runs `decide` on the image's current record in a transaction and applies the write it returns.
+    /// With `outcome_of` naming an operation, `decide` also gets the outcome a test forced on the next
+    /// call of it for this image, if any, and a write takes one use of that rule in the same transaction.
     fn change_image<T, E, F>(
         &self,
         scope: &Scope,
         name_key: &str,
+        outcome_of: Option<&'static str>,
         decide: F,
     ) -> impl Future<Output = Result<T, E>> + Send
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: Fn(Option<&ImageRecord>) -> Result<(ImageWrite, T), E> + Send + Sync + 'static;
+        F: Fn(Option<&ImageRecord>, Option<&ForcedOutcome>) -> Result<(ImageWrite, T), E>
+            + Send
+            + Sync
+            + 'static;
 
     /// The image (`None` if there is no such record) with all its versions and their aliases.
     fn get_versions(
@@ -108,17 +116,22 @@ pub trait Store: Send + Sync + 'static {
         image_key: &str,
     ) -> impl Future<Output = Result<Option<VersionSet>, StoreError>> + Send;
 
-    /// Runs `decide` on the image and all its versions in a transaction and applies the write it returns.
+    /// Runs `decide` on the image and all its versions in a transaction and applies the write it returns;
+    /// `outcome_of` as for [`Store::change_image`].
     fn change_versions<T, E, F>(
         &self,
         scope: &Scope,
         image_key: &str,
+        outcome_of: Option<&'static str>,
         decide: F,
     ) -> impl Future<Output = Result<T, E>> + Send
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: Fn(Option<&VersionSet>) -> Result<(VersionWrite, T), E> + Send + Sync + 'static;
+        F: Fn(Option<&VersionSet>, Option<&ForcedOutcome>) -> Result<(VersionWrite, T), E>
+            + Send
+            + Sync
+            + 'static;
 
     fn get_app_image_config(
         &self,
@@ -167,4 +180,22 @@ pub trait Store: Send + Sync + 'static {
             + Send
             + Sync
             + 'static;
+
+    /// Answers when the database answers (readiness).
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes every resource of the narrowed scope, and every forced outcome.
+    fn reset(&self, narrowing: &ResetScope) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every account and region that holds anything, with all it holds.
+    fn contents(&self) -> impl Future<Output = Result<Vec<ScopeContents>, StoreError>> + Send;
+
+    fn add_outcome_rule(
+        &self,
+        rule: &OutcomeRule,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn outcome_rules(&self) -> impl Future<Output = Result<Vec<OutcomeRule>, StoreError>> + Send;
+
+    fn clear_outcome_rules(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -55,6 +55,10 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("migrations/postgres/0006_drop_name_grams.sql"),
     ),
+    (
+        7,
+        include_str!("migrations/postgres/0007_forced_outcomes.sql"),
+    ),
 ];
 /// Attempts of one transaction before a serialization failure is reported as an internal error.
 const MAX_ATTEMPTS: u32 = 30;

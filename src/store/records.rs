@@ -87,19 +87,21 @@ macro_rules! image_columns {
         "name, display_name, description, role_arn, status, due_ms, failure_reason, created_ms, modified_ms, last_version"
     };
 }
-const IMAGE_COLUMNS: &str = image_columns!();
+pub(super) const IMAGE_COLUMNS: &str = image_columns!();
 
-fn image_from_row(row: &Row) -> Result<ImageRecord, StoreError> {
+pub(super) fn image_from_row(row: &Row) -> Result<ImageRecord, StoreError> {
+    let failure_reason = row.opt_text(6)?;
     Ok(ImageRecord {
         name: row.text(0)?,
         display_name: row.opt_text(1)?,
         description: row.opt_text(2)?,
         role_arn: row.text(3)?,
-        lifecycle: Lifecycle {
-            status: parse_status(&row.text(4)?)?,
-            due: row.opt_int(5)?,
-        },
-        failure_reason: row.opt_text(6)?,
+        lifecycle: Lifecycle::stored(
+            parse_status(&row.text(4)?)?,
+            row.opt_int(5)?,
+            failure_reason.as_deref(),
+        ),
+        failure_reason,
         created: row.int(7)?,
         modified: row.int(8)?,
         last_version: row.int(9)?,
@@ -553,7 +555,7 @@ pub fn read_version_set(
     }))
 }
 
-fn read_versions(
+pub(super) fn read_versions(
     db: &dyn Db,
     scope: &Scope,
     image_key: &str,
@@ -577,6 +579,7 @@ fn read_versions(
     rows.iter()
         .map(|row| {
             let version = row.int(0)?;
+            let failure_reason = row.opt_text(5)?;
             let metadata: VersionMetadata = serde_json::from_str(&row.text(2)?)
                 .map_err(|e| StoreError::Corrupt(format!("version metadata: {e}")))?;
             Ok(VersionRecord {
@@ -588,11 +591,12 @@ fn read_versions(
                     .filter(|(v, _)| *v == version)
                     .map(|(_, a)| a.clone())
                     .collect(),
-                lifecycle: Lifecycle {
-                    status: parse_status(&row.text(3)?)?,
-                    due: row.opt_int(4)?,
-                },
-                failure_reason: row.opt_text(5)?,
+                lifecycle: Lifecycle::stored(
+                    parse_status(&row.text(3)?)?,
+                    row.opt_int(4)?,
+                    failure_reason.as_deref(),
+                ),
+                failure_reason,
                 client_token: row.text(6)?,
                 request_digest: row.text(7)?,
                 created: row.int(8)?,
@@ -700,9 +704,9 @@ macro_rules! app_image_config_columns {
         "name, configs, created_ms, modified_ms"
     };
 }
-const APP_IMAGE_CONFIG_COLUMNS: &str = app_image_config_columns!();
+pub(super) const APP_IMAGE_CONFIG_COLUMNS: &str = app_image_config_columns!();
 
-fn app_image_config_from_row(row: &Row) -> Result<AppImageConfigRecord, StoreError> {
+pub(super) fn app_image_config_from_row(row: &Row) -> Result<AppImageConfigRecord, StoreError> {
     let configs: AppConfigs = serde_json::from_str(&row.text(1)?)
         .map_err(|e| StoreError::Corrupt(format!("app image config: {e}")))?;
     Ok(AppImageConfigRecord {

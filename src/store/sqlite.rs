@@ -46,6 +46,10 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("migrations/sqlite/0006_drop_name_grams.sql"),
     ),
+    (
+        7,
+        include_str!("migrations/sqlite/0007_forced_outcomes.sql"),
+    ),
 ];
 /// The most changes one commit carries.
 const MAX_BATCH: usize = 512;

@@ -4,13 +4,16 @@ mod common;
 
 mod app_image_configs;
 mod auth;
+mod control;
 mod durability;
 mod isolation;
 mod lifecycle;
 mod list;
 mod multiprocess;
+mod outcomes;
 mod protocol;
 mod seed;
 mod smoke;
 mod tags;
 mod versions;
+mod waiters;

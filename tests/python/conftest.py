@@ -5,7 +5,6 @@ is unset. Each server listens on port 0 with a data directory of its own, and is
 `$SAGEMAKER_IMAGES_TEST_DATABASE_URL` names a PostgreSQL server, each server instead gets a database of its own,
 created for the test and dropped after it, as in the Rust suite.
 """
-import json
 import os
 import queue
 import re
@@ -17,8 +16,6 @@ import urllib.parse
 import uuid
 
 import boto3
-import botocore
-import botocore.session
 import pytest
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -80,7 +77,8 @@ class Server:
         self.endpoint = match.group(1)
 
     def stderr(self):
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")[-4000:]
 
@@ -137,14 +135,15 @@ def delayed_endpoint(tmp_path):
     yield from _serve(tmp_path, ["--transition-delay", f"{int(TRANSITION_DELAY_SECONDS * 1000)}ms"])
 
 
-def make_client(endpoint_url, botocore_session=None):
-    session = boto3.Session(botocore_session=botocore_session) if botocore_session else boto3
-    return session.client(
+def make_client(endpoint_url, region=REGION, key=("test", "test"), config=None):
+    """A boto3 SageMaker client of `endpoint_url`, signing for `region` with `key` (access key id, secret)."""
+    return boto3.client(
         "sagemaker",
         endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
+        region_name=region,
+        aws_access_key_id=key[0],
+        aws_secret_access_key=key[1],
+        config=config,
     )
 
 
@@ -158,16 +157,39 @@ def delayed_client(delayed_endpoint):
     return make_client(delayed_endpoint)
 
 
-# botocore's ImageDeleted and ImageVersionDeleted waiters wait for the code "ResourceNotFoundException", while
-# DescribeImage declares (and SageMaker returns) "ResourceNotFound" (boto/botocore#3782). The server answers a
-# waiter's request (feature id B in its User-Agent) with the code the waiter waits for, so the stock waiters work.
-WAITER_NOT_FOUND_CODE = "ResourceNotFoundException"
+@pytest.fixture
+def control(endpoint):
+    """The control plane of the `endpoint` server, called unsigned (the built-in key lets a local caller in)."""
+    from control import Control
+
+    return Control(endpoint)
 
 
-def stock_waiters_document():
-    path = os.path.join(os.path.dirname(botocore.__file__), "data", "sagemaker", "2017-07-24", "waiters-2.json")
-    with open(path) as f:
-        return json.load(f)
+@pytest.fixture
+def delayed_control(delayed_endpoint):
+    """The control plane of the `delayed_endpoint` server."""
+    from control import Control
+
+    return Control(delayed_endpoint)
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    """Starts servers with extra `serve` arguments: `start_server("--init-state", path)` returns the endpoint.
+    Each has its own data directory (or PostgreSQL database); all are stopped at teardown."""
+    running = []
+
+    def start(*extra_args):
+        home = tmp_path / f"server-{len(running)}"
+        home.mkdir()
+        serving = _serve(home, list(extra_args))
+        endpoint = next(serving)
+        running.append(serving)
+        return endpoint
+
+    yield start
+    for serving in reversed(running):
+        serving.close()
 
 
 class DescribeCounter:

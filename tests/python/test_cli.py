@@ -1,5 +1,6 @@
 """The AWS CLI (v1, from requirements-test.txt) against the server."""
 import json
+import os
 
 from conftest import ROLE_ARN, image_arn
 
@@ -62,8 +63,24 @@ def test_list_images_auto_paginates(aws):
     assert "NextToken" not in out
 
 
-def test_wait_image_deleted_after_delete_image(aws):
-    """The CLI's stock `wait image-deleted` returns once the image is gone (see WAITER_NOT_FOUND_CODE)."""
+def cli_waiter_acceptors(name):
+    """The acceptors of the SageMaker waiter `name` in the botocore the AWS CLI carries inside it (awscli/botocore)."""
+    import awscli
+
+    path = os.path.join(os.path.dirname(awscli.__file__), "botocore", "data", "sagemaker", "2017-07-24", "waiters-2.json")
+    with open(path) as f:
+        return json.load(f)["waiters"][name]["acceptors"]
+
+
+def test_wait_image_deleted_fails_on_the_cli_s_own_old_waiter(aws):
+    """The AWS CLI (1.46.3) carries its own botocore (1.43.62), whose ImageDeleted waiter still waits for
+    "ResourceNotFoundException" (boto/botocore#3782, fixed in botocore 1.44). The server answers a missing image
+    with ResourceNotFound whatever the client, so this CLI's `wait image-deleted` stops with an error once the
+    image is gone. When an awscli carrying a fixed waiter is pinned, the first assertion fails: then assert that
+    the wait succeeds."""
+    assert {"matcher": "error", "state": "success", "expected": "ResourceNotFoundException"} in cli_waiter_acceptors(
+        "ImageDeleted"
+    )
     name = "cli-deleted"
     ok_json(aws("create-image", "--image-name", name, "--role-arn", ROLE_ARN))
     deleted = aws("delete-image", "--image-name", name)
@@ -71,10 +88,9 @@ def test_wait_image_deleted_after_delete_image(aws):
     assert deleted.stdout.strip() == ""
 
     waited = aws("wait", "image-deleted", "--image-name", name)
-    assert waited.returncode == 0, f"exit {waited.returncode}; stderr: {waited.stderr}"
-    assert waited.stdout == "" and waited.stderr == ""
+    assert waited.returncode == 255, f"exit {waited.returncode}; stderr: {waited.stderr}"
+    assert "Waiter ImageDeleted failed: An error occurred (ResourceNotFound)" in waited.stderr
 
-    # Outside a waiter, a missing image is the model's ResourceNotFound.
     gone = aws("describe-image", "--image-name", name)
     assert gone.returncode != 0
     assert "(ResourceNotFound)" in gone.stderr and "does not exist" in gone.stderr

@@ -21,7 +21,7 @@ def test_model_slice_matches_installed_botocore():
     result = run_check(TOOL)
     assert result.returncode == 0, f"stdout: {result.stdout}\nstderr: {result.stderr}"
     assert f"model slice matches botocore {botocore.__version__} " in result.stdout
-    assert botocore.__version__ == "1.43.11"
+    assert botocore.__version__ == "1.44.8"
 
 
 def test_model_check_detects_a_difference(tmp_path):

@@ -2,16 +2,11 @@
 import time
 
 import pytest
+from botocore.context import start_as_current_context
 from botocore.exceptions import ClientError
+from botocore.useragent import register_feature_id
 
-from conftest import (
-    ROLE_ARN,
-    TRANSITION_DELAY_SECONDS,
-    WAITER_NOT_FOUND_CODE,
-    DescribeCounter,
-    image_arn,
-    stock_waiters_document,
-)
+from conftest import ROLE_ARN, TRANSITION_DELAY_SECONDS, DescribeCounter, image_arn
 
 FAST = {"Delay": 1, "MaxAttempts": 20}
 
@@ -92,12 +87,57 @@ def test_image_deleted_waiter_on_never_existing_image_succeeds_at_once(client):
     assert time.monotonic() - started < 2
 
 
-def test_the_deleted_waiters_wait_for_the_code_the_server_gives_them():
-    """The stock waiters wait for "ResourceNotFoundException" (botocore#3782); the server answers a waiter with it.
-    If a fixed botocore is pinned, this fails: then the server's waiter code can go (src/protocol/mod.rs)."""
-    waiters = stock_waiters_document()["waiters"]
-    for name in ("ImageDeleted", "ImageVersionDeleted"):
-        assert {"matcher": "error", "state": "success", "expected": WAITER_NOT_FOUND_CODE} in waiters[name]["acceptors"]
+def feature_ids(user_agent):
+    """The feature ids of a botocore User-Agent's `m/` component (`m/B,E` -> {"B", "E"})."""
+    return {i for part in user_agent.split() if part.startswith("m/") for i in part[2:].split(",")}
+
+
+def call_as_plain_client(call):
+    return call()
+
+
+def call_as_waiter(call):
+    """Makes the call as a stock waiter does: in a context with the WAITER feature id (B) in its User-Agent."""
+    with start_as_current_context():
+        register_feature_id("WAITER")
+        return call()
+
+
+def call_with_old_waiter_user_agent(sm):
+    """Replaces the User-Agent (just before it is sent: botocore rebuilds it after signing) with an older waiter's."""
+
+    def set_user_agent(request, **_):
+        request.headers["User-Agent"] = "Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 os/linux m/B,E"
+
+    sm.meta.events.register_first("before-send.sagemaker", set_user_agent)
+    return call_as_plain_client
+
+
+@pytest.mark.parametrize(
+    "caller, waiter_like",
+    [
+        (lambda sm: call_as_plain_client, False),
+        (lambda sm: call_as_waiter, True),
+        (call_with_old_waiter_user_agent, True),
+    ],
+    ids=["plain-client", "waiter-context", "old-waiter-user-agent"],
+)
+@pytest.mark.parametrize(
+    "describe, args",
+    [("describe_image", {"ImageName": "missing"}), ("describe_image_version", {"ImageName": "missing", "Version": 1})],
+    ids=["DescribeImage", "DescribeImageVersion"],
+)
+def test_missing_resource_is_resource_not_found_whatever_the_user_agent(client, caller, waiter_like, describe, args):
+    sent = []
+    client.meta.events.register("before-send.sagemaker", lambda request, **_: sent.append(request.headers["User-Agent"]))
+    call = caller(client)
+    with pytest.raises(ClientError) as excinfo:
+        call(lambda: getattr(client, describe)(**args))
+    assert error_code(excinfo) == "ResourceNotFound"
+    assert isinstance(excinfo.value, client.exceptions.ResourceNotFound)
+    assert len(sent) == 1
+    user_agent = sent[0].decode() if isinstance(sent[0], bytes) else sent[0]
+    assert ("B" in feature_ids(user_agent)) == waiter_like, user_agent
 
 
 def test_image_version_waiters(delayed_client):

@@ -28,6 +28,10 @@ pub struct Options {
     /// Contents of a credentials TOML file to pass with --credentials.
     pub credentials_toml: Option<String>,
     pub extra_args: Vec<String>,
+    /// Environment variables for the server, after the harness's own (so `RUST_LOG` may be replaced).
+    pub env: Vec<(String, String)>,
+    /// Where the server's standard error goes, instead of the test's.
+    pub stderr_file: Option<PathBuf>,
 }
 
 /// The environment variable that selects the PostgreSQL store for the suite: a URL of a database the tests
@@ -135,6 +139,10 @@ fn spawn(
         command.arg("--credentials").arg(path);
     }
     command.args(&options.extra_args);
+    command.envs(options.env.iter().map(|(k, v)| (k, v)));
+    if let Some(path) = &options.stderr_file {
+        command.stderr(std::fs::File::create(path).expect("create the stderr file"));
+    }
     let mut child = command.spawn().expect("start sagemaker-images");
     let stdout = child.stdout.take().expect("piped stdout");
     let mut line = String::new();

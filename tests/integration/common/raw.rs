@@ -79,6 +79,21 @@ impl RawRequest {
         }
     }
 
+    /// An unsigned control-plane request.
+    pub fn control(host: &str, method: &str, path: &str, body: Option<&Value>) -> RawRequest {
+        RawRequest {
+            method: method.into(),
+            path: path.into(),
+            headers: vec![
+                ("host".into(), host.into()),
+                ("content-type".into(), "application/json".into()),
+            ],
+            body: body
+                .map(|b| serde_json::to_vec(b).expect("json"))
+                .unwrap_or_default(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -141,6 +156,15 @@ impl RawClient {
 
     pub fn request(&self, operation: &str, body: &Value) -> RawRequest {
         RawRequest::operation(&self.host, operation, body)
+    }
+
+    pub fn control_request(&self, method: &str, path: &str, body: Option<&Value>) -> RawRequest {
+        RawRequest::control(&self.host, method, path, body)
+    }
+
+    /// An unsigned control-plane call, as a local test suite makes it with the built-in key.
+    pub async fn control(&self, method: &str, path: &str, body: Option<&Value>) -> RawResponse {
+        self.send(self.control_request(method, path, body)).await
     }
 
     /// Signs `body` for `operation` with the default credentials and sends it.

@@ -1,0 +1,348 @@
+//! Initial state: a document of images, versions, aliases, app image configs and tags per account and
+//! region, whose entries are the API's own input shapes, applied through the same operations an API call
+//! runs. The whole document is checked before anything is applied; an entry whose resource exists already
+//! is left as it is. What `GET /_sagemaker-images/state` answers is such a document.
+
+use serde_json::{Map, Value};
+
+use crate::domain::arn::{app_image_config_arn, image_arn, image_version_arn};
+use crate::domain::image::name_key;
+use crate::domain::lifecycle::Observed;
+use crate::domain::{now_millis, Scope};
+use crate::model;
+use crate::ops::{Origin, Service};
+use crate::protocol::ApiError;
+use crate::store::Store;
+
+/// What applying a document did: the ARNs it created, and those it found already there.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Applied {
+    pub created: Vec<String>,
+    pub existing: Vec<String>,
+}
+
+/// One version entry, with the number it gets.
+struct VersionEntry {
+    image_name: String,
+    number: i64,
+    input: Value,
+    tags: Option<Value>,
+}
+
+/// One scope's entries, checked.
+struct ScopeEntries {
+    scope: Scope,
+    images: Vec<Value>,
+    versions: Vec<VersionEntry>,
+    app_image_configs: Vec<Value>,
+}
+
+/// The API's error for a member, with the path to its entry in front.
+fn at(path: &str, error: ApiError) -> ApiError {
+    match error {
+        ApiError::Serialization(m) => ApiError::Serialization(format!("{path}: {m}")),
+        other => ApiError::Validation(format!("{path}: {}", other.message())),
+    }
+}
+
+fn invalid(path: &str, message: &str) -> ApiError {
+    ApiError::Validation(format!("{path}: {message}"))
+}
+
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+pub fn is_region(text: &str) -> bool {
+    (1..=32).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn initial_client_token(image_name: &str, number: i64) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{}/{number}", name_key(image_name)));
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn entries<'a>(
+    path: &str,
+    members: &'a Map<String, Value>,
+    name: &str,
+) -> Result<&'a [Value], ApiError> {
+    match members.get(name) {
+        None => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(invalid(&format!("{path}.{name}"), "must be a list")),
+    }
+}
+
+fn check_scope(path: &str, scope: Scope, body: &Value) -> Result<ScopeEntries, ApiError> {
+    let Value::Object(members) = body else {
+        return Err(invalid(
+            path,
+            "must be an object of Images, ImageVersions and AppImageConfigs",
+        ));
+    };
+    if let Some(unknown) = members
+        .keys()
+        .find(|k| !["Images", "ImageVersions", "AppImageConfigs"].contains(&k.as_str()))
+    {
+        return Err(invalid(
+            &format!("{path}.{unknown}"),
+            "is not one of Images, ImageVersions, AppImageConfigs",
+        ));
+    }
+    let mut images = Vec::new();
+    for (i, entry) in entries(path, members, "Images")?.iter().enumerate() {
+        let here = format!("{path}.Images[{i}]");
+        model::validate_input("CreateImage", entry).map_err(|e| at(&here, e))?;
+        images.push(entry.clone());
+    }
+    let mut versions = Vec::new();
+    for (i, entry) in entries(path, members, "ImageVersions")?.iter().enumerate() {
+        let here = format!("{path}.ImageVersions[{i}]");
+        let Value::Object(entry) = entry else {
+            return Err(invalid(&here, "must be a CreateImageVersion input"));
+        };
+        let mut input = entry.clone();
+        let tags = input.remove("Tags");
+        let image_name = input
+            .get("ImageName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let position = versions
+            .iter()
+            .filter(|v: &&VersionEntry| name_key(&v.image_name) == name_key(&image_name))
+            .count() as i64
+            + 1;
+        let number = match input.get("Version") {
+            None => position,
+            Some(v) => v
+                .as_i64()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| invalid(&here, "Version must be a whole number from 1"))?,
+        };
+        // Filled in as an SDK fills it in, from what the entry names, so that applying it twice gives the
+        // same token; hex, so that the token itself always meets the model's pattern.
+        input
+            .entry("ClientToken")
+            .or_insert_with(|| initial_client_token(&image_name, number).into());
+        let input = Value::Object(input);
+        model::validate_input("CreateImageVersion", &input).map_err(|e| at(&here, e))?;
+        if let Some(tags) = &tags {
+            let request = serde_json::json!({
+                "ResourceArn": image_version_arn(&scope, &image_name, number),
+                "Tags": tags,
+            });
+            model::validate_input("AddTags", &request).map_err(|e| at(&here, e))?;
+        }
+        versions.push(VersionEntry {
+            image_name,
+            number,
+            input,
+            tags,
+        });
+    }
+    let mut app_image_configs = Vec::new();
+    for (i, entry) in entries(path, members, "AppImageConfigs")?
+        .iter()
+        .enumerate()
+    {
+        let here = format!("{path}.AppImageConfigs[{i}]");
+        model::validate_input("CreateAppImageConfig", entry).map_err(|e| at(&here, e))?;
+        app_image_configs.push(entry.clone());
+    }
+    Ok(ScopeEntries {
+        scope,
+        images,
+        versions,
+        app_image_configs,
+    })
+}
+
+/// Checks a whole document: its shape, each account and region, and every entry as the API would.
+fn check(document: &Value) -> Result<Vec<ScopeEntries>, ApiError> {
+    let Some(Value::Object(accounts)) = document.get("accounts") else {
+        return Err(ApiError::Validation(
+            "An initial state is {\"accounts\": {account: {region: {\"Images\": [...], ...}}}}."
+                .to_owned(),
+        ));
+    };
+    let mut all = Vec::new();
+    for (account, regions) in accounts {
+        let path = format!("accounts.{account}");
+        if !is_account_id(account) {
+            return Err(invalid(&path, "an account id is 12 digits"));
+        }
+        let Value::Object(regions) = regions else {
+            return Err(invalid(&path, "must be an object of regions"));
+        };
+        for (region, body) in regions {
+            let path = format!("{path}.{region}");
+            if !is_region(region) {
+                return Err(invalid(
+                    &path,
+                    "a region is lower-case letters, digits and dashes",
+                ));
+            }
+            let scope = Scope {
+                account_id: account.clone(),
+                region: region.clone(),
+            };
+            all.push(check_scope(&path, scope, body)?);
+        }
+    }
+    Ok(all)
+}
+
+/// Checks `document` whole, then creates what it holds that does not exist yet, settled (CREATED).
+pub async fn apply<S: Store>(service: &Service<S>, document: &Value) -> Result<Applied, ApiError> {
+    let scopes = check(document)?;
+    // A version needs its image: in the document or already stored. Known before anything is applied.
+    for entries in &scopes {
+        for version in &entries.versions {
+            let key = name_key(&version.image_name);
+            let in_document = entries.images.iter().any(|image| {
+                image.get("ImageName").and_then(Value::as_str).map(name_key) == Some(key.clone())
+            });
+            if !in_document
+                && service
+                    .store()
+                    .get_image(&entries.scope, &key)
+                    .await?
+                    .is_none()
+            {
+                return Err(ApiError::Validation(format!(
+                    "accounts.{}.{}: ImageVersions name image {}, which is neither in the document nor stored.",
+                    entries.scope.account_id, entries.scope.region, version.image_name
+                )));
+            }
+        }
+    }
+    let mut applied = Applied::default();
+    for entries in scopes {
+        let scope = &entries.scope;
+        for input in entries.images {
+            let name = input
+                .get("ImageName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let arn = image_arn(scope, name);
+            let stored = service.store().get_image(scope, &name_key(name)).await?;
+            if stored.is_some_and(|r| r.observe(now_millis()) != Observed::Gone) {
+                applied.existing.push(arn);
+            } else {
+                service
+                    .call_from(Origin::InitialState, scope, "CreateImage", input)
+                    .await?;
+                applied.created.push(arn);
+            }
+        }
+        for version in entries.versions {
+            let arn = image_version_arn(scope, &version.image_name, version.number);
+            let key = name_key(&version.image_name);
+            let given = service
+                .store()
+                .get_versions(scope, &key)
+                .await?
+                .map_or(0, |set| set.image.last_version);
+            if given >= version.number {
+                applied.existing.push(arn);
+                continue;
+            }
+            let mut input = version.input;
+            if let Value::Object(members) = &mut input {
+                members.insert("Version".into(), version.number.into());
+            }
+            service
+                .call_from(Origin::InitialState, scope, "CreateImageVersion", input)
+                .await?;
+            if let Some(tags) = version.tags {
+                let request = serde_json::json!({ "ResourceArn": arn, "Tags": tags });
+                service.call(scope, "AddTags", request).await?;
+            }
+            applied.created.push(arn);
+        }
+        for input in entries.app_image_configs {
+            let name = input
+                .get("AppImageConfigName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let arn = app_image_config_arn(scope, name);
+            if service
+                .store()
+                .get_app_image_config(scope, &name_key(name))
+                .await?
+                .is_some()
+            {
+                applied.existing.push(arn);
+            } else {
+                service
+                    .call_from(Origin::InitialState, scope, "CreateAppImageConfig", input)
+                    .await?;
+                applied.created.push(arn);
+            }
+        }
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_bad_member_is_reported_with_its_path_and_the_apis_words() {
+        let cases = [
+            (json!({}), "An initial state is"),
+            (json!({"accounts": {"12": {}}}), "accounts.12: an account id is 12 digits"),
+            (
+                json!({"accounts": {"000000000000": {"Us East": {}}}}),
+                "accounts.000000000000.Us East: a region",
+            ),
+            (
+                json!({"accounts": {"000000000000": {"us-east-1": {"Imagez": []}}}}),
+                "accounts.000000000000.us-east-1.Imagez: is not one of",
+            ),
+            (
+                json!({"accounts": {"000000000000": {"us-east-1": {"Images": [{"ImageName": "a", "RoleArn": "nope"}]}}}}),
+                "accounts.000000000000.us-east-1.Images[0]: 2 validation errors detected: Value 'nope' at 'roleArn'",
+            ),
+            (
+                json!({"accounts": {"000000000000": {"us-east-1": {"ImageVersions": [{"ImageName": "a", "BaseImage": "b", "Version": 0}]}}}}),
+                "accounts.000000000000.us-east-1.ImageVersions[0]: Version must be",
+            ),
+        ];
+        for (document, expected) in cases {
+            let error = check(&document).err().expect("refused");
+            assert!(
+                error.message().starts_with(expected),
+                "{document}: {}",
+                error.message()
+            );
+        }
+    }
+
+    #[test]
+    fn versions_are_numbered_by_position_per_image_unless_given() {
+        let document = json!({"accounts": {"000000000000": {"us-east-1": {"ImageVersions": [
+            {"ImageName": "a", "BaseImage": "x"},
+            {"ImageName": "B", "BaseImage": "x"},
+            {"ImageName": "A", "BaseImage": "x"},
+            {"ImageName": "b", "BaseImage": "x", "Version": 7},
+        ]}}}});
+        let scopes = check(&document).expect("valid");
+        let numbers: Vec<i64> = scopes[0].versions.iter().map(|v| v.number).collect();
+        assert_eq!(numbers, [1, 1, 2, 7]);
+        let token = scopes[0].versions[0].input["ClientToken"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(token, initial_client_token("A", 1));
+        assert_eq!(token.len(), 32);
+        assert_ne!(token, initial_client_token("a", 2));
+    }
+}
