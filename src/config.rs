@@ -29,12 +29,31 @@ pub enum LogFormat {
     Json,
 }
 
+// Parsed once at start: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the SageMaker Image API (AWS JSON 1.1 over HTTP, SigV4-signed requests).
     Serve(ServeArgs),
     /// Apply pending schema migrations to the store, then exit.
     Migrate(StoreArgs),
+    /// Ask a running server whether it is ready: exit 0 if it is, 1 if not (for container health checks).
+    Healthcheck(HealthcheckArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct HealthcheckArgs {
+    /// The readiness endpoint to ask.
+    #[arg(
+        long,
+        env = "SAGEMAKER_IMAGES_HEALTHCHECK_URL",
+        default_value = "http://127.0.0.1:7447/_sagemaker-images/health"
+    )]
+    pub url: String,
+
+    /// How long to wait for the answer.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -114,9 +133,56 @@ pub struct ServeArgs {
     #[arg(long, env = "SAGEMAKER_IMAGES_INIT_STATE")]
     pub init_state: Option<PathBuf>,
 
+    /// Stop (as on SIGTERM) when the process that started this one exits: a test harness killed with
+    /// SIGKILL leaves no server behind.
+    #[arg(long, env = "SAGEMAKER_IMAGES_EXIT_WITH_PARENT", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub exit_with_parent: bool,
+
+    #[command(flatten)]
+    pub limits: Limits,
+
     /// Log one line per request at INFO (`sagemaker.CreateImage 000000000000/us-east-1 => 200 (0.4 ms)`).
     #[arg(long, env = "SAGEMAKER_IMAGES_LOG_REQUESTS", default_value_t = true, action = clap::ArgAction::Set)]
     pub log_requests: bool,
+}
+
+/// What one client, or all of them together, may cost the server.
+#[derive(Debug, Args, Clone)]
+pub struct Limits {
+    /// How long a connection may take to deliver a request's head (request line and headers), counted
+    /// from its first byte.
+    #[arg(long, env = "SAGEMAKER_IMAGES_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// How long a keep-alive connection may stay open with no request in it.
+    #[arg(long, env = "SAGEMAKER_IMAGES_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// How long reading a request's body may take, however slowly it arrives.
+    #[arg(long, env = "SAGEMAKER_IMAGES_REQUEST_READ_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_read_timeout: Duration,
+
+    /// Most connections open at once; past it a new connection is closed at once. Kept below the file
+    /// descriptor limit (raised to its hard limit at start) with room for the store's own files.
+    #[arg(long, env = "SAGEMAKER_IMAGES_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Largest request head (request line and headers), in bytes; larger is answered 431.
+    #[arg(long, env = "SAGEMAKER_IMAGES_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+
+    /// Most headers a request may carry.
+    #[arg(long, env = "SAGEMAKER_IMAGES_MAX_HEADERS", default_value_t = 64)]
+    pub max_headers: usize,
+
+    /// Most API requests in progress at once in this process; past it a request is answered
+    /// ThrottlingException at once, so SDKs back off and retry.
+    #[arg(long, env = "SAGEMAKER_IMAGES_MAX_IN_FLIGHT", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_in_flight: u32,
+
+    /// After SIGTERM, how long requests in progress may take before their connections are closed.
+    #[arg(long, env = "SAGEMAKER_IMAGES_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,7 +219,7 @@ mod tests {
         argv.extend_from_slice(args);
         Cli::try_parse_from(argv).map(|cli| match cli.command {
             Command::Serve(args) => args,
-            Command::Migrate(_) => unreachable!("parsed serve"),
+            _ => unreachable!("parsed serve"),
         })
     }
 

@@ -9,6 +9,8 @@ pub mod auth;
 pub mod config;
 pub mod control;
 pub mod domain;
+pub mod healthcheck;
+pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod protocol;

@@ -4,7 +4,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use sagemaker_images::config::{Cli, Command, LogFormat};
-use sagemaker_images::server;
+use sagemaker_images::{healthcheck, server};
 
 /// The server allocates small, short-lived buffers on every request; mimalloc serves them faster than the
 /// system allocator (see BENCHMARKS.md).
@@ -34,6 +34,11 @@ fn main() -> std::process::ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|runtime| runtime.block_on(server::migrate(args))),
+        Command::Healthcheck(args) => match healthcheck::status_of(&args.url, args.timeout) {
+            Ok(200) => Ok(()),
+            Ok(status) => Err(anyhow::anyhow!("{} answered {status}", args.url)),
+            Err(error) => Err(error.context(format!("{} did not answer", args.url))),
+        },
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

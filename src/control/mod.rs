@@ -30,8 +30,17 @@ const DEFAULT_REGION: &str = "us-east-1";
 /// How long health waits for the store before it reports it down.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Prometheus's conventional path, beside the API's `/`.
+const METRICS_PATH: &str = "/metrics";
+
 pub fn is_control_path(path: &str) -> bool {
-    path.starts_with(PREFIX) || path.starts_with(LOCALSTACK_PREFIX)
+    path.starts_with(PREFIX) || path.starts_with(LOCALSTACK_PREFIX) || path == METRICS_PATH
+}
+
+/// What a control endpoint answers.
+pub enum Answer {
+    Json(StatusCode, Value),
+    Text(String),
 }
 
 /// Who may use the endpoints that change or show state.
@@ -49,6 +58,7 @@ pub enum Access {
 enum Endpoint {
     Health,
     Live,
+    Metrics,
     Reset,
     GetState,
     ApplyState,
@@ -68,11 +78,14 @@ enum Endpoint {
 
 impl Endpoint {
     fn parse(method: &Method, path: &str) -> Option<Endpoint> {
+        let read = *method == Method::GET || *method == Method::HEAD;
+        if path == METRICS_PATH {
+            return read.then_some(Endpoint::Metrics);
+        }
         let (ours, route) = match path.strip_prefix(PREFIX) {
             Some(route) => (true, route),
             None => (false, path.strip_prefix(LOCALSTACK_PREFIX)?),
         };
-        let read = *method == Method::GET || *method == Method::HEAD;
         use Endpoint::*;
         Some(match (ours, route, method.as_str()) {
             (_, "health", _) if read => Health,
@@ -99,9 +112,10 @@ impl Endpoint {
         })
     }
 
-    /// Health and liveness answer anyone: load balancers and container health checks cannot sign.
+    /// Health, liveness and metrics answer anyone: load balancers, container health checks and
+    /// Prometheus cannot sign.
     fn is_open(self) -> bool {
-        matches!(self, Endpoint::Health | Endpoint::Live)
+        matches!(self, Endpoint::Health | Endpoint::Live | Endpoint::Metrics)
     }
 }
 
@@ -251,25 +265,27 @@ const FAILURE_REASON_MAX: usize = 1024;
 
 impl<S: Store> Control<'_, S> {
     /// Answers a control request: a status and a JSON body, or an AWS-shaped error.
-    pub async fn handle(
-        &self,
-        request: &ControlRequest<'_>,
-    ) -> Result<(StatusCode, Value), ApiError> {
+    pub async fn handle(&self, request: &ControlRequest<'_>) -> Result<Answer, ApiError> {
         let Some(endpoint) = Endpoint::parse(request.method, request.path) else {
             return Err(ApiError::UnknownOperation(format!(
                 "{} {} is not an endpoint of this server's control plane.",
                 request.method, request.path
             )));
         };
+        if endpoint == Endpoint::Metrics {
+            return Ok(Answer::Text(crate::metrics::render()));
+        }
         if endpoint.is_open() {
-            return Ok(self.open(endpoint).await);
+            let (status, body) = self.open(endpoint).await;
+            return Ok(Answer::Json(status, body));
         }
         let account = self.admit(request)?;
-        self.act(endpoint, request.body, &account).await
+        let (status, body) = self.act(endpoint, request.body, &account).await?;
+        Ok(Answer::Json(status, body))
     }
 
     async fn open(&self, endpoint: Endpoint) -> (StatusCode, Value) {
-        if endpoint == Endpoint::Live {
+        if endpoint != Endpoint::Health {
             return (StatusCode::OK, json!({ "status": "live" }));
         }
         let ready = matches!(
@@ -352,7 +368,9 @@ impl<S: Store> Control<'_, S> {
         let service = self.service;
         let store = service.store();
         let answer = match endpoint {
-            Endpoint::Health | Endpoint::Live => return Ok(self.open(endpoint).await),
+            Endpoint::Health | Endpoint::Live | Endpoint::Metrics => {
+                return Ok(self.open(endpoint).await)
+            }
             Endpoint::Reset => {
                 let narrowing: ScopeBody = parse_body(body)?;
                 narrowing.check()?;
@@ -548,6 +566,8 @@ mod tests {
             ),
             ("GET", "/_localstack/state", None),
             ("GET", "/_sagemaker-images/unknown", None),
+            ("GET", "/metrics", Some(Endpoint::Metrics)),
+            ("POST", "/metrics", None),
         ];
         for (method, path, expected) in cases {
             let method = Method::from_bytes(method.as_bytes()).unwrap();

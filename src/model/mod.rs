@@ -122,6 +122,13 @@ impl Model {
         self.operations.get(operation).map(String::as_str)
     }
 
+    /// The model's own spelling of `operation`, if it is one of the model's.
+    pub fn operation_name(&self, operation: &str) -> Option<&str> {
+        self.operations
+            .get_key_value(operation)
+            .map(|(name, _)| name.as_str())
+    }
+
     pub fn shape(&self, name: &str) -> &Shape {
         self.shapes.get(name).unwrap_or(&Shape::Other)
     }

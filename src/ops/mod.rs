@@ -26,6 +26,13 @@ use cache::AnswerCache;
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         tracing::error!(%error, "store failure");
+        if error.is_disk_full() {
+            // 503: every SDK retries it.
+            return ApiError::ServiceUnavailable(
+                "The server's disk is full; the change was not made. Retry once space is free."
+                    .to_owned(),
+            );
+        }
         ApiError::internal()
     }
 }

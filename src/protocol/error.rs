@@ -32,6 +32,9 @@ pub enum ApiError {
     Internal(String),
     #[error("{0}")]
     Throttling(String),
+    /// The request's body did not arrive within the read limit.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("{0}")]
     ServiceUnavailable(String),
     /// A control-plane request from someone who may not make it.
@@ -63,6 +66,7 @@ impl ApiError {
             ApiError::UnrecognizedClient(_) => "UnrecognizedClientException",
             ApiError::Internal(_) => "InternalFailure",
             ApiError::Throttling(_) => "ThrottlingException",
+            ApiError::RequestTimeout(_) => "RequestTimeoutException",
             ApiError::ServiceUnavailable(_) => "ServiceUnavailable",
             ApiError::AccessDenied(_) => "AccessDeniedException",
             ApiError::Injected { code, .. } => code,
@@ -74,6 +78,7 @@ impl ApiError {
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::AccessDenied(_) => StatusCode::FORBIDDEN,
             ApiError::Injected { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
@@ -108,6 +113,7 @@ impl ApiError {
             | ApiError::UnrecognizedClient(m)
             | ApiError::Internal(m)
             | ApiError::Throttling(m)
+            | ApiError::RequestTimeout(m)
             | ApiError::ServiceUnavailable(m)
             | ApiError::AccessDenied(m)
             | ApiError::Injected { message: m, .. } => m,

@@ -121,6 +121,16 @@ pub fn control_answer(
     response
 }
 
+/// A plain-text answer (the Prometheus exposition format).
+pub fn text_answer(request_id: &str, body: String) -> Response<Body> {
+    let mut response = base_response(StatusCode::OK, request_id, body);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    response
+}
+
 /// An error answer: `__type` and the message in the body, the same code in `x-amzn-ErrorType` (which the
 /// Rust SDK prefers to the body). Every client gets the same answer: SageMaker's.
 pub fn failure(request_id: &str, error: &ApiError) -> Response<Body> {

@@ -42,6 +42,36 @@ pub enum StoreError {
     Corrupt(String),
     #[error("cannot open the store: {0}")]
     Open(String),
+    /// A batch that did not commit, as each of its requests hears of it.
+    #[error("the change was not committed: {0}")]
+    NotCommitted(String),
+    #[error("the store's disk is full: {0}")]
+    DiskFull(String),
+}
+
+impl StoreError {
+    /// The disk had no room: nothing was written, and a retry once space is free succeeds.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::DiskFull(_) => true,
+            StoreError::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            _ => false,
+        }
+    }
+
+    /// A read, write or sync of the store's files failed.
+    pub fn is_io_failure(&self) -> bool {
+        matches!(self, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure))
+    }
+
+    /// The same failure, for each request of a batch.
+    pub fn again(&self) -> StoreError {
+        if self.is_disk_full() {
+            StoreError::DiskFull(self.to_string())
+        } else {
+            StoreError::NotCommitted(self.to_string())
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -158,6 +158,7 @@ impl Pool {
             match outcome {
                 Err(StoreError::Postgres(e)) if attempt < MAX_ATTEMPTS && retryable(&e) => {
                     tracing::debug!(attempt, error = %e, "retrying a transaction");
+                    crate::metrics::postgres_retry();
                     std::thread::sleep(Duration::from_millis(u64::from(attempt.min(10)) * 2));
                 }
                 other => return other,
@@ -481,11 +482,13 @@ impl PostgresEngine {
         &self,
         work: impl FnOnce(&Pool) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        let waiting = Instant::now();
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|_| StoreError::Closed)?;
+        crate::metrics::postgres_pool_wait(waiting.elapsed());
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || work(&pool))
             .await

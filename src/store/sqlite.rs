@@ -314,6 +314,8 @@ fn run_writer(
                 Err(_) => break,
             }
         }
+        let changes = batch.len();
+        let started = std::time::Instant::now();
         let (replies, committed): (Vec<Reply>, Result<(), StoreError>) =
             match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
                 Ok(tx) => {
@@ -333,11 +335,26 @@ fn run_writer(
             }
             Err(e) => tracing::error!(error = %e, "write batch did not commit"),
         }
+        crate::metrics::sqlite_commit(changes, started.elapsed());
+        let failed_sync = committed
+            .as_ref()
+            .err()
+            .is_some_and(StoreError::is_io_failure);
         for reply in replies {
             reply(match &committed {
                 Ok(()) => Ok(()),
-                Err(e) => Err(StoreError::Corrupt(format!("commit failed: {e}"))),
+                Err(e) => Err(e.again()),
             });
+        }
+        if failed_sync {
+            // After a failed write or sync the kernel may have dropped pages it reported as written; a
+            // later commit could then be acknowledged on top of a batch that is not on disk (PostgreSQL's
+            // fsync lesson of 2018). No request of this batch was acknowledged; none after it will be.
+            tracing::error!(
+                "a write to the store's disk failed; stopping so that nothing is acknowledged on top of it. \
+                 Restart the server: it reopens the store from what is durable"
+            );
+            std::process::exit(74);
         }
     }
 }

@@ -1,138 +1,56 @@
-"""Fixtures for the Python suite: a real `sagemaker-images` server per test, boto3 clients, AWS CLI runs.
+"""Fixtures for the Python suite, on the package's pytest plugin (python/sagemaker_images/pytest_plugin.py).
 
-The binary is `$SAGEMAKER_IMAGES_BIN`, or `target/debug/sagemaker-images` under the repository root when that
-is unset. Each server listens on port 0 with a data directory of its own, and is killed at teardown. When
-`$SAGEMAKER_IMAGES_TEST_DATABASE_URL` names a PostgreSQL server, each server instead gets a database of its own,
-created for the test and dropped after it, as in the Rust suite.
+The binary is `$SAGEMAKER_IMAGES_BIN` (scripts/test sets it to target/debug/sagemaker-images), or
+`target/debug/sagemaker-images` under the repository root when that is unset. The plugin's server of this
+process is reset before each test that uses `endpoint`, `client` or `control`; the `delayed_*` fixtures share
+a second server whose transitions take TRANSITION_DELAY_SECONDS; `start_server` starts servers of their own.
+When `$SAGEMAKER_IMAGES_TEST_DATABASE_URL` names a PostgreSQL server, every server the plugin starts gets a
+database of its own there, created for it and dropped after it, as in the Rust suite.
 """
 import os
-import queue
-import re
 import subprocess
 import sys
-import threading
-
-import urllib.parse
-import uuid
 
 import boto3
 import pytest
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(REPO_ROOT, "python"))
+if not os.environ.get("SAGEMAKER_IMAGES_BIN"):
+    os.environ["SAGEMAKER_IMAGES_BIN"] = os.path.join(REPO_ROOT, "target", "debug", "sagemaker-images")
+
+pytest_plugins = ["sagemaker_images.pytest_plugin"]
+
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 ROLE_ARN = "arn:aws:iam::123456789012:role/SageMakerRole"
 # How long an image stays CREATING / UPDATING / DELETING on the `delayed_endpoint` server.
 TRANSITION_DELAY_SECONDS = 1.0
-STARTUP_TIMEOUT_SECONDS = 20
-LISTENING_LINE = re.compile(r"^sagemaker-images listening on (http://127\.0\.0\.1:\d+)\s*$")
+
+
+def pytest_configure(config):
+    database_url = os.environ.get("SAGEMAKER_IMAGES_TEST_DATABASE_URL")
+    if database_url and not config.getoption("sagemaker_images_database_url"):
+        config.option.sagemaker_images_database_url = database_url
 
 
 def image_arn(name):
     return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:image/{name.lower()}"
 
 
-def server_binary():
-    path = os.environ.get("SAGEMAKER_IMAGES_BIN") or os.path.join(REPO_ROOT, "target", "debug", "sagemaker-images")
-    if not os.path.isabs(path):
-        path = os.path.join(REPO_ROOT, path)
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"server binary {path} is missing or not executable; run `cargo build` or set SAGEMAKER_IMAGES_BIN")
-    return path
-
-
-class Server:
-    """A running `sagemaker-images serve` process."""
-
-    def __init__(self, data_dir, log_path, extra_args=()):
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.process = subprocess.Popen(
-            [server_binary(), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir), *extra_args],
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            stdin=subprocess.DEVNULL,
-            cwd=REPO_ROOT,
-        )
-        lines = queue.Queue()
-
-        def drain():  # keeps reading stdout so the server never blocks on a full pipe
-            for line in self.process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=drain, daemon=True).start()
-        try:
-            first = lines.get(timeout=STARTUP_TIMEOUT_SECONDS)
-        except queue.Empty:
-            self.stop()
-            pytest.fail(f"server printed nothing within {STARTUP_TIMEOUT_SECONDS}s; stderr: {self.stderr()}")
-        if first is None:
-            self.stop()
-            pytest.fail(f"server exited before listening (status {self.process.returncode}); stderr: {self.stderr()}")
-        match = LISTENING_LINE.match(first.decode("utf-8", "replace"))
-        if not match:
-            self.stop()
-            pytest.fail(f"unexpected first stdout line {first!r}")
-        self.endpoint = match.group(1)
-
-    def stderr(self):
-        if not self._log.closed:
-            self._log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")[-4000:]
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=10)
-        self._log.close()
-
-
-def _admin(admin_url, statement):
-    import pg8000.native
-
-    url = urllib.parse.urlparse(admin_url)
-    connection = pg8000.native.Connection(
-        user=url.username or "postgres",
-        password=url.password,
-        host=url.hostname or "127.0.0.1",
-        port=url.port or 5432,
-        database=url.path.lstrip("/") or "postgres",
-    )
-    try:
-        connection.run(statement)
-    finally:
-        connection.close()
-
-
-def _serve(tmp_path, extra_args=()):
-    admin_url = os.environ.get("SAGEMAKER_IMAGES_TEST_DATABASE_URL")
-    database = None
-    if admin_url:
-        database = f"smi_pytest_{uuid.uuid4().hex}"
-        _admin(admin_url, f"CREATE DATABASE {database}")
-        base = admin_url.rsplit("/", 1)[0]
-        extra_args = [*extra_args, "--database-url", f"{base}/{database}"]
-    server = Server(tmp_path / "data", tmp_path / "server.log", extra_args)
-    try:
-        yield server.endpoint
-    finally:
-        server.stop()
-        if database:
-            _admin(admin_url, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+@pytest.fixture
+def endpoint(sagemaker_images_endpoint):
+    """URL of the plugin's server (transitions are instant), reset for this test."""
+    return sagemaker_images_endpoint
 
 
 @pytest.fixture
-def endpoint(tmp_path):
-    """URL of a fresh server whose transitions are instant."""
-    yield from _serve(tmp_path)
-
-
-@pytest.fixture
-def delayed_endpoint(tmp_path):
-    """URL of a fresh server whose images stay CREATING/UPDATING/DELETING for TRANSITION_DELAY_SECONDS."""
-    yield from _serve(tmp_path, ["--transition-delay", f"{int(TRANSITION_DELAY_SECONDS * 1000)}ms"])
+def delayed_endpoint(sagemaker_images_servers):
+    """URL of a server whose images stay CREATING/UPDATING/DELETING for TRANSITION_DELAY_SECONDS, reset for
+    this test."""
+    server = sagemaker_images_servers.shared(transition_delay=TRANSITION_DELAY_SECONDS)
+    server.reset()
+    return server.url
 
 
 def make_client(endpoint_url, region=REGION, key=("test", "test"), config=None):
@@ -148,8 +66,8 @@ def make_client(endpoint_url, region=REGION, key=("test", "test"), config=None):
 
 
 @pytest.fixture
-def client(endpoint):
-    return make_client(endpoint)
+def client(sagemaker_images_client):
+    return sagemaker_images_client
 
 
 @pytest.fixture
@@ -174,22 +92,14 @@ def delayed_control(delayed_endpoint):
 
 
 @pytest.fixture
-def start_server(tmp_path):
+def start_server(sagemaker_images_start_server):
     """Starts servers with extra `serve` arguments: `start_server("--init-state", path)` returns the endpoint.
     Each has its own data directory (or PostgreSQL database); all are stopped at teardown."""
-    running = []
 
     def start(*extra_args):
-        home = tmp_path / f"server-{len(running)}"
-        home.mkdir()
-        serving = _serve(home, list(extra_args))
-        endpoint = next(serving)
-        running.append(serving)
-        return endpoint
+        return sagemaker_images_start_server(args=extra_args).url
 
-    yield start
-    for serving in reversed(running):
-        serving.close()
+    return start
 
 
 class DescribeCounter:

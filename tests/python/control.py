@@ -1,36 +1,12 @@
-"""Calls to the server's test control plane (/_sagemaker-images/..., /_localstack/...), unsigned or SigV4-signed."""
-import json
-import urllib.error
-import urllib.parse
-import urllib.request
-
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+"""Calls to the server's test control plane (/_sagemaker-images/..., /_localstack/...), unsigned or SigV4-signed,
+through the package's Control (python/sagemaker_images/control.py), with the raw answers the tests check."""
+from sagemaker_images.control import Control as PackageControl
+from sagemaker_images.control import Response  # noqa: F401 (the tests' answers)
 
 from conftest import REGION
 
 
-class Response:
-    def __init__(self, status, body):
-        self.status = status
-        self.body = body
-
-    @property
-    def error_type(self):
-        return self.body.get("__type") if isinstance(self.body, dict) else None
-
-    @property
-    def error_message(self):
-        if not isinstance(self.body, dict):
-            return None
-        return self.body.get("message", self.body.get("Message"))
-
-    def __repr__(self):
-        return f"Response({self.status}, {self.body!r})"
-
-
-class Control:
+class Control(PackageControl):
     """The control plane of the server at `endpoint`.
 
     With `key` = (access key id, secret), every call is SigV4-signed (service "sagemaker", `region`) as an admin
@@ -38,27 +14,12 @@ class Control:
     """
 
     def __init__(self, endpoint, key=None, region=REGION):
+        super().__init__(endpoint, admin_key=key, region=region)
         self.endpoint = endpoint
-        self.key = key
-        self.region = region
 
     def call(self, method, path, body=None, headers=None):
-        url = self.endpoint + path
-        data = None if body is None else json.dumps(body).encode()
-        headers = dict(headers or {})
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        if self.key:
-            request = AWSRequest(method=method, url=url, data=data or b"", headers=headers)
-            SigV4Auth(Credentials(*self.key), "sagemaker", self.region).add_auth(request)
-            headers = dict(request.headers.items())
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                status, raw = answer.status, answer.read()
-        except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
-        return Response(status, json.loads(raw) if raw.strip() else None)
+        """The answer of a call, whatever its status."""
+        return self.request(method, path, body, headers)
 
     def ok(self, method, path, body=None, headers=None):
         """The call's JSON answer, after checking that it is a 200."""

@@ -32,6 +32,8 @@ pub struct Options {
     pub env: Vec<(String, String)>,
     /// Where the server's standard error goes, instead of the test's.
     pub stderr_file: Option<PathBuf>,
+    /// The embedded store's directory, instead of a fresh temporary one.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// The environment variable that selects the PostgreSQL store for the suite: a URL of a database the tests
@@ -114,7 +116,7 @@ fn spawn(
         .arg("--listen")
         .arg(listen)
         .arg("--data-dir")
-        .arg(data_dir)
+        .arg(options.data_dir.as_deref().unwrap_or(data_dir))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
@@ -214,6 +216,22 @@ impl Server {
 
     pub fn data_path(&self) -> PathBuf {
         self.data_dir.path().to_owned()
+    }
+
+    /// Waits (at most `limit`) for the process to exit by itself; its exit code.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        let child = self.child.as_mut()?;
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// SIGKILL: no chance to flush or finish anything.

@@ -1,14 +1,16 @@
-//! The HTTP server: listener, request pipeline (body → SigV4 → target → operation → answer), graceful
-//! shutdown. Wires configuration, credentials, store and service together.
+//! The HTTP server: the request pipeline (body → SigV4 → target → operation → answer, or the control plane),
+//! graceful shutdown. Wires configuration, credentials, store and service together; `connections` accepts
+//! and serves the connections themselves.
+
+mod connections;
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{Method, Response};
-use axum::Router;
+use axum::http::{header, HeaderValue, Method, Request, Response};
 use futures_util::FutureExt;
 use tokio::net::TcpListener;
 
@@ -16,6 +18,7 @@ use crate::auth::{self, Credentials};
 use crate::config::{ServeArgs, StoreArgs};
 use crate::control;
 use crate::domain::Scope;
+use crate::metrics;
 use crate::ops::{Answer, Service};
 use crate::protocol::{self, ApiError};
 use crate::store::{PostgresStore, SqliteStore, Store};
@@ -26,6 +29,10 @@ struct App<S> {
     access: control::Access,
     faults: control::Faults,
     log_requests: bool,
+    request_read_timeout: Duration,
+    /// API requests in progress, and how many may be.
+    in_flight: AtomicUsize,
+    max_in_flight: usize,
 }
 
 /// Runs the server until SIGTERM or Ctrl-C; in-flight requests finish before it returns.
@@ -77,7 +84,11 @@ async fn run<S: Store>(args: ServeArgs, credentials: Credentials, store: S) -> a
         access,
         faults: control::Faults::default(),
         log_requests: args.log_requests,
+        request_read_timeout: args.limits.request_read_timeout,
+        in_flight: AtomicUsize::new(0),
+        max_in_flight: args.limits.max_in_flight as usize,
     });
+    metrics::install();
     if let Some(path) = &args.init_state {
         let text = std::fs::read(path).map_err(|e| {
             anyhow::anyhow!("cannot read the initial state {}: {e}", path.display())
@@ -101,44 +112,58 @@ async fn run<S: Store>(args: ServeArgs, credentials: Credentials, store: S) -> a
             "initial state applied"
         );
     }
+    let cap = connections::connection_cap(args.limits.max_connections);
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
     // Printed for people and for tests that start the server on port 0.
     println!("sagemaker-images listening on http://{address}");
     tracing::info!(%address, store = %args.store.describe(), "serving");
-    let router = Router::new().fallback(handle::<S>).with_state(app);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let handler = move |request: Request<Body>| handle(app.clone(), request);
+    connections::serve(
+        listener,
+        args.limits.clone(),
+        cap,
+        handler,
+        shutdown_signal(args.exit_with_parent),
+    )
+    .await;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate = match tokio::signal::unix::signal(
-            tokio::signal::unix::SignalKind::terminate(),
-        ) {
-            Ok(signal) => signal,
+/// Completes on SIGTERM or Ctrl-C, or, with `exit_with_parent`, once the process that started this one
+/// has gone (this process is then given to another parent).
+async fn shutdown_signal(exit_with_parent: bool) {
+    let parent_gone = async {
+        if !exit_with_parent {
+            return std::future::pending().await;
+        }
+        let parent = std::os::unix::process::parent_id();
+        while std::os::unix::process::parent_id() == parent {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tracing::info!("the parent process has gone");
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-                let _ = ctrl_c.await;
-                return;
+                std::future::pending::<()>().await;
             }
-        };
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = terminate.recv() => {},
         }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = terminate => {},
+        _ = parent_gone => {},
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
     tracing::info!("shutting down: no new connections, finishing requests in flight");
 }
 
-async fn handle<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -> Response<Body> {
+async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<Body> {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let mut seen = Seen::default();
@@ -153,13 +178,28 @@ async fn handle<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -> R
             Err(ApiError::internal())
         }
     };
-    let response = match &outcome {
+    let mut response = match &outcome {
         Ok(Answered::Api(answer)) => protocol::success(&request_id, answer.clone().into_bytes()),
         Ok(Answered::Control(status, body)) => protocol::control_answer(&request_id, *status, body),
+        Ok(Answered::Text(body)) => protocol::text_answer(&request_id, body.clone()),
         Err(error) => protocol::failure(&request_id, error),
     };
+    if let Err(ApiError::RequestTooLarge(_) | ApiError::RequestTimeout(_)) = &outcome {
+        // The rest of the body is not read: the connection cannot carry another request.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    let error = outcome.as_ref().err();
+    if seen.control_path.is_none() {
+        metrics::request(
+            seen.operation.as_deref(),
+            error.map(ApiError::code),
+            started.elapsed(),
+        );
+    }
     if app.log_requests {
-        log_request(&seen, &response, outcome.as_ref().err(), started);
+        log_request(&seen, &response, error, started);
     }
     response
 }
@@ -202,15 +242,42 @@ fn log_request(seen: &Seen, response: &Response<Body>, error: Option<&ApiError>,
 enum Answered {
     Api(Answer),
     Control(axum::http::StatusCode, serde_json::Value),
+    /// Plain text: the metrics.
+    Text(String),
 }
 
-/// How much of an oversized body is read and discarded before answering 413. Without this the client is
-/// usually still writing when the connection closes and sees a broken pipe instead of our answer.
-const MAX_DISCARDED_BYTES: usize = 64 * 1024 * 1024;
+/// Counts an API request in progress for as long as it lives.
+struct InFlight<'a> {
+    count: &'a AtomicUsize,
+    _metric: metrics::InFlight,
+}
 
-/// The request body, at most `MAX_BODY_BYTES` of it. A larger body is read to its end (up to
-/// `MAX_DISCARDED_BYTES`) so that the client can read the RequestEntityTooLargeException that follows.
-async fn read_body(mut body: Body) -> Result<Vec<u8>, ApiError> {
+impl<'a> InFlight<'a> {
+    /// Takes a place among the requests in progress, if one is free.
+    fn enter(count: &'a AtomicUsize, max: usize) -> Option<Self> {
+        let guard = InFlight {
+            count,
+            _metric: metrics::InFlight::begin(),
+        };
+        (count.fetch_add(1, Ordering::AcqRel) < max).then_some(guard)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The request body, at most `MAX_BODY_BYTES` of it, read within `timeout`. A body whose Content-Length
+/// is larger is refused before any of it is read; one that passes the limit as it arrives (chunked) is
+/// refused as soon as it does. Either way the connection is closed after the answer, so that a client
+/// never makes the server read more than the limit.
+async fn read_body(
+    body: Body,
+    declared: Option<u64>,
+    timeout: Duration,
+) -> Result<Vec<u8>, ApiError> {
     use axum::body::HttpBody;
     let too_large = || {
         ApiError::RequestTooLarge(format!(
@@ -218,38 +285,50 @@ async fn read_body(mut body: Body) -> Result<Vec<u8>, ApiError> {
             protocol::MAX_BODY_BYTES
         ))
     };
-    let mut collected = Vec::new();
-    let mut received = 0usize;
-    while let Some(frame) =
-        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
-    {
-        // A body that breaks off cannot be answered anyway; the client has gone.
-        let Ok(frame) = frame else {
-            return Err(too_large());
-        };
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        received = received.saturating_add(data.len());
-        if received <= protocol::MAX_BODY_BYTES {
-            collected.extend_from_slice(&data);
-        } else if received > MAX_DISCARDED_BYTES {
-            break;
-        }
-    }
-    if received > protocol::MAX_BODY_BYTES {
+    if declared.is_some_and(|length| length > protocol::MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
-    Ok(collected)
+    let collect = async {
+        let mut body = body;
+        let mut collected = Vec::new();
+        while let Some(frame) =
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+        {
+            // A body that breaks off cannot be answered anyway; the client has gone.
+            let Ok(frame) = frame else {
+                return Err(too_large());
+            };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            if collected.len() + data.len() > protocol::MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            collected.extend_from_slice(&data);
+        }
+        Ok(collected)
+    };
+    match tokio::time::timeout(timeout, collect).await {
+        Ok(read) => read,
+        Err(_) => Err(ApiError::RequestTimeout(format!(
+            "The request body was not read within {}.",
+            humantime::format_duration(timeout)
+        ))),
+    }
 }
 
 async fn answer<S: Store>(
     app: &App<S>,
-    request: Request,
+    request: Request<Body>,
     seen: &mut Seen,
 ) -> Result<Answered, ApiError> {
     let (parts, body) = request.into_parts();
-    let body = read_body(body).await?;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = read_body(body, declared, app.request_read_timeout).await?;
     let uri = parts
         .uri
         .path_and_query()
@@ -270,9 +349,16 @@ async fn answer<S: Store>(
             headers: &parts.headers,
             body: &body,
         };
-        let (status, answer) = control.handle(&request).await?;
-        return Ok(Answered::Control(status, answer));
+        return Ok(match control.handle(&request).await? {
+            control::Answer::Json(status, answer) => Answered::Control(status, answer),
+            control::Answer::Text(text) => Answered::Text(text),
+        });
     }
+    // Past the bound, answered at once and not applied, so that SDKs back off and retry.
+    let Some(_in_flight) = InFlight::enter(&app.in_flight, app.max_in_flight) else {
+        metrics::throttled();
+        return Err(ApiError::Throttling("Rate exceeded".to_owned()));
+    };
     let principal = app.verifier.verify(
         parts.method.as_str(),
         uri,

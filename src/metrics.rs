@@ -1,0 +1,158 @@
+//! What an operator sees of the server: Prometheus metrics, rendered at `GET /metrics`. Every figure is
+//! recorded here, under one name each, so that the names are a table an operator can read.
+//!
+//! Labels take only bounded values: an operation the model knows (or `other`), an error code the server
+//! sends (or `ok`).
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::model::MODEL;
+
+const REQUESTS: &str = "sagemaker_images_requests_total";
+const REQUEST_SECONDS: &str = "sagemaker_images_request_duration_seconds";
+const IN_FLIGHT: &str = "sagemaker_images_requests_in_flight";
+const THROTTLED: &str = "sagemaker_images_requests_throttled_total";
+const CONNECTIONS_OPEN: &str = "sagemaker_images_connections_open";
+const CONNECTIONS_REFUSED: &str = "sagemaker_images_connections_refused_total";
+const SQLITE_BATCH: &str = "sagemaker_images_sqlite_batch_changes";
+const SQLITE_COMMIT_SECONDS: &str = "sagemaker_images_sqlite_commit_seconds";
+const POSTGRES_RETRIES: &str = "sagemaker_images_postgres_retries_total";
+const POSTGRES_POOL_WAIT_SECONDS: &str = "sagemaker_images_postgres_pool_wait_seconds";
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the recorder (once per process) and keeps its histograms trimmed.
+pub fn install() {
+    if HANDLE.get().is_some() {
+        return;
+    }
+    let seconds = [
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+        5.0,
+    ];
+    let batch = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
+    let built = PrometheusBuilder::new()
+        .set_buckets(&seconds)
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Full(SQLITE_BATCH.to_owned()), &batch))
+        .and_then(|b| b.install_recorder());
+    match built {
+        Ok(handle) => {
+            let upkeep = handle.clone();
+            let _ = HANDLE.set(handle);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    upkeep.run_upkeep();
+                }
+            });
+        }
+        Err(error) => tracing::warn!(%error, "metrics are off: cannot install their recorder"),
+    }
+}
+
+/// The Prometheus text exposition of every metric.
+pub fn render() -> String {
+    HANDLE
+        .get()
+        .map(PrometheusHandle::render)
+        .unwrap_or_default()
+}
+
+/// An operation name fit for a label: one of the model's, or `other`.
+fn operation_label(operation: Option<&str>) -> &'static str {
+    match operation {
+        None => "none",
+        Some(name) => MODEL.operation_name(name).unwrap_or("other"),
+    }
+}
+
+/// One answered request: its operation, the error code it got (`None`: success), how long it took.
+pub fn request(operation: Option<&str>, code: Option<&str>, took: Duration) {
+    let operation = operation_label(operation);
+    let outcome = code.map(sanitize_code).unwrap_or("ok");
+    metrics::counter!(REQUESTS, "operation" => operation, "outcome" => outcome).increment(1);
+    metrics::histogram!(REQUEST_SECONDS, "operation" => operation).record(took.as_secs_f64());
+}
+
+/// The codes the server sends, as static labels; anything else (an injected fault's code) is `other`.
+fn sanitize_code(code: &str) -> &'static str {
+    const KNOWN: [&str; 17] = [
+        "ValidationException",
+        "SerializationException",
+        "ResourceNotFound",
+        "ResourceInUse",
+        "ResourceLimitExceeded",
+        "UnknownOperationException",
+        "RequestEntityTooLargeException",
+        "MissingAuthenticationTokenException",
+        "IncompleteSignatureException",
+        "InvalidSignatureException",
+        "UnrecognizedClientException",
+        "InternalFailure",
+        "ThrottlingException",
+        "ServiceUnavailable",
+        "AccessDeniedException",
+        "RequestTimeoutException",
+        "ServiceUnavailableException",
+    ];
+    KNOWN.into_iter().find(|k| *k == code).unwrap_or("other")
+}
+
+/// Counts a request in flight for as long as it lives.
+pub struct InFlight(());
+
+impl InFlight {
+    pub fn begin() -> Self {
+        metrics::gauge!(IN_FLIGHT).increment(1.0);
+        InFlight(())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!(IN_FLIGHT).decrement(1.0);
+    }
+}
+
+pub fn throttled() {
+    metrics::counter!(THROTTLED).increment(1);
+}
+
+/// Counts an open connection for as long as it lives.
+pub struct ConnectionOpen(());
+
+impl ConnectionOpen {
+    pub fn begin() -> Self {
+        metrics::gauge!(CONNECTIONS_OPEN).increment(1.0);
+        ConnectionOpen(())
+    }
+}
+
+impl Drop for ConnectionOpen {
+    fn drop(&mut self) {
+        metrics::gauge!(CONNECTIONS_OPEN).decrement(1.0);
+    }
+}
+
+pub fn connection_refused() {
+    metrics::counter!(CONNECTIONS_REFUSED).increment(1);
+}
+
+/// One commit of the SQLite writer: how many changes it carried and how long the commit (its sync) took.
+pub fn sqlite_commit(changes: usize, took: Duration) {
+    metrics::histogram!(SQLITE_BATCH).record(changes as f64);
+    metrics::histogram!(SQLITE_COMMIT_SECONDS).record(took.as_secs_f64());
+}
+
+/// A PostgreSQL transaction run again (serialization failure, deadlock, unique-key race, lost connection).
+pub fn postgres_retry() {
+    metrics::counter!(POSTGRES_RETRIES).increment(1);
+}
+
+/// How long a request waited for a PostgreSQL connection from the pool.
+pub fn postgres_pool_wait(took: Duration) {
+    metrics::histogram!(POSTGRES_POOL_WAIT_SECONDS).record(took.as_secs_f64());
+}

@@ -1,0 +1,307 @@
+//! Connections: accepted within a cap, served over HTTP/1.1 or HTTP/2 without TLS by hyper under the
+//! limits of `config::Limits`, and closed when a request's head is slow to arrive, when a keep-alive
+//! connection stays idle, or when shutdown's grace period ends.
+//!
+//! What a client may hold is bounded: a connection past the cap is closed at once; a connection costs
+//! nothing once its head timeout or idle timeout passes, whatever it trickles; and a request body is
+//! bounded in size and in read time by the request pipeline (`read_body`).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+
+use crate::config::Limits;
+use crate::metrics;
+
+/// File descriptors kept free of connections: the store's files, its PostgreSQL connections, logs.
+const DESCRIPTOR_HEADROOM: u64 = 256;
+
+/// Raises this process's open-file soft limit to its hard limit, and returns the connection cap that fits
+/// under it with headroom.
+pub fn connection_cap(configured: u32) -> usize {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(error) => {
+            tracing::warn!(%error, "cannot raise the open-file limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE)
+                .map(|(soft, _)| soft)
+                .unwrap_or(1024)
+        }
+    };
+    let fits = limit.saturating_sub(DESCRIPTOR_HEADROOM).max(1);
+    let cap = u64::from(configured).min(fits) as usize;
+    tracing::info!(
+        open_file_limit = limit,
+        connection_cap = cap,
+        "open-file limit raised to {limit}; at most {cap} connections"
+    );
+    cap
+}
+
+/// Where a connection is between requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Phase {
+    /// No request in it: the idle timeout runs.
+    Idle = 0,
+    /// A request's first bytes have come, its head not all of it: the head timeout runs.
+    Head = 1,
+    /// A request is being answered: the pipeline's own limits apply.
+    Answering = 2,
+}
+
+/// What the watchdog of one connection sees of it.
+struct Activity {
+    started: Instant,
+    phase: AtomicU8,
+    /// When the phase began, in milliseconds since `started`.
+    since: AtomicU64,
+    answering: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            started: Instant::now(),
+            phase: AtomicU8::new(Phase::Idle as u8),
+            since: AtomicU64::new(0),
+            answering: AtomicUsize::new(0),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn enter(&self, phase: Phase) {
+        self.since.store(self.now(), Ordering::Relaxed);
+        self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
+    /// Bytes came: if no request was under way, one has begun.
+    fn read_some(&self) {
+        if self.phase.load(Ordering::Relaxed) == Phase::Idle as u8 {
+            self.enter(Phase::Head);
+        }
+    }
+
+    fn request_started(&self) {
+        self.answering.fetch_add(1, Ordering::Relaxed);
+        self.enter(Phase::Answering);
+    }
+
+    fn request_ended(&self) {
+        if self.answering.fetch_sub(1, Ordering::Relaxed) == 1 {
+            self.enter(Phase::Idle);
+        }
+    }
+
+    /// Why the connection must close now, if it must.
+    fn overdue(&self, limits: &Limits) -> Option<&'static str> {
+        let elapsed = Duration::from_millis(
+            self.now()
+                .saturating_sub(self.since.load(Ordering::Relaxed)),
+        );
+        match self.phase.load(Ordering::Relaxed) {
+            p if p == Phase::Idle as u8 && elapsed > limits.idle_timeout => Some("idle"),
+            p if p == Phase::Head as u8 && elapsed > limits.header_read_timeout => {
+                Some("slow request head")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A socket that tells its connection's [`Activity`] when bytes arrive.
+struct Watched {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.activity.read_some();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+}
+
+/// The HTTP/1.1 and HTTP/2 settings every connection is served with.
+fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        // The watchdog times the head from its first byte; hyper's timer would count idle time too.
+        .header_read_timeout(None)
+        .max_headers(limits.max_headers)
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(limits.max_header_bytes.try_into().unwrap_or(u32::MAX))
+        .max_concurrent_streams(256)
+        .keep_alive_interval(Some(limits.idle_timeout))
+        .keep_alive_timeout(limits.header_read_timeout);
+    builder
+}
+
+/// How often a connection's watchdog looks at it: often enough that a timeout is kept within a quarter of
+/// itself.
+fn watch_interval(limits: &Limits) -> Duration {
+    (limits.header_read_timeout.min(limits.idle_timeout) / 4)
+        .clamp(Duration::from_millis(20), Duration::from_secs(1))
+}
+
+/// Accepts and serves connections until `shutdown` completes; then lets requests in progress finish for
+/// the grace period, and closes whatever is left.
+pub async fn serve<H, F>(
+    listener: TcpListener,
+    limits: Limits,
+    cap: usize,
+    handler: H,
+    shutdown: impl Future<Output = ()>,
+) where
+    H: Fn(Request<Body>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response<Body>> + Send + 'static,
+{
+    let limits = Arc::new(limits);
+    let builder = Arc::new(builder(&limits));
+    let slots = Arc::new(Semaphore::new(cap));
+    let (stop, stopping) = watch::channel(false);
+    let open = Arc::new(AtomicUsize::new(0));
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of descriptors or a connection reset before accept: keep serving the others.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            metrics::connection_refused();
+            drop(stream); // Past the cap: closed at once, never queued.
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let (builder, limits, handler, mut stopping, open) = (
+            builder.clone(),
+            limits.clone(),
+            handler.clone(),
+            stopping.clone(),
+            open.clone(),
+        );
+        open.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            let _open = metrics::ConnectionOpen::begin();
+            let activity = Arc::new(Activity::new());
+            let io = TokioIo::new(Watched {
+                stream,
+                activity: activity.clone(),
+            });
+            let watched = activity.clone();
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                let (handler, activity) = (handler.clone(), watched.clone());
+                activity.request_started();
+                async move {
+                    let response = handler(request.map(Body::new)).await;
+                    activity.request_ended();
+                    Ok::<_, Infallible>(response)
+                }
+            });
+            let connection = builder.serve_connection_with_upgrades(io, service);
+            tokio::pin!(connection);
+            let mut ticks = tokio::time::interval(watch_interval(&limits));
+            let mut draining = false;
+            loop {
+                tokio::select! {
+                    _ = connection.as_mut() => break,
+                    _ = ticks.tick() => {
+                        if let Some(reason) = activity.overdue(&limits) {
+                            tracing::debug!(reason, "closing a connection");
+                            break;
+                        }
+                    }
+                    _ = stopping.changed(), if !draining => {
+                        draining = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            open.fetch_sub(1, Ordering::Relaxed);
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let deadline = Instant::now() + limits.shutdown_grace;
+    while open.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let left = open.load(Ordering::Relaxed);
+    if left > 0 {
+        tracing::warn!(
+            connections = left,
+            "closing the connections still open after the shutdown grace period"
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! Hostile clients and failing disks: slow heads, idle and trickling connections, the connection cap,
+//! the bound on requests in flight, a full disk, a failed sync; and what an operator sees (metrics, the
+//! healthcheck command).
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::common::{code, create_image, message, Options, Server, ROLE_ARN};
+
+fn server_with(args: &[&str]) -> Server {
+    Server::start_with(Options {
+        extra_args: args.iter().map(|a| a.to_string()).collect(),
+        ..Default::default()
+    })
+}
+
+fn address(server: &Server) -> String {
+    server.endpoint.trim_start_matches("http://").to_owned()
+}
+
+/// Reads until the server closes the connection (or `limit` passes); what it sent, and whether it closed.
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) {
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&answer).into_owned(), true),
+            Ok(Ok(n)) => answer.extend_from_slice(&buffer[..n]),
+            Err(_) => return (String::from_utf8_lossy(&answer).into_owned(), false),
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed() {
+    let server = server_with(&[
+        "--header-read-timeout",
+        "500ms",
+        "--idle-timeout",
+        "500ms",
+        "--request-read-timeout",
+        "500ms",
+    ]);
+    let address = address(&server);
+
+    // A request line that never ends.
+    let mut stalled = TcpStream::connect(&address).await.expect("connect");
+    stalled.write_all(b"POS").await.expect("write");
+    assert!(
+        read_until_closed(&mut stalled, Duration::from_secs(5))
+            .await
+            .1,
+        "a stalled head is cut off"
+    );
+
+    // A head trickled one header line at a time, each well within any per-read timeout.
+    let mut trickling = TcpStream::connect(&address).await.expect("connect");
+    trickling
+        .write_all(b"POST / HTTP/1.1\r\n")
+        .await
+        .expect("write");
+    let mut closed = false;
+    for i in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if trickling
+            .write_all(format!("x-trickle-{i}: 1\r\n").as_bytes())
+            .await
+            .is_err()
+        {
+            closed = true;
+            break;
+        }
+    }
+    closed = closed
+        || read_until_closed(&mut trickling, Duration::from_secs(2))
+            .await
+            .1;
+    assert!(closed, "a trickled head is cut off by the head timeout");
+
+    // An idle keep-alive connection, after one answered request.
+    let mut idle = TcpStream::connect(&address).await.expect("connect");
+    idle.write_all(b"GET /_sagemaker-images/live HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    let (answer, closed) = read_until_closed(&mut idle, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(closed, "an idle keep-alive connection is closed");
+
+    // A body that trickles in is cut off by the read limit, with an answer that says so.
+    let mut slow_body = TcpStream::connect(&address).await.expect("connect");
+    slow_body
+        .write_all(b"POST / HTTP/1.1\r\nhost: localhost\r\ncontent-length: 1000\r\n\r\n{")
+        .await
+        .expect("write");
+    let writer = async {
+        for _ in 0..30 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if slow_body.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    };
+    writer.await;
+    let (answer, closed) = read_until_closed(&mut slow_body, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("RequestTimeoutException"), "{answer}");
+    assert!(closed);
+}
+
+#[tokio::test]
+async fn past_the_connection_cap_a_new_connection_is_closed_at_once() {
+    let server = server_with(&["--max-connections", "2"]);
+    let address = address(&server);
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(&address).await.expect("connect");
+        stream
+            .write_all(b"GET /_sagemaker-images/live HTTP/1.1\r\nhost: localhost\r\n\r\n")
+            .await
+            .expect("write");
+        let mut buffer = [0u8; 512];
+        let n = stream.read(&mut buffer).await.expect("answer");
+        assert!(buffer[..n].starts_with(b"HTTP/1.1 200"));
+        held.push(stream);
+    }
+    let mut third = TcpStream::connect(&address)
+        .await
+        .expect("the kernel accepts it");
+    let (_, closed) = read_until_closed(&mut third, Duration::from_secs(2)).await;
+    assert!(closed, "a connection past the cap is closed");
+    // The held connections are still served.
+    let first = &mut held[0];
+    first
+        .write_all(b"GET /_sagemaker-images/live HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buffer = [0u8; 512];
+    let n = first.read(&mut buffer).await.expect("answer");
+    assert!(buffer[..n].starts_with(b"HTTP/1.1 200"));
+}
+
+#[tokio::test]
+async fn the_raised_descriptor_limit_is_reported_at_start() {
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("stderr.log");
+    let mut server = Server::start_with(Options {
+        env: vec![("RUST_LOG".into(), "info".into())],
+        stderr_file: Some(log.clone()),
+        ..Default::default()
+    });
+    server.terminate();
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.contains("open-file limit raised to"), "{text}");
+}
+
+#[tokio::test]
+async fn past_the_in_flight_bound_requests_are_throttled_and_not_applied() {
+    let server = server_with(&["--max-in-flight", "1"]);
+    // Each call takes a while, so that calls overlap.
+    let effects = server
+        .raw()
+        .control(
+            "POST",
+            "/_sagemaker-images/effects",
+            Some(&json!({ "latency": 200 })),
+        )
+        .await;
+    assert_eq!(effects.status, 200);
+    let client = server.client();
+    let calls = (0..6).map(|i| {
+        let client = client.clone();
+        async move {
+            let name = format!("crowd-{i}");
+            let result = client
+                .create_image()
+                .image_name(&name)
+                .role_arn(ROLE_ARN)
+                .send()
+                .await;
+            (name, result)
+        }
+    });
+    let results = futures::future::join_all(calls).await;
+    let mut throttled = 0;
+    for (name, result) in results {
+        match result {
+            Ok(_) => {}
+            Err(error) => {
+                assert_eq!(code(&error), "ThrottlingException");
+                assert_eq!(message(&error), "Rate exceeded");
+                let missing = client
+                    .describe_image()
+                    .image_name(&name)
+                    .send()
+                    .await
+                    .expect_err("not applied");
+                assert_eq!(code(&missing), "ResourceNotFound");
+                throttled += 1;
+            }
+        }
+    }
+    assert!(throttled > 0, "six overlapping calls with room for one");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_outcome() {
+    let server = Server::start();
+    let client = server.client();
+    create_image(&client, "measured").await;
+    let missing = client
+        .describe_image()
+        .image_name("nothing")
+        .send()
+        .await
+        .expect_err("missing");
+    assert_eq!(code(&missing), "ResourceNotFound");
+    let metrics = server.raw().control("GET", "/metrics", None).await;
+    assert_eq!(metrics.status, 200);
+    for line in [
+        r#"sagemaker_images_requests_total{operation="CreateImage",outcome="ok"} 1"#,
+        r#"sagemaker_images_requests_total{operation="DescribeImage",outcome="ResourceNotFound"} 1"#,
+        "sagemaker_images_request_duration_seconds_bucket{operation=\"CreateImage\"",
+        "sagemaker_images_connections_open",
+    ] {
+        assert!(metrics.text.contains(line), "{line} in:\n{}", metrics.text);
+    }
+    if !server.on_postgres() {
+        assert!(
+            metrics
+                .text
+                .contains("sagemaker_images_sqlite_commit_seconds_count 1"),
+            "{}",
+            metrics.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_healthcheck_command_exits_by_readiness() {
+    let server = Server::start();
+    let run = |url: String| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sagemaker-images"))
+            .args(["healthcheck", "--url", &url, "--timeout", "2s"])
+            .output()
+            .expect("run healthcheck")
+    };
+    let ready = run(format!("{}/_sagemaker-images/health", server.endpoint));
+    assert!(
+        ready.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ready.stderr)
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let nobody = listener.local_addr().expect("address");
+    drop(listener);
+    let down = run(format!("http://{nobody}/_sagemaker-images/health"));
+    assert_eq!(down.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&down.stderr).contains("did not answer"));
+}
