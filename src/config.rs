@@ -62,6 +62,11 @@ pub struct StoreArgs {
     #[arg(long, env = "SAGEMAKER_IMAGES_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
+    /// The size (bytes) the embedded store's write-ahead log is kept near: past it, a checkpoint waits for
+    /// readers and empties the log, so that a burst of writes cannot fill the disk with it.
+    #[arg(long, env = "SAGEMAKER_IMAGES_WAL_LIMIT", default_value_t = crate::store::DEFAULT_WAL_LIMIT)]
+    pub wal_limit: u64,
+
     /// Use PostgreSQL (or a PostgreSQL-wire database such as CockroachDB or YugabyteDB) instead of the
     /// embedded store, e.g. postgres://user:password@host:5432/dbname?sslmode=require. Several server
     /// processes may share one database.

@@ -19,6 +19,7 @@ const CONNECTIONS_OPEN: &str = "sagemaker_images_connections_open";
 const CONNECTIONS_REFUSED: &str = "sagemaker_images_connections_refused_total";
 const SQLITE_BATCH: &str = "sagemaker_images_sqlite_batch_changes";
 const SQLITE_COMMIT_SECONDS: &str = "sagemaker_images_sqlite_commit_seconds";
+const SQLITE_WAL_BYTES: &str = "sagemaker_images_sqlite_wal_bytes";
 const POSTGRES_RETRIES: &str = "sagemaker_images_postgres_retries_total";
 const POSTGRES_POOL_WAIT_SECONDS: &str = "sagemaker_images_postgres_pool_wait_seconds";
 
@@ -145,6 +146,11 @@ pub fn connection_refused() {
 pub fn sqlite_commit(changes: usize, took: Duration) {
     metrics::histogram!(SQLITE_BATCH).record(changes as f64);
     metrics::histogram!(SQLITE_COMMIT_SECONDS).record(took.as_secs_f64());
+}
+
+/// The size of the SQLite write-ahead log's file, as the checkpointer last saw it.
+pub fn sqlite_wal_bytes(size: u64) {
+    metrics::gauge!(SQLITE_WAL_BYTES).set(size as f64);
 }
 
 /// A PostgreSQL transaction run again (serialization failure, deadlock, unique-key race, lost connection).

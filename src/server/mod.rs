@@ -49,7 +49,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             run(args, credentials, store).await
         }
         None => {
-            let store = SqliteStore::open(&args.store.data_dir)?;
+            let store = SqliteStore::open_with(&args.store.data_dir, args.store.wal_limit)?;
             run(args, credentials, store).await
         }
     }

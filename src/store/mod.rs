@@ -17,7 +17,7 @@ pub use control::{OutcomeRule, ResetScope, ScopeContents, StoredImage};
 pub use engine::SqlStore;
 pub use postgres::{PostgresEngine, PostgresStore};
 pub use records::name_grams;
-pub use sqlite::{SqliteEngine, SqliteStore};
+pub use sqlite::{SqliteEngine, SqliteStore, DEFAULT_WAL_LIMIT};
 
 use std::future::Future;
 

@@ -148,8 +148,14 @@ fn to_sqlite(value: &Value) -> SqlValue {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the store in `data_dir` and applies pending migrations.
+    /// Opens (creating if needed) the store in `data_dir` and applies pending migrations, with the
+    /// default bound on the write-ahead log.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(data_dir, DEFAULT_WAL_LIMIT)
+    }
+
+    /// As [`SqliteStore::open`], keeping the write-ahead log near `wal_limit` bytes.
+    pub fn open_with(data_dir: &Path, wal_limit: u64) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Open(format!("cannot create {}: {e}", data_dir.display())))?;
         let lock = lock_data_dir(data_dir)?;
@@ -165,13 +171,21 @@ impl SqliteStore {
             }
         }
         let token_secret = records::token_secret(&conn)?;
-        // Checkpoints run on their own thread (below), not inside the writer's commits.
+        // Checkpoints run on their own thread (below), not inside the writer's commits. When the log
+        // starts over, its file is cut back to the limit.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "journal_size_limit", wal_limit as i64)?;
         let checkpointer = open_connection(&path)?;
+        // A truncating checkpoint holds up the writer while it waits for readers: not for long.
+        checkpointer.busy_timeout(std::time::Duration::from_secs(1))?;
+        let wal = WalBound {
+            path: data_dir.join("sagemaker-images.sqlite3-wal"),
+            limit: wal_limit,
+        };
         let (wake_checkpointer, checkpoint_requests) = mpsc::sync_channel::<()>(1);
         std::thread::Builder::new()
             .name("sqlite-checkpointer".to_owned())
-            .spawn(move || run_checkpointer(checkpointer, checkpoint_requests))
+            .spawn(move || run_checkpointer(checkpointer, checkpoint_requests, wal))
             .map_err(|e| StoreError::Open(format!("cannot start the checkpoint thread: {e}")))?;
         let (writer, jobs) = mpsc::channel::<Job>();
         let generation = Arc::new(AtomicU64::new(0));
@@ -287,16 +301,58 @@ fn run_in_savepoint<T, E: From<StoreError>>(
 /// The shortest time between two checkpoints while writes keep coming.
 const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// The write-ahead log's file and the size it is kept near.
+struct WalBound {
+    path: std::path::PathBuf,
+    limit: u64,
+}
+
+/// The default of `--wal-limit`.
+pub const DEFAULT_WAL_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// How often the checkpointer looks at the log's size when no commit wakes it: a burst's log is cut back
+/// within this of the burst's end.
+const WAL_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Copies committed WAL frames into the database file (a PASSIVE checkpoint: it never blocks the writer or
 /// readers) whenever the writer has committed since the last one, at most once per `CHECKPOINT_INTERVAL`.
-/// Off the writer thread, the checkpoint's page copies and fsync do not hold up the next batch. Ends when
-/// the writer does.
-fn run_checkpointer(conn: Connection, requests: mpsc::Receiver<()>) {
-    while requests.recv().is_ok() {
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "checkpoint failed; the next one retries");
+/// Off the writer thread, the checkpoint's page copies and fsync do not hold up the next batch.
+///
+/// A passive checkpoint never lets the log start over while readers keep using it, so under steady
+/// reads and writes the log would grow without end. Once its file passes the limit, a TRUNCATE checkpoint
+/// waits (briefly holding up the writer) for the readers to move past the log, copies it all and empties
+/// the file; after a burst the same happens within `WAL_CHECK_INTERVAL`. Ends when the writer does.
+fn run_checkpointer(conn: Connection, requests: mpsc::Receiver<()>, wal: WalBound) {
+    loop {
+        let woken = match requests.recv_timeout(WAL_CHECK_INTERVAL) {
+            Ok(()) => true,
+            Err(mpsc::RecvTimeoutError::Timeout) => false,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        if woken {
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "checkpoint failed; the next one retries");
+            }
         }
-        std::thread::sleep(CHECKPOINT_INTERVAL);
+        let size = std::fs::metadata(&wal.path).map(|m| m.len()).unwrap_or(0);
+        crate::metrics::sqlite_wal_bytes(size);
+        if size > wal.limit {
+            match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                row.get::<_, i64>(0)
+            }) {
+                Ok(0) => tracing::debug!(size, "write-ahead log past its limit: emptied"),
+                Ok(_) => tracing::debug!(
+                    size,
+                    "write-ahead log past its limit; readers kept it, retrying"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "truncating checkpoint failed; the next one retries")
+                }
+            }
+        }
+        if woken {
+            std::thread::sleep(CHECKPOINT_INTERVAL);
+        }
     }
 }
 

@@ -178,3 +178,68 @@ async fn a_failed_sync_stops_the_server_and_nothing_acknowledged_is_lost() {
         .await
         .expect("a restarted server writes again");
 }
+
+/// Largest size the write-ahead log's file reached while `load` ran, and its size a while after.
+async fn wal_sizes_under(
+    server: &Server,
+    load: impl std::future::Future<Output = ()>,
+) -> (u64, u64) {
+    let wal = server.data_path().join("sagemaker-images.sqlite3-wal");
+    let size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let mut largest = 0;
+    tokio::pin!(load);
+    loop {
+        tokio::select! {
+            _ = &mut load => break,
+            _ = tokio::time::sleep(Duration::from_millis(10)) => largest = largest.max(size()),
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    (largest, size())
+}
+
+#[tokio::test]
+async fn the_write_ahead_log_stays_near_its_limit_under_sustained_writes_and_reads() {
+    const LIMIT: u64 = 256 * 1024;
+    let server = Server::start_with(Options {
+        extra_args: vec!["--wal-limit".into(), LIMIT.to_string()],
+        ..Default::default()
+    });
+    if server.on_postgres() {
+        return;
+    }
+    let client = server.client();
+    for i in 0..32 {
+        create(&client, &format!("busy-{i}")).await.expect("create");
+    }
+    let until = tokio::time::Instant::now() + Duration::from_secs(4);
+    let worker = |i: usize, write: bool| {
+        let client = client.clone();
+        async move {
+            let name = format!("busy-{}", i % 32);
+            while tokio::time::Instant::now() < until {
+                if write {
+                    let _ = client
+                        .update_image()
+                        .image_name(&name)
+                        .description(format!("{:?}", tokio::time::Instant::now()))
+                        .send()
+                        .await;
+                    // The update leaves it UPDATING for no time; the next one may race it: either is fine.
+                } else {
+                    let _ = client.describe_image().image_name(&name).send().await;
+                }
+            }
+        }
+    };
+    let load = futures::future::join_all((0..24).map(|i| worker(i, i % 3 != 0)));
+    let (largest, after) = wal_sizes_under(&server, async {
+        load.await;
+    })
+    .await;
+    eprintln!(
+        "write-ahead log: largest {largest} bytes during the load, {after} after (limit {LIMIT})"
+    );
+    assert!(largest < LIMIT * 8, "largest {largest}");
+    assert!(after <= LIMIT, "after the load {after}");
+}
