@@ -7,6 +7,9 @@
 //! - sagemaker-images on the embedded store: UpdateImage over 1,000 images, DescribeImage, ListImages (100 a
 //!   page), each SigV4-verified, UpdateImage durable before its answer;
 //! - with `--postgres URL`: the same on the PostgreSQL store;
+//! - beside the embedded store's rows: DescribeImage while 200 clients trickle request heads, UpdateImage
+//!   with twice as many connections as requests may be in flight (the errors are ThrottlingExceptions),
+//!   UpdateImage with the request log written, and each write row's largest write-ahead log;
 //! - with `--large N`: a store of N images (1,000,000 for the targets): cold start to first answer, resident
 //!   memory, and the median ListImages page for every SortBy and for NameContains.
 //!
@@ -260,7 +263,11 @@ fn spawn_listening(command: &mut Command, prefix: &str) -> Served {
         .trim_start_matches(prefix)
         .parse()
         .expect("address");
-    Served { child, address }
+    Served {
+        child,
+        address,
+        wal: None,
+    }
 }
 
 /// The floor inside the load generator's own runtime, as earlier sessions measured it: printed for
@@ -291,6 +298,8 @@ fn run_floor_process() {
 struct Served {
     child: Child,
     address: SocketAddr,
+    /// The embedded store's write-ahead log, whose largest size a write row prints.
+    wal: Option<std::path::PathBuf>,
 }
 
 impl Drop for Served {
@@ -331,7 +340,10 @@ fn start_server(
     } else {
         command.env("RUST_LOG", "warn");
     }
-    let served = spawn_listening(&mut command, "sagemaker-images listening on http://");
+    let mut served = spawn_listening(&mut command, "sagemaker-images listening on http://");
+    if postgres.is_none() {
+        served.wal = Some(data_dir.join("sagemaker-images.sqlite3-wal"));
+    }
     (served, started.elapsed())
 }
 
@@ -367,7 +379,9 @@ async fn seed(address: SocketAddr, count: usize) {
             )
         })
         .collect();
-    for chunk in requests.chunks(CONNECTIONS) {
+    // Half the load's connections at a time, so that a server with a small in-flight bound is not
+    // throttled while it is seeded.
+    for chunk in requests.chunks(CONNECTIONS / 2) {
         let mut tasks = Vec::new();
         for prepared in chunk.iter().cloned() {
             tasks.push(tokio::spawn(async move {
@@ -480,6 +494,10 @@ async fn measure(
     );
     let (mut row, mut beside) = (Figures::default(), Figures::default());
     let mut cpu = CpuSpent::default();
+    let wal = (name.contains("Update"))
+        .then(|| served.wal.clone())
+        .flatten()
+        .map(WalWatch::start);
     for _ in 0..seconds {
         beside.absorb(load(floor.address, floor_requests.clone(), SLICE).await);
         let (slice, slice_cpu) = load_counting_cpu(served, requests.clone(), SLICE).await;
@@ -490,6 +508,65 @@ async fn measure(
     print_row(name, &row, beside.rps());
     print_cpu(&row, &cpu);
     println!("{:<34} the floor beside it {:.0} req/s", "", beside.rps());
+    if let Some(wal) = wal {
+        println!(
+            "{:<34} write-ahead log: largest {:.1} MB during the row",
+            "",
+            wal.largest().await as f64 / 1e6
+        );
+    }
+}
+
+/// Samples the size of a write-ahead log's file every 10 ms until asked for the largest.
+struct WalWatch {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    sampler: tokio::task::JoinHandle<u64>,
+}
+
+impl WalWatch {
+    fn start(path: std::path::PathBuf) -> WalWatch {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let sampler = tokio::spawn(async move {
+            let mut largest = 0;
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                largest = largest.max(std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            largest
+        });
+        WalWatch { stop, sampler }
+    }
+
+    async fn largest(self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.sampler.await.unwrap_or(0)
+    }
+}
+
+/// Keeps `count` connections open that each trickle one byte of a request head a second, as a slow or
+/// hostile client would, reconnecting whenever the server cuts one off.
+fn trickle(address: SocketAddr, count: usize) -> Vec<tokio::task::JoinHandle<()>> {
+    use tokio::io::AsyncWriteExt;
+    (0..count)
+        .map(|_| {
+            tokio::spawn(async move {
+                loop {
+                    let Ok(mut stream) = TcpStream::connect(address).await else {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    };
+                    let head = b"POST / HTTP/1.1\r\nx-trickle: ";
+                    for byte in head.iter().chain(std::iter::repeat(&b'x')) {
+                        if stream.write_all(&[*byte]).await.is_err() {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            })
+        })
+        .collect()
 }
 
 /// Loads the floor alone and prints its figures: its own CPU per request is the budget the real server's
@@ -761,6 +838,39 @@ async fn measure_sqlite(seconds: u64, floor: &Served) {
         "sqlite server resident memory: {:.1} MB",
         resident_mb(served.child.id())
     );
+    drop(served);
+
+    // DescribeImage again while 200 clients trickle request heads (the goal: latency within 2x).
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (served, _) = start_server(data_dir.path(), None, &[], false);
+    seed(served.address, IMAGES).await;
+    let trickling = trickle(served.address, 200);
+    let describes = describe_requests(&served.address.to_string());
+    measure(
+        "sqlite DescribeImage, 200 tricklers",
+        &served,
+        describes,
+        seconds,
+        floor,
+    )
+    .await;
+    trickling.iter().for_each(|t| t.abort());
+    drop(served);
+
+    // Overload: 64 connections against room for 32 requests in flight; the split of answers shows how
+    // many were refused with ThrottlingException (the errors) and how fast.
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (served, _) = start_server(data_dir.path(), None, &["--max-in-flight", "32"], false);
+    seed(served.address, IMAGES).await;
+    let updates = update_requests(&served.address.to_string());
+    measure(
+        "sqlite UpdateImage, 2x in-flight",
+        &served,
+        updates,
+        seconds,
+        floor,
+    )
+    .await;
     drop(served);
 
     // The same UpdateImage load with the request log written: its price beside the row above.

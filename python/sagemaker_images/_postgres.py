@@ -1,11 +1,12 @@
 """A fresh PostgreSQL database for each server the pytest plugin starts, dropped when the server stops, so
 that servers (xdist workers, extra servers) never share a catalog and a run leaves nothing behind."""
-import ssl
 import urllib.parse
 import uuid
 
 
 def _connect(url):
+    import ssl
+
     try:
         import pg8000.native
     except ImportError as error:

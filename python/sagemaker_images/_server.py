@@ -10,7 +10,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
 
 from ._binary import binary_path
 from .control import DEFAULT_REGION, Control, ControlError, parse_admin_key
@@ -251,15 +250,18 @@ class Server(_Endpoint):
     def start(self):
         if self.process is not None:
             raise RuntimeError("the server was started already")
-        binary = self.binary or binary_path()
-        if self.data_dir is None or self.log_path is None:
+        try:
+            binary = self.binary or binary_path()
+        except FileNotFoundError as error:
+            raise ServerStartError(f"sagemaker-images could not start: {error}") from None
+        if self.data_dir is None or self.log_path is None or isinstance(self._init_state, dict):
             self._temp_home = tempfile.mkdtemp(prefix="sagemaker-images-")
         home = self._temp_home
         data_dir = self.data_dir or os.path.join(home, "data")
         self.log_path = self.log_path or os.path.join(home or os.path.dirname(os.path.abspath(data_dir)), "server.log")
         init_state_path = self._init_state
         if isinstance(self._init_state, dict):
-            init_state_path = os.path.join(home or tempfile.mkdtemp(prefix="sagemaker-images-"), "init-state.json")
+            init_state_path = os.path.join(home, "init-state.json")
             with open(init_state_path, "w") as f:
                 json.dump(self._init_state, f)
         elif init_state_path is not None:
@@ -268,16 +270,20 @@ class Server(_Endpoint):
 
         started = time.perf_counter()
         self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            self.command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            env=self._environment(),
-            # Its own session: a Ctrl-C in the terminal reaches pytest, which stops the server after the
-            # tests' teardown, rather than the server in the middle of a test.
-            start_new_session=True,
-        )
+        try:
+            self.process = subprocess.Popen(
+                self.command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._log,
+                env=self._environment(),
+                # Its own session: a Ctrl-C in the terminal reaches pytest, which stops the server after the
+                # tests' teardown, rather than the server in the middle of a test.
+                start_new_session=True,
+            )
+        except OSError as error:
+            self.stop()
+            raise ServerStartError(f"sagemaker-images could not start: `{shlex.join(self.command)}`: {error}") from None
         _running.add(self)
         lines = queue.Queue()
         threading.Thread(target=_drain, args=(self.process.stdout, lines), daemon=True).start()
@@ -352,7 +358,7 @@ class Server(_Endpoint):
     def reset(self):
         try:
             super().reset()
-        except (urllib.error.URLError, ConnectionError) as error:
+        except OSError as error:  # urllib's URLError and the connection errors are OSErrors
             if not self.running:
                 raise ServerStartError(
                     f"the sagemaker-images server (pid {self.pid}) has exited with status "
@@ -391,7 +397,7 @@ class RemoteServer(_Endpoint):
     def start(self):
         try:
             self.control.health()
-        except (urllib.error.URLError, ConnectionError, ControlError, OSError, ValueError) as error:
+        except (OSError, ControlError, ValueError) as error:
             raise ServerStartError(f"no sagemaker-images server answers at {self.url}: {error}") from error
         if self.admin_key:
             _admin_keys[self.url] = self.admin_key

@@ -6,8 +6,6 @@ Calls are unsigned, which the built-in `test` key lets any local caller make, or
 requires. Bodies and answers are JSON.
 """
 import json
-import urllib.error
-import urllib.request
 
 CONTROL_PREFIX = "/_sagemaker-images/"
 DEFAULT_REGION = "us-east-1"
@@ -85,6 +83,11 @@ class Control:
             headers["Content-Type"] = "application/json"
         if self.admin_key:
             headers = self._signed_headers(method, url, data, headers)
+        # Imported here: the plugin is loaded by every pytest run of the environment, and urllib.request
+        # (http.client, ssl, email) is the bulk of its import time.
+        import urllib.error
+        import urllib.request
+
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
@@ -133,7 +136,9 @@ class Control:
         Answers `{"created": [...arns], "existing": [...arns]}`."""
         return self.call("POST", "state", document)
 
-    def add_outcome(self, operation, action, image_name=None, count=None, failure_reason=None, account=None, region=None):
+    def add_outcome(
+        self, operation, action, image_name=None, count=None, failure_reason=None, account=None, region=None
+    ):
         """A forced outcome: the next `count` successful calls of `operation` (of `image_name`, or of any
         image) end `*_FAILED` (`action="fail"`) or stay transitional until released (`action="hold"`)."""
         rule = {"operation": operation, "action": action}

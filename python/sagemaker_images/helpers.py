@@ -23,7 +23,9 @@ def control_of(server):
     raise TypeError(f"expected a sagemaker-images server, Control or URL, not {server!r}")
 
 
-def force_failure(server, operation, image_name=None, *, reason=DEFAULT_FAILURE_REASON, count=1, account=None, region=None):
+def force_failure(
+    server, operation, image_name=None, *, reason=DEFAULT_FAILURE_REASON, count=1, account=None, region=None
+):
     """The next `count` successful calls of `operation` (CreateImage, UpdateImage, DeleteImage,
     CreateImageVersion, DeleteImageVersion) of `image_name`, or of any image, end in CREATE_FAILED,
     UPDATE_FAILED or DELETE_FAILED with `reason` as FailureReason, once the transition delay has passed."""
@@ -45,7 +47,17 @@ def release(server, image_name, *, account=None, region=None):
     return control_of(server).release(image_name, account=account, region=region)
 
 
-def inject_fault(server, operation=None, *, code="ServiceUnavailable", status_code=None, message=None, count=None, probability=None, region=None):
+def inject_fault(
+    server,
+    operation=None,
+    *,
+    code="ServiceUnavailable",
+    status_code=None,
+    message=None,
+    count=None,
+    probability=None,
+    region=None,
+):
     """Makes calls of `operation` (of every operation when None) fail with the AWS error `code` before they
     do anything: the next `count` of them, or every one (`probability`, 0..1, of them) until the next reset
     or `clear_faults`."""
@@ -65,7 +77,13 @@ def throttle(server, operation=None, *, count=None, probability=None, region=Non
     """Answers calls of `operation` (every operation when None) with ThrottlingException (`Rate exceeded`,
     which botocore retries): the next `count` of them, or every one until the next reset or `clear_faults`."""
     return inject_fault(
-        server, operation, code="ThrottlingException", status_code=400, count=count, probability=probability, region=region
+        server,
+        operation,
+        code="ThrottlingException",
+        status_code=400,
+        count=count,
+        probability=probability,
+        region=region,
     )
 
 

@@ -94,8 +94,9 @@ class ServerPool:
     """The servers of this pytest process (one xdist worker): the default one the fixtures use, shared ones
     by configuration, and extra ones."""
 
-    def __init__(self, settings, watch_parent=False):
-        self.settings = settings
+    def __init__(self, config, watch_parent=False):
+        self._config = config
+        self.settings = Settings(config)
         self._watch_parent = watch_parent
         self._tmp_path_factory = None
         self._default = None
@@ -107,6 +108,8 @@ class ServerPool:
 
     def activate(self, tmp_path_factory):
         self._tmp_path_factory = tmp_path_factory
+        # Read again now that every pytest_configure has run: a conftest may have set an option there.
+        self.settings = Settings(self._config)
 
     def _new_server(self, transition_delay=None, init_state=None, credentials=None, admin_key=None, args=()):
         """Starts a server; with the database option, on a fresh database of its own."""
@@ -168,7 +171,7 @@ class ServerPool:
     def shared(self, **options):
         """A server of these options (those of `start`), started the first time and kept for the run. The
         caller resets it when it needs to."""
-        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
+        key = repr(sorted(options.items()))
         found = self._shared.get(key)
         if isinstance(found, ServerStartError):
             raise found
@@ -226,13 +229,14 @@ def pytest_addoption(parser):
         parser.addini(f"sagemaker_images_{name}", f"{help} ({flag})", default=None)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         f"{KEEP_STATE_MARKER}: tests of a module with this marker share the sagemaker-images server's state; "
         "it is reset before the first of them only",
     )
-    config.stash[POOL] = ServerPool(Settings(config), watch_parent=hasattr(config, "workerinput"))
+    config.stash[POOL] = ServerPool(config, watch_parent=hasattr(config, "workerinput"))
     config.stash[WORKER_STATS] = []
 
 

@@ -33,6 +33,11 @@ impl From<StoreError> for ApiError {
                     .to_owned(),
             );
         }
+        if error.is_unreachable() {
+            return ApiError::ServiceUnavailable(
+                "The server's database could not be reached. Retry shortly.".to_owned(),
+            );
+        }
         ApiError::internal()
     }
 }

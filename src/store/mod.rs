@@ -59,6 +59,18 @@ impl StoreError {
         }
     }
 
+    /// The database could not be reached, or its connection broke: a retry may find it back.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            StoreError::Postgres(e) => {
+                e.as_db_error().is_none()
+                    && (e.is_closed() || std::error::Error::source(e).is_some())
+            }
+            StoreError::Closed => true,
+            _ => false,
+        }
+    }
+
     /// A read, write or sync of the store's files failed.
     pub fn is_io_failure(&self) -> bool {
         matches!(self, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure))

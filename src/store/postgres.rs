@@ -60,6 +60,10 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("migrations/postgres/0007_forced_outcomes.sql"),
     ),
 ];
+/// How long a connection attempt, or data sent and not acknowledged, may wait before the database counts
+/// as unreachable.
+const UNREACHABLE_AFTER: Duration = Duration::from_secs(5);
+
 /// Attempts of one transaction before a serialization failure is reported as an internal error.
 const MAX_ATTEMPTS: u32 = 30;
 
@@ -433,9 +437,17 @@ impl PostgresStore {
         connections: usize,
     ) -> Result<Self, StoreError> {
         let (url, tls) = tls_settings(url)?;
-        let config: Config = url
+        let mut config: Config = url
             .parse()
             .map_err(|e| StoreError::Open(format!("the database URL is not valid: {e}")))?;
+        // A database that stops answering fails requests within seconds rather than holding them, unless
+        // the URL says otherwise (`connect_timeout`, `tcp_user_timeout`).
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(UNREACHABLE_AFTER);
+        }
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(UNREACHABLE_AFTER);
+        }
         let pool = Arc::new(Pool {
             config,
             tls,

@@ -12,6 +12,7 @@ mod isolation;
 mod lifecycle;
 mod list;
 mod multiprocess;
+mod outage;
 mod outcomes;
 mod protocol;
 mod seed;

@@ -178,6 +178,34 @@ def test_each_xdist_worker_gets_a_server_of_its_own(tmp_path):
     assert "server start: 2 server(s)" in output
 
 
+def test_database_option_gives_each_server_a_database_of_its_own(tmp_path):
+    admin_url = os.environ.get("SAGEMAKER_IMAGES_TEST_DATABASE_URL")
+    if not admin_url:
+        pytest.skip("SAGEMAKER_IMAGES_TEST_DATABASE_URL names no PostgreSQL server")
+    files = {
+        "test_db.py": f"""
+            ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
+
+            def test_on_postgresql(sagemaker_images_server, sagemaker_images_client):
+                command = sagemaker_images_server.command
+                url = command[command.index("--database-url") + 1]
+                with open({str(tmp_path / "database")!r}, "w") as f:
+                    f.write(url.rsplit("/", 1)[1])
+                sagemaker_images_client.create_image(ImageName="in-postgres", RoleArn=ROLE)
+                assert sagemaker_images_server.state()["accounts"]["000000000000"]["us-east-1"]["Images"]
+        """
+    }
+    code, output = run_project(tmp_path, files, "--sagemaker-images-database-url", admin_url)
+    assert code == 0, output
+    database = (tmp_path / "database").read_text()
+    assert database.startswith("sagemaker_images_")
+    connection = sagemaker_images._postgres._connect(admin_url)
+    try:
+        assert connection.run("SELECT 1 FROM pg_database WHERE datname = :name", name=database) == []  # dropped
+    finally:
+        connection.close()
+
+
 CREDENTIALS = """
 [[credentials]]
 access_key_id = "AKIAPLUGINADMIN01"
@@ -368,7 +396,14 @@ def test_throttle_and_faults(sagemaker_images_server, sagemaker_images_client, m
     monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
     sm = sagemaker_images_server.client(config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
     rules = sagemaker_images.throttle(sagemaker_images_server, "ListImages", count=2)
-    assert rules == [{"service": "sagemaker", "operation": "ListImages", "count": 2, "error": {"code": "ThrottlingException", "statusCode": 400}}]
+    assert rules == [
+        {
+            "service": "sagemaker",
+            "operation": "ListImages",
+            "count": 2,
+            "error": {"code": "ThrottlingException", "statusCode": 400},
+        }
+    ]
     assert sm.list_images()["ResponseMetadata"]["RetryAttempts"] == 2
     assert sm.list_images()["ResponseMetadata"]["RetryAttempts"] == 0
 
@@ -392,7 +427,9 @@ def test_state_helpers(sagemaker_images_server, sagemaker_images_client):
     assert sagemaker_images_client.list_images()["Images"] == []
 
 
-def test_env_fixture_points_clients_built_without_arguments_at_the_server(sagemaker_images_env, sagemaker_images_server):
+def test_env_fixture_points_clients_built_without_arguments_at_the_server(
+    sagemaker_images_env, sagemaker_images_server
+):
     assert os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] == sagemaker_images_env == sagemaker_images_server.url
     sm = boto3.client("sagemaker")
     sm.create_image(ImageName="from-the-environment", RoleArn=ROLE_ARN)

@@ -34,6 +34,21 @@ pub struct Options {
     pub stderr_file: Option<PathBuf>,
     /// The embedded store's directory, instead of a fresh temporary one.
     pub data_dir: Option<PathBuf>,
+    /// Reach the PostgreSQL database through this port of 127.0.0.1 (a proxy a test can cut).
+    pub database_port: Option<u16>,
+}
+
+/// `url` with its host and port replaced by 127.0.0.1:`port`.
+pub fn with_port(url: &str, port: u16) -> String {
+    let (head, tail) = url.rsplit_once('@').expect("a URL with a user");
+    let path = tail.find('/').map(|i| &tail[i..]).unwrap_or("");
+    format!("{head}@127.0.0.1:{port}{path}")
+}
+
+/// The host and port of `url`.
+pub fn authority(url: &str) -> String {
+    let (_, tail) = url.rsplit_once('@').expect("a URL with a user");
+    tail.split('/').next().unwrap_or(tail).to_owned()
 }
 
 /// The environment variable that selects the PostgreSQL store for the suite: a URL of a database the tests
@@ -130,7 +145,11 @@ fn spawn(
         command.env_remove(var);
     }
     if let Some(database) = database {
-        command.arg("--database-url").arg(&database.url);
+        let url = match options.database_port {
+            Some(port) => with_port(&database.url, port),
+            None => database.url.clone(),
+        };
+        command.arg("--database-url").arg(url);
     }
     if let Some(delay) = options.transition_delay {
         command.arg("--transition-delay").arg(delay);
@@ -195,6 +214,11 @@ impl Server {
             listen,
             database,
         }
+    }
+
+    /// The URL of this server's PostgreSQL database, if that is its store.
+    pub fn database_url(&self) -> Option<String> {
+        self.database.as_ref().map(|d| d.url.clone())
     }
 
     /// True when this server's store is PostgreSQL.
