@@ -261,3 +261,46 @@ async fn the_healthcheck_command_exits_by_readiness() {
     assert_eq!(down.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&down.stderr).contains("did not answer"));
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_without_being_read() {
+    let server = Server::start();
+    let address = address(&server);
+    // Declared too large: refused from the head alone, the body never sent.
+    let mut declared = TcpStream::connect(&address).await.expect("connect");
+    declared
+        .write_all(b"POST / HTTP/1.1\r\nhost: localhost\r\ncontent-length: 62914560\r\n\r\n")
+        .await
+        .expect("write");
+    let (answer, closed) = read_until_closed(&mut declared, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("RequestEntityTooLargeException"), "{answer}");
+    assert!(closed, "the connection is closed after the answer");
+
+    // Chunked: refused once the limit is passed, while the client could go on sending.
+    let mut chunked = TcpStream::connect(&address).await.expect("connect");
+    chunked
+        .write_all(b"POST / HTTP/1.1\r\nhost: localhost\r\ntransfer-encoding: chunked\r\n\r\n")
+        .await
+        .expect("write");
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut sent = 0;
+    let mut refused_early = false;
+    while sent < 64 * 1024 * 1024 {
+        let head = format!("{:x}\r\n", chunk.len());
+        let wrote = async {
+            chunked.write_all(head.as_bytes()).await?;
+            chunked.write_all(&chunk).await?;
+            chunked.write_all(b"\r\n").await
+        };
+        match tokio::time::timeout(Duration::from_secs(5), wrote).await {
+            Ok(Ok(())) => sent += chunk.len(),
+            _ => {
+                refused_early = true;
+                break;
+            }
+        }
+    }
+    assert!(refused_early, "the server stopped reading before 64 MiB (sent {sent})");
+    assert!(sent < 8 * 1024 * 1024, "it read about the limit, not {sent} bytes");
+}
