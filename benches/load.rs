@@ -450,6 +450,21 @@ async fn measure_store(
     }
 }
 
+/// The UpdateImage row on a fresh, seeded server started with `args` (and writing its request log).
+async fn measure_updates(
+    name: &str,
+    args: &[&str],
+    request_log: bool,
+    seconds: u64,
+    floor: &Served,
+) {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (served, _) = start_server(data_dir.path(), None, args, request_log);
+    seed(served.address, IMAGES).await;
+    let updates = update_requests(&served.address.to_string());
+    measure(name, &served, updates, seconds, floor).await;
+}
+
 /// UpdateImage of each seeded image.
 fn update_requests(host: &str) -> Vec<Prepared> {
     (0..IMAGES)
@@ -859,34 +874,24 @@ async fn measure_sqlite(seconds: u64, floor: &Served) {
 
     // Overload: 64 connections against room for 32 requests in flight; the split of answers shows how
     // many were refused with ThrottlingException (the errors) and how fast.
-    let data_dir = tempfile::tempdir().expect("temp dir");
-    let (served, _) = start_server(data_dir.path(), None, &["--max-in-flight", "32"], false);
-    seed(served.address, IMAGES).await;
-    let updates = update_requests(&served.address.to_string());
-    measure(
+    let overload = ["--max-in-flight", "32"];
+    measure_updates(
         "sqlite UpdateImage, 2x in-flight",
-        &served,
-        updates,
+        &overload,
+        false,
         seconds,
         floor,
     )
     .await;
-    drop(served);
-
-    // The same UpdateImage load with the request log written: its price beside the row above.
-    let data_dir = tempfile::tempdir().expect("temp dir");
-    let (served, _) = start_server(data_dir.path(), None, &[], true);
-    seed(served.address, IMAGES).await;
-    let updates = update_requests(&served.address.to_string());
-    measure(
+    // The same UpdateImage load with the request log written: its price beside the first row.
+    measure_updates(
         "sqlite UpdateImage (request log on)",
-        &served,
-        updates,
+        &[],
+        true,
         seconds,
         floor,
     )
     .await;
-    drop(served);
 
     // The reads again with the caches off: every answer read from the store and serialized.
     let data_dir = tempfile::tempdir().expect("temp dir");

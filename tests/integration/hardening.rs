@@ -274,7 +274,10 @@ async fn an_oversized_body_is_refused_without_being_read() {
         .expect("write");
     let (answer, closed) = read_until_closed(&mut declared, Duration::from_secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(answer.contains("RequestEntityTooLargeException"), "{answer}");
+    assert!(
+        answer.contains("RequestEntityTooLargeException"),
+        "{answer}"
+    );
     assert!(closed, "the connection is closed after the answer");
 
     // Chunked: refused once the limit is passed, while the client could go on sending.
@@ -301,6 +304,12 @@ async fn an_oversized_body_is_refused_without_being_read() {
             }
         }
     }
-    assert!(refused_early, "the server stopped reading before 64 MiB (sent {sent})");
-    assert!(sent < 8 * 1024 * 1024, "it read about the limit, not {sent} bytes");
+    assert!(
+        refused_early,
+        "the server stopped reading before 64 MiB (sent {sent})"
+    );
+    assert!(
+        sent < 8 * 1024 * 1024,
+        "it read about the limit, not {sent} bytes"
+    );
 }
