@@ -5,6 +5,8 @@
 //! signature the request should carry, over exactly the headers the client says it signed.
 
 mod credentials;
+#[cfg(test)]
+mod proofs;
 mod signature;
 
 pub use credentials::{Credential, Credentials, CredentialsError, DEFAULT_ACCOUNT_ID};
