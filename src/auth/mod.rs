@@ -5,6 +5,9 @@
 //! signature the request should carry, over exactly the headers the client says it signed.
 
 mod credentials;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz;
 #[cfg(test)]
 mod proofs;
 mod signature;

@@ -92,6 +92,70 @@ impl TokenSealer {
     }
 }
 
+/// The fuzz target of the token unsealer (`fuzz/fuzz_targets/token.rs`; its committed inputs are replayed
+/// by `cargo test`). Built for tests and with the `fuzzing` feature only.
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz {
+    use super::*;
+
+    pub const SECRET: &[u8] = b"fuzz-secret";
+    pub const QUERY: &str = "fuzz-query";
+
+    /// The input as a token: it opens only if it is exactly the token `seal` gives for what it opens to.
+    /// The input as cursor material: its sealed token opens to it, only for its query and secret, and not
+    /// once a byte of it (picked by the input) is changed.
+    pub fn token(data: &[u8]) {
+        let sealer = TokenSealer::new(SECRET.to_vec());
+        let text = String::from_utf8_lossy(data);
+        if let Ok(cursor) = sealer.open(QUERY, &text) {
+            assert_eq!(
+                sealer.seal(QUERY, &cursor),
+                text,
+                "opened a token it did not seal"
+            );
+        }
+
+        let cursor = match data.split_first() {
+            None => Cursor {
+                sort: SortValue::Time(0),
+                key: String::new(),
+            },
+            Some((tag, rest)) if tag % 2 == 0 => {
+                let mut number = [0u8; 8];
+                let (head, tail) = rest.split_at(rest.len().min(8));
+                number[..head.len()].copy_from_slice(head);
+                Cursor {
+                    sort: SortValue::Time(i64::from_le_bytes(number)),
+                    key: String::from_utf8_lossy(tail).into_owned(),
+                }
+            }
+            Some((_, rest)) => {
+                let (sort, key) = rest.split_at(rest.len() / 2);
+                Cursor {
+                    sort: SortValue::Text(String::from_utf8_lossy(sort).into_owned()),
+                    key: String::from_utf8_lossy(key).into_owned(),
+                }
+            }
+        };
+        let sealed = sealer.seal(QUERY, &cursor);
+        assert_eq!(sealer.open(QUERY, &sealed).ok(), Some(cursor));
+        assert!(sealer.open("another-query", &sealed).is_err());
+        assert!(TokenSealer::new(b"another-secret".to_vec())
+            .open(QUERY, &sealed)
+            .is_err());
+        let mut bytes = URL_SAFE_NO_PAD
+            .decode(&sealed)
+            .expect("a sealed token decodes");
+        let at = data.len() % bytes.len();
+        bytes[at] ^= data.last().copied().unwrap_or(1).max(1);
+        assert!(
+            sealer.open(QUERY, &URL_SAFE_NO_PAD.encode(&bytes)).is_err(),
+            "a changed token opened"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,9 @@
 //! `model/sagemaker-image-family.json` (written by `tools/extract_model.py`, compared with botocore by a
 //! test). Every length, pattern, enum, range and required member the server enforces comes from there.
 
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz;
 mod pattern;
 mod validate;
 
