@@ -159,6 +159,7 @@ pub mod fuzz {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn tokens_open_only_unaltered_and_for_their_query() {
@@ -179,5 +180,98 @@ mod tests {
         assert!(TokenSealer::new(b"other".to_vec())
             .open("q1", &sealer.seal("q1", &cursor))
             .is_err());
+    }
+
+    fn cursor() -> impl Strategy<Value = Cursor> {
+        (
+            prop_oneof![
+                any::<i64>().prop_map(SortValue::Time),
+                "\\PC{0,40}".prop_map(SortValue::Text),
+            ],
+            "\\PC{0,64}",
+        )
+            .prop_map(|(sort, key)| Cursor { sort, key })
+    }
+
+    /// The token's text with the character at `at` replaced by `with` (when that changes it).
+    fn replaced(token: &str, at: usize, with: char) -> Option<String> {
+        let (index, old) = token.char_indices().nth(at)?;
+        (old != with).then(|| {
+            let mut changed = token.to_owned();
+            changed.replace_range(index..index + old.len_utf8(), &with.to_string());
+            changed
+        })
+    }
+
+    #[test]
+    fn no_single_byte_change_unseals() {
+        let sealer = TokenSealer::new(b"secret".to_vec());
+        let cursor = Cursor {
+            sort: SortValue::Text("2026-11-29".into()),
+            key: "my-image".into(),
+        };
+        let token = sealer.seal("q", &cursor);
+        let bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        let mut tried = 0;
+        for at in 0..bytes.len() {
+            for mask in 1..=255u8 {
+                let mut changed = bytes.clone();
+                changed[at] ^= mask;
+                let changed = URL_SAFE_NO_PAD.encode(&changed);
+                assert_eq!(
+                    sealer.open("q", &changed),
+                    Err(invalid_token()),
+                    "{at} ^ {mask}"
+                );
+                tried += 1;
+            }
+        }
+        // And every character of the text, replaced by any other printable ASCII character.
+        for at in 0..token.len() {
+            for with in ' '..='~' {
+                if let Some(changed) = replaced(&token, at, with) {
+                    assert!(sealer.open("q", &changed).is_err(), "{changed}");
+                    tried += 1;
+                }
+            }
+        }
+        assert!(tried > 20_000, "{tried}");
+        assert_eq!(sealer.open("q", &token), Ok(cursor));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_token_with_any_byte_changed_never_unseals(
+            cursor in cursor(),
+            secret in prop::collection::vec(any::<u8>(), 1..64),
+            at in any::<prop::sample::Index>(),
+            mask in 1..=255u8,
+        ) {
+            let sealer = TokenSealer::new(secret);
+            let token = sealer.seal("query", &cursor);
+            prop_assert_eq!(sealer.open("query", &token), Ok(cursor));
+            let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+            let at = at.index(bytes.len());
+            bytes[at] ^= mask;
+            prop_assert_eq!(
+                sealer.open("query", &URL_SAFE_NO_PAD.encode(&bytes)),
+                Err(invalid_token())
+            );
+        }
+
+        #[test]
+        fn a_token_with_any_character_changed_never_unseals(
+            cursor in cursor(),
+            at in any::<prop::sample::Index>(),
+            with in any::<char>(),
+        ) {
+            let sealer = TokenSealer::new(b"secret".to_vec());
+            let token = sealer.seal("query", &cursor);
+            if let Some(changed) = replaced(&token, at.index(token.len()), with) {
+                prop_assert_eq!(sealer.open("query", &changed), Err(invalid_token()));
+            }
+        }
     }
 }

@@ -6,6 +6,8 @@
 #[doc(hidden)]
 pub mod fuzz;
 mod pattern;
+#[cfg(test)]
+mod proofs;
 mod validate;
 
 pub use validate::validate_input;
