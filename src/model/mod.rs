@@ -7,6 +7,8 @@
 pub mod fuzz;
 mod pattern;
 #[cfg(test)]
+mod pattern_corpus;
+#[cfg(test)]
 mod proofs;
 mod validate;
 
