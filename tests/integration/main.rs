@@ -13,6 +13,7 @@ mod multiprocess;
 mod outcomes;
 mod protocol;
 mod seed;
+mod signatures;
 mod smoke;
 mod tags;
 mod versions;
