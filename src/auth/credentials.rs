@@ -59,7 +59,7 @@ impl Credentials {
         }])
     }
 
-    fn from_list(list: Vec<Credential>) -> Self {
+    pub(crate) fn from_list(list: Vec<Credential>) -> Self {
         Credentials {
             by_access_key: list
                 .into_iter()

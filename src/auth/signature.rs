@@ -16,9 +16,9 @@ use aws_sigv4::sign::v4;
 use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use super::credentials::Credential;
-use super::SIGNING_NAME;
 
 /// What the signature covers, as the `Authorization` header and the request give it.
 pub struct SignedRequest<'a> {
@@ -32,6 +32,8 @@ pub struct SignedRequest<'a> {
     pub amz_date: &'a str,
     pub signed_at: SystemTime,
     pub region: &'a str,
+    /// The service the credential is scoped to (`sagemaker`; the official test vectors use their own).
+    pub service: &'a str,
     /// The `Credential=` value (`key/date/region/service/aws4_request`), which names the signing key.
     pub credential_scope: &'a str,
 }
@@ -56,7 +58,7 @@ impl SigningKeys {
             &credential.secret_access_key,
             request.signed_at,
             request.region,
-            SIGNING_NAME,
+            request.service,
         );
         let mut key = [0u8; 32];
         key.copy_from_slice(derived.as_ref());
@@ -68,41 +70,66 @@ impl SigningKeys {
     }
 }
 
-/// The hex signature `credential` gives `request`, or `None` when a header it claims to sign is missing
+/// A signature the server computed. It has no `==` (nor any other comparison that stops at the first
+/// difference): the only way to compare it with the signature a request carries is [`Self::matches`], in
+/// constant time, so that the time an answer takes tells nothing of how much of a forgery was right.
+pub(crate) struct ExpectedSignature(String);
+
+impl ExpectedSignature {
+    /// Whether `claimed` (the `Signature=` value) is this signature, compared in constant time.
+    pub(crate) fn matches(&self, claimed: &str) -> bool {
+        bool::from(self.0.as_bytes().ct_eq(claimed.as_bytes()))
+    }
+
+    /// The hex text, for tests and fuzz targets that check one computation against another.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn hex(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The signature `credential` gives `request`, or `None` when a header it claims to sign is missing
 /// or is not text (such a request cannot match).
-pub fn expected(
+pub(crate) fn expected(
     keys: &SigningKeys,
     credential: &Credential,
     request: &SignedRequest<'_>,
-) -> Option<String> {
+) -> Option<ExpectedSignature> {
     match canonical_request(request) {
         Some(canonical) => {
             let canonical = canonical?;
             let key = keys.key(credential, request);
-            let mut string_to_sign = String::with_capacity(160);
-            string_to_sign.push_str("AWS4-HMAC-SHA256\n");
-            string_to_sign.push_str(request.amz_date);
-            string_to_sign.push('\n');
-            string_to_sign.push_str(&request.amz_date[..8]);
-            string_to_sign.push('/');
-            string_to_sign.push_str(request.region);
-            string_to_sign.push('/');
-            string_to_sign.push_str(SIGNING_NAME);
-            string_to_sign.push_str("/aws4_request\n");
-            push_hex(&mut string_to_sign, &Sha256::digest(canonical.as_bytes()));
+            let string_to_sign = string_to_sign(request, &canonical);
             let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
             mac.update(string_to_sign.as_bytes());
             let mut signature = String::with_capacity(64);
             push_hex(&mut signature, &mac.finalize().into_bytes());
-            Some(signature)
+            Some(ExpectedSignature(signature))
         }
         None => general(credential, request),
     }
 }
 
+/// The string to sign of a request whose canonical request is `canonical`: the algorithm, the date, the
+/// credential scope and the canonical request's SHA-256.
+pub(crate) fn string_to_sign(request: &SignedRequest<'_>, canonical: &str) -> String {
+    let mut string_to_sign = String::with_capacity(160);
+    string_to_sign.push_str("AWS4-HMAC-SHA256\n");
+    string_to_sign.push_str(request.amz_date);
+    string_to_sign.push('\n');
+    string_to_sign.push_str(&request.amz_date[..8]);
+    string_to_sign.push('/');
+    string_to_sign.push_str(request.region);
+    string_to_sign.push('/');
+    string_to_sign.push_str(request.service);
+    string_to_sign.push_str("/aws4_request\n");
+    push_hex(&mut string_to_sign, &Sha256::digest(canonical.as_bytes()));
+    string_to_sign
+}
+
 /// The canonical request of the common form, built directly: `None` if the request is not of that form,
 /// `Some(None)` if it cannot have been signed as it stands.
-fn canonical_request(request: &SignedRequest<'_>) -> Option<Option<String>> {
+pub(crate) fn canonical_request(request: &SignedRequest<'_>) -> Option<Option<String>> {
     let names = request.signed_headers;
     let common = request.uri == "/"
         && request.amz_date.len() == 16
@@ -167,7 +194,10 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
 }
 
 /// The signature by `aws-sigv4`'s general signer, over exactly the headers the client signed.
-fn general(credential: &Credential, request: &SignedRequest<'_>) -> Option<String> {
+pub(crate) fn general(
+    credential: &Credential,
+    request: &SignedRequest<'_>,
+) -> Option<ExpectedSignature> {
     let mut signed = Vec::with_capacity(request.signed_headers.len());
     for name in request.signed_headers {
         let mut values = request.headers.get_all(*name).iter().peekable();
@@ -190,7 +220,7 @@ fn general(credential: &Credential, request: &SignedRequest<'_>) -> Option<Strin
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(request.region)
-        .name(SIGNING_NAME)
+        .name(request.service)
         .time(request.signed_at)
         .settings(settings)
         .build()
@@ -204,7 +234,7 @@ fn general(credential: &Credential, request: &SignedRequest<'_>) -> Option<Strin
     )
     .ok()?;
     let output = sign(signable, &params).ok()?;
-    Some(output.signature().to_owned())
+    Some(ExpectedSignature(output.signature().to_owned()))
 }
 
 #[cfg(test)]
@@ -247,6 +277,7 @@ mod tests {
             amz_date: "20261129T120000Z",
             signed_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_795_953_600),
             region: "eu-west-1",
+            service: "sagemaker",
             credential_scope: "AKIDEXAMPLE/20261129/eu-west-1/sagemaker/aws4_request",
         }
     }
@@ -276,7 +307,8 @@ mod tests {
             assert!(canonical_request(&request).is_some(), "common form");
             let direct =
                 expected(&keys, &credential(), &request).expect("every signed header is present");
-            assert_eq!(Some(direct), general(&credential(), &request));
+            let general = general(&credential(), &request).expect("the general signer signs it");
+            assert!(direct.matches(general.hex()), "{}", general.hex());
         }
     }
 
@@ -296,10 +328,10 @@ mod tests {
         ] {
             let request = request(uri, &headers, names, b"{}");
             assert!(canonical_request(&request).is_none(), "{uri} {names:?}");
-            assert_eq!(
-                expected(&SigningKeys::default(), &credential(), &request),
-                general(&credential(), &request)
-            );
+            let expected = expected(&SigningKeys::default(), &credential(), &request)
+                .expect("the general signer signs it");
+            let general = general(&credential(), &request).expect("the general signer signs it");
+            assert!(expected.matches(general.hex()), "{uri} {names:?}");
         }
     }
 
@@ -308,10 +340,7 @@ mod tests {
         let headers = headers(&[("host", "localhost"), ("x-amz-date", "20261129T120000Z")]);
         let names = ["host", "x-amz-date", "x-amz-target"];
         let request = request("/", &headers, &names, b"{}");
-        assert_eq!(
-            expected(&SigningKeys::default(), &credential(), &request),
-            None
-        );
+        assert!(expected(&SigningKeys::default(), &credential(), &request).is_none());
     }
 
     #[test]
@@ -320,9 +349,58 @@ mod tests {
         let headers = headers(&[("host", "h"), ("x-amz-date", "20261129T120000Z")]);
         let names = ["host", "x-amz-date"];
         let request = request("/", &headers, &names, b"");
-        let first = expected(&keys, &credential(), &request);
-        let second = expected(&keys, &credential(), &request);
-        assert_eq!(first, second);
-        assert_eq!(first, general(&credential(), &request));
+        let first = expected(&keys, &credential(), &request).expect("signed");
+        let second = expected(&keys, &credential(), &request).expect("signed");
+        assert!(first.matches(second.hex()));
+        assert!(first.matches(general(&credential(), &request).expect("signed").hex()));
+    }
+
+    #[test]
+    fn a_signature_matches_only_itself() {
+        let signature = ExpectedSignature("0a1b".repeat(16));
+        assert!(signature.matches(&"0a1b".repeat(16)));
+        for claimed in [
+            String::new(),
+            "0a1b".repeat(15),
+            "0a1b".repeat(16) + "0",
+            "0A1B".repeat(16),
+            "1a1b".to_owned() + &"0a1b".repeat(15),
+            "0a1b".repeat(15) + "0a1c",
+        ] {
+            assert!(!signature.matches(&claimed), "{claimed}");
+        }
+    }
+
+    /// `ExpectedSignature` offers no `==`: were any of these implemented, the trait method below would be
+    /// ambiguous and this module would not compile (the `static_assertions` crate's trick).
+    #[allow(dead_code)]
+    mod no_equality {
+        use super::ExpectedSignature;
+
+        trait AmbiguousIfImplemented<Marker> {
+            fn check() {}
+        }
+        impl<T: ?Sized> AmbiguousIfImplemented<()> for T {}
+
+        macro_rules! refuse {
+            ($($marker:ident: [$($bound:tt)+])+) => {$(
+                struct $marker;
+                impl<T: ?Sized + $($bound)+> AmbiguousIfImplemented<$marker> for T {}
+            )+};
+        }
+        refuse! {
+            EqSelf: [PartialEq]
+            EqStr: [PartialEq<str>]
+            EqString: [PartialEq<String>]
+            EqStrRef: [for<'a> PartialEq<&'a str>]
+            EqBytes: [PartialEq<[u8]>]
+            OrdSelf: [PartialOrd]
+            DerefStr: [std::ops::Deref<Target = str>]
+            DerefString: [std::ops::Deref<Target = String>]
+            AsRefStr: [AsRef<str>]
+            AsRefBytes: [AsRef<[u8]>]
+        }
+
+        const _: fn() = <ExpectedSignature as AmbiguousIfImplemented<_>>::check;
     }
 }

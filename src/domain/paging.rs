@@ -92,9 +92,74 @@ impl TokenSealer {
     }
 }
 
+/// The fuzz target of the token unsealer (`fuzz/fuzz_targets/token.rs`; its committed inputs are replayed
+/// by `cargo test`). Built for tests and with the `fuzzing` feature only.
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz {
+    use super::*;
+
+    pub const SECRET: &[u8] = b"fuzz-secret";
+    pub const QUERY: &str = "fuzz-query";
+
+    /// The input as a token: it opens only if it is exactly the token `seal` gives for what it opens to.
+    /// The input as cursor material: its sealed token opens to it, only for its query and secret, and not
+    /// once a byte of it (picked by the input) is changed.
+    pub fn token(data: &[u8]) {
+        let sealer = TokenSealer::new(SECRET.to_vec());
+        let text = String::from_utf8_lossy(data);
+        if let Ok(cursor) = sealer.open(QUERY, &text) {
+            assert_eq!(
+                sealer.seal(QUERY, &cursor),
+                text,
+                "opened a token it did not seal"
+            );
+        }
+
+        let cursor = match data.split_first() {
+            None => Cursor {
+                sort: SortValue::Time(0),
+                key: String::new(),
+            },
+            Some((tag, rest)) if tag % 2 == 0 => {
+                let mut number = [0u8; 8];
+                let (head, tail) = rest.split_at(rest.len().min(8));
+                number[..head.len()].copy_from_slice(head);
+                Cursor {
+                    sort: SortValue::Time(i64::from_le_bytes(number)),
+                    key: String::from_utf8_lossy(tail).into_owned(),
+                }
+            }
+            Some((_, rest)) => {
+                let (sort, key) = rest.split_at(rest.len() / 2);
+                Cursor {
+                    sort: SortValue::Text(String::from_utf8_lossy(sort).into_owned()),
+                    key: String::from_utf8_lossy(key).into_owned(),
+                }
+            }
+        };
+        let sealed = sealer.seal(QUERY, &cursor);
+        assert_eq!(sealer.open(QUERY, &sealed).ok(), Some(cursor));
+        assert!(sealer.open("another-query", &sealed).is_err());
+        assert!(TokenSealer::new(b"another-secret".to_vec())
+            .open(QUERY, &sealed)
+            .is_err());
+        let mut bytes = URL_SAFE_NO_PAD
+            .decode(&sealed)
+            .expect("a sealed token decodes");
+        let at = data.len() % bytes.len();
+        bytes[at] ^= data.last().copied().unwrap_or(1).max(1);
+        assert!(
+            sealer.open(QUERY, &URL_SAFE_NO_PAD.encode(&bytes)).is_err(),
+            "a changed token opened"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn tokens_open_only_unaltered_and_for_their_query() {
@@ -115,5 +180,98 @@ mod tests {
         assert!(TokenSealer::new(b"other".to_vec())
             .open("q1", &sealer.seal("q1", &cursor))
             .is_err());
+    }
+
+    fn cursor() -> impl Strategy<Value = Cursor> {
+        (
+            prop_oneof![
+                any::<i64>().prop_map(SortValue::Time),
+                "\\PC{0,40}".prop_map(SortValue::Text),
+            ],
+            "\\PC{0,64}",
+        )
+            .prop_map(|(sort, key)| Cursor { sort, key })
+    }
+
+    /// The token's text with the character at `at` replaced by `with` (when that changes it).
+    fn replaced(token: &str, at: usize, with: char) -> Option<String> {
+        let (index, old) = token.char_indices().nth(at)?;
+        (old != with).then(|| {
+            let mut changed = token.to_owned();
+            changed.replace_range(index..index + old.len_utf8(), &with.to_string());
+            changed
+        })
+    }
+
+    #[test]
+    fn no_single_byte_change_unseals() {
+        let sealer = TokenSealer::new(b"secret".to_vec());
+        let cursor = Cursor {
+            sort: SortValue::Text("2026-11-29".into()),
+            key: "my-image".into(),
+        };
+        let token = sealer.seal("q", &cursor);
+        let bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        let mut tried = 0;
+        for at in 0..bytes.len() {
+            for mask in 1..=255u8 {
+                let mut changed = bytes.clone();
+                changed[at] ^= mask;
+                let changed = URL_SAFE_NO_PAD.encode(&changed);
+                assert_eq!(
+                    sealer.open("q", &changed),
+                    Err(invalid_token()),
+                    "{at} ^ {mask}"
+                );
+                tried += 1;
+            }
+        }
+        // And every character of the text, replaced by any other printable ASCII character.
+        for at in 0..token.len() {
+            for with in ' '..='~' {
+                if let Some(changed) = replaced(&token, at, with) {
+                    assert!(sealer.open("q", &changed).is_err(), "{changed}");
+                    tried += 1;
+                }
+            }
+        }
+        assert!(tried > 20_000, "{tried}");
+        assert_eq!(sealer.open("q", &token), Ok(cursor));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_token_with_any_byte_changed_never_unseals(
+            cursor in cursor(),
+            secret in prop::collection::vec(any::<u8>(), 1..64),
+            at in any::<prop::sample::Index>(),
+            mask in 1..=255u8,
+        ) {
+            let sealer = TokenSealer::new(secret);
+            let token = sealer.seal("query", &cursor);
+            prop_assert_eq!(sealer.open("query", &token), Ok(cursor));
+            let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+            let at = at.index(bytes.len());
+            bytes[at] ^= mask;
+            prop_assert_eq!(
+                sealer.open("query", &URL_SAFE_NO_PAD.encode(&bytes)),
+                Err(invalid_token())
+            );
+        }
+
+        #[test]
+        fn a_token_with_any_character_changed_never_unseals(
+            cursor in cursor(),
+            at in any::<prop::sample::Index>(),
+            with in any::<char>(),
+        ) {
+            let sealer = TokenSealer::new(b"secret".to_vec());
+            let token = sealer.seal("query", &cursor);
+            if let Some(changed) = replaced(&token, at.index(token.len()), with) {
+                prop_assert_eq!(sealer.open("query", &changed), Err(invalid_token()));
+            }
+        }
     }
 }

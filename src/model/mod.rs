@@ -2,7 +2,14 @@
 //! `model/sagemaker-image-family.json` (written by `tools/extract_model.py`, compared with botocore by a
 //! test). Every length, pattern, enum, range and required member the server enforces comes from there.
 
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz;
 mod pattern;
+#[cfg(test)]
+mod pattern_corpus;
+#[cfg(test)]
+mod proofs;
 mod validate;
 
 pub use validate::validate_input;

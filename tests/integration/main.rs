@@ -16,6 +16,7 @@ mod outage;
 mod outcomes;
 mod protocol;
 mod seed;
+mod signatures;
 mod smoke;
 mod tags;
 mod versions;

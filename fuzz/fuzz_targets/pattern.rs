@@ -1,0 +1,6 @@
+//! Fuzz target `pattern`: see `sagemaker_images::model::fuzz` for the input format and the properties checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    sagemaker_images::model::fuzz::pattern(data);
+});
