@@ -289,16 +289,16 @@ async fn bodies_over_one_mebibyte_are_refused() {
         answer.message()
     );
 
-    // One byte more, or many more, is refused before it is read as JSON; the client gets the answer even
-    // when its body is far larger than the server's socket buffers.
-    for size in [MIB + 1, 8 * MIB] {
-        let answer = raw.call_bytes("CreateImage", &create_body_of(size)).await;
-        assert_error(&answer, 413, "RequestEntityTooLargeException");
-        assert_eq!(
-            answer.message(),
-            "Request body must be at most 1048576 bytes."
-        );
-    }
+    // One byte more is refused from its Content-Length, before any of it is read. (A body far larger than
+    // the socket buffers is not read either: a client still writing it may see the connection close before
+    // it reads the answer; `hardening::an_oversized_body_is_refused_without_being_read` shows the answer on
+    // the wire.)
+    let answer = raw.call_bytes("CreateImage", &create_body_of(MIB + 1)).await;
+    assert_error(&answer, 413, "RequestEntityTooLargeException");
+    assert_eq!(
+        answer.message(),
+        "Request body must be at most 1048576 bytes."
+    );
     assert_eq!(image_count(&raw).await, 0);
 }
 
