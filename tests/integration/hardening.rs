@@ -313,3 +313,36 @@ async fn an_oversized_body_is_refused_without_being_read() {
         "it read about the limit, not {sent} bytes"
     );
 }
+
+#[tokio::test]
+async fn http2_without_tls_is_served_under_the_same_limits() {
+    use http_body_util::{BodyExt, Empty};
+    let server = server_with(&["--max-header-bytes", "8192"]);
+    let stream = TcpStream::connect(address(&server)).await.expect("connect");
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .expect("an HTTP/2 handshake with prior knowledge");
+    tokio::spawn(connection);
+    let get = |extra: Option<String>| {
+        let mut request =
+            hyper::Request::get(format!("{}/_sagemaker-images/live", server.endpoint));
+        if let Some(value) = extra {
+            request = request.header("x-padding", value);
+        }
+        request.body(Empty::<bytes::Bytes>::new()).expect("request")
+    };
+    let answer = sender.send_request(get(None)).await.expect("answered");
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.version(), hyper::Version::HTTP_2);
+    let body = answer.into_body().collect().await.expect("body").to_bytes();
+    assert_eq!(&body[..], br#"{"status":"live"}"#);
+    // A header list past the limit is not served.
+    let refused = sender.send_request(get(Some("x".repeat(16 * 1024)))).await;
+    assert!(
+        refused.as_ref().map_or(true, |r| r.status() == 431),
+        "{refused:?}"
+    );
+}
