@@ -4,9 +4,11 @@
 //! The input is a request as text: `METHOD TARGET`, header lines `name: value`, a blank line, the body
 //! (bytes). The server's clock is the request's own X-Amz-Date when it has one, so the clock window never
 //! stops the fuzzer short of the signature. Checked for every input:
-//! - `Verifier::verify` does not panic, and refuses only with one of the four signature errors (400);
+//! - `Verifier::verify` does not panic, and refuses only with one of the four signature errors (400); a
+//!   repeated X-Amz-Date is always refused as incomplete;
 //! - it accepts only a signature that `aws-sigv4`'s general signer also gives the request;
-//! - the direct canonical form and the general signer agree on every request they both sign.
+//! - the direct canonical form and the general signer agree on every request they both sign (with the one
+//!   X-Amz-Date `verify` requires: `aws-sigv4` writes the date it signs at over any the request has).
 
 use std::time::{Duration, SystemTime};
 
@@ -90,6 +92,17 @@ pub fn authorization(data: &[u8]) {
         assert!(!e.message().is_empty());
     }
 
+    if request.headers.get_all("x-amz-date").iter().count() > 1 {
+        let code = verdict.as_ref().err().map(|e| e.code());
+        assert!(
+            matches!(
+                code,
+                Some("MissingAuthenticationTokenException" | "IncompleteSignatureException")
+            ),
+            "a repeated X-Amz-Date got {code:?}"
+        );
+    }
+
     // From here on, the signature computation itself, for any request whose Authorization parses.
     let Some(Ok(auth)) = request
         .headers
@@ -100,11 +113,12 @@ pub fn authorization(data: &[u8]) {
         assert!(verdict.is_err(), "verified without an Authorization header");
         return;
     };
-    let (Some(signed_at), Some(credential)) = (
+    let (Some(signed_at), Some(credential), 1) = (
         parse_amz_date(amz_date),
         credentials.get(auth.access_key_id),
+        request.headers.get_all("x-amz-date").iter().count(),
     ) else {
-        assert!(verdict.is_err(), "verified without a date or a known key");
+        assert!(verdict.is_err(), "verified without one date or a known key");
         return;
     };
     let signed = SignedRequest {

@@ -181,12 +181,29 @@ impl Verifier {
             .map_err(|_| incomplete("Authorization header is not valid text.", ""))?;
         let auth = parse_authorization(authorization)?;
 
-        let Some(amz_date) = headers.get("x-amz-date").and_then(|v| v.to_str().ok()) else {
+        let mut dates = headers.get_all("x-amz-date").iter();
+        let Some(amz_date) = dates.next().and_then(|v| v.to_str().ok()) else {
             return Err(incomplete(
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
                 authorization,
             ));
         };
+        // A repeated X-Amz-Date is one field value, "a,b", which is no date. (Taking the first would leave
+        // the others unsigned where `aws-sigv4` canonicalises: it writes the one date it signs at.)
+        if dates.next().is_some() {
+            let combined: Vec<&str> = headers
+                .get_all("x-amz-date")
+                .iter()
+                .map(|v| v.to_str().unwrap_or_default())
+                .collect();
+            return Err(incomplete(
+                &format!(
+                    "Date must be in ISO-8601 'basic format'. Got '{}'.",
+                    combined.join(",")
+                ),
+                authorization,
+            ));
+        }
         let Some(signed_at) = parse_amz_date(amz_date) else {
             return Err(incomplete(
                 &format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'."),

@@ -457,6 +457,22 @@ impl Changes<'_> {
             request,
             &format!("Date must be in ISO-8601 'basic format'. Got '{extended}'."),
         );
+        // A second value: a signer signs one date, so the second would be unsigned where `aws-sigv4`
+        // computes the canonical request (it writes the date it is given).
+        let mut request = self.signed.clone();
+        request.set_values("x-amz-date", &[&date, &date]);
+        self.incomplete(
+            "X-Amz-Date repeated",
+            request,
+            &format!("Date must be in ISO-8601 'basic format'. Got '{date},{date}'."),
+        );
+        let mut request = self.signed.clone();
+        request.set_values("x-amz-date", &[&date, "20000101T000000Z"]);
+        self.incomplete(
+            "another X-Amz-Date added",
+            request,
+            &format!("Date must be in ISO-8601 'basic format'. Got '{date},20000101T000000Z'."),
+        );
         let missing =
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.";
         let mut request = self.signed.clone();
