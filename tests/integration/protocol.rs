@@ -293,7 +293,9 @@ async fn bodies_over_one_mebibyte_are_refused() {
     // the socket buffers is not read either: a client still writing it may see the connection close before
     // it reads the answer; `hardening::an_oversized_body_is_refused_without_being_read` shows the answer on
     // the wire.)
-    let answer = raw.call_bytes("CreateImage", &create_body_of(MIB + 1)).await;
+    let answer = raw
+        .call_bytes("CreateImage", &create_body_of(MIB + 1))
+        .await;
     assert_error(&answer, 413, "RequestEntityTooLargeException");
     assert_eq!(
         answer.message(),
