@@ -748,6 +748,7 @@ mod tests {
                 );
             }
         }
+        println!("{checked} single changes checked");
         assert!(checked > 3000, "only {checked} changes");
     }
 
