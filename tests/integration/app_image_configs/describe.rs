@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{code_editor, config_arn, create_plain, describe, jupyter_lab, kernel_gateway};
 use crate::common::cases::{assert_refused, check_sdk, not_found, Expected, Failures};
-use crate::common::{strings, Server};
+use crate::common::{message, strings, Server};
 
 #[tokio::test]
 async fn describe_returns_exactly_the_configs_created() {
@@ -147,11 +147,14 @@ async fn a_name_is_in_use_in_any_letter_case() {
             .kernel_gateway_image_config(kernel_gateway())
             .send()
             .await;
-        let in_use = Expected::Refused(
-            "ResourceInUse",
-            &["The ID or Name specified is already in use."],
+        failures.check(
+            name,
+            check_sdk(&result, Expected::Refused("ResourceInUse", &[])),
         );
-        failures.check(name, check_sdk(&result, in_use));
+        if let Err(e) = &result {
+            let exact = "The ID or Name specified is already in use.";
+            failures.compare(&format!("{name}: message"), message(e).as_str(), exact);
+        }
     }
     failures.assert_none();
     let described = describe(&client, "cfg").await;
