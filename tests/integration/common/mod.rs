@@ -446,14 +446,17 @@ pub async fn pause() {
     tokio::time::sleep(Duration::from_millis(5)).await;
 }
 
-/// The tags of `arn` as (key, value) pairs, in the order ListTags gives them.
+/// Every tag of `arn` as (key, value) pairs, in the order ListTags gives them: one page, as a resource holds
+/// at most 50 tags and 50 is the default page size.
 pub async fn list_tags(client: &aws_sdk_sagemaker::Client, arn: &str) -> Vec<(String, String)> {
-    client
+    let output = client
         .list_tags()
         .resource_arn(arn)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("list tags of {arn}: {e:?}"))
+        .unwrap_or_else(|e| panic!("list tags of {arn}: {e:?}"));
+    assert_eq!(output.next_token(), None, "the tags of {arn} in one page");
+    output
         .tags()
         .iter()
         .map(|t| {

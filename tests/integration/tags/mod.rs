@@ -12,7 +12,7 @@ use aws_sdk_sagemaker::Client;
 use serde_json::{json, Value};
 
 use crate::common::cases::check_raw_refused;
-use crate::common::{tag, Server, ROLE_ARN};
+use crate::common::{list_tags, tag, Server, ROLE_ARN};
 
 fn json_tags(tags: &[(String, String)]) -> Value {
     Value::Array(
@@ -20,27 +20,6 @@ fn json_tags(tags: &[(String, String)]) -> Value {
             .map(|(k, v)| json!({"Key": k, "Value": v}))
             .collect(),
     )
-}
-
-/// Every tag of `arn`, in the order ListTags gives them (one page: a resource has at most 50).
-async fn list_tags(client: &Client, arn: &str) -> Vec<(String, String)> {
-    let output = client
-        .list_tags()
-        .resource_arn(arn)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("list tags of {arn}: {e:?}"));
-    assert_eq!(output.next_token(), None);
-    output
-        .tags()
-        .iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_owned(),
-                t.value().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
 }
 
 async fn add_tags(client: &Client, arn: &str, tags: &[(&str, &str)]) {
