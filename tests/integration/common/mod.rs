@@ -7,6 +7,7 @@
 
 #![allow(dead_code)] // Each test module uses a different part of the harness.
 
+pub mod cases;
 pub mod raw;
 
 use std::io::{BufRead, BufReader, Read};
@@ -363,6 +364,48 @@ pub async fn create_image(client: &aws_sdk_sagemaker::Client, name: &str) {
         .unwrap_or_else(|e| panic!("create image {name}: {e:?}"));
 }
 
+/// An image in Amazon ECR, the BaseImage of the versions tests create.
+pub const BASE_IMAGE: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:latest";
+
+pub fn version_arn(image: &str, version: i32) -> String {
+    format!(
+        "arn:aws:sagemaker:{REGION}:{ACCOUNT}:image-version/{}/{version}",
+        image.to_ascii_lowercase()
+    )
+}
+
+/// CreateImageVersion of [`BASE_IMAGE`] with these aliases (the SDK fills ClientToken); returns the ARN.
+pub async fn create_version(
+    client: &aws_sdk_sagemaker::Client,
+    image: &str,
+    aliases: &[&str],
+) -> String {
+    client
+        .create_image_version()
+        .image_name(image)
+        .base_image(BASE_IMAGE)
+        .set_aliases(Some(aliases.iter().map(|a| a.to_string()).collect()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create version of {image}: {e:?}"))
+        .image_version_arn()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Creates an image and `versions` versions of it, [`pause`]d apart so that their times are ordered.
+pub async fn create_image_with_versions(
+    client: &aws_sdk_sagemaker::Client,
+    name: &str,
+    versions: usize,
+) {
+    create_image(client, name).await;
+    for _ in 0..versions {
+        create_version(client, name, &[]).await;
+        pause().await;
+    }
+}
+
 /// The message of an SDK service error.
 pub fn message<E, R>(error: &aws_sdk_sagemaker::error::SdkError<E, R>) -> String
 where
@@ -375,19 +418,45 @@ where
         .to_owned()
 }
 
+/// Follows NextToken from the first page to the last: every item in order, and how many pages held them.
+/// `fetch` asks for the page after a token (the first with none) and answers its items and its NextToken.
+pub async fn every_page<T, Page>(
+    page_size: usize,
+    mut fetch: impl FnMut(Option<String>) -> Page,
+) -> (Vec<T>, usize)
+where
+    Page: std::future::Future<Output = (Vec<T>, Option<String>)>,
+{
+    let (mut items, mut pages, mut token) = (Vec::new(), 0, None);
+    loop {
+        let (page, next) = fetch(token).await;
+        pages += 1;
+        assert!(page.len() <= page_size, "page {pages} holds {}", page.len());
+        items.extend(page);
+        match next {
+            Some(next) => token = Some(next),
+            None => return (items, pages),
+        }
+        assert!(pages < 20, "paging does not end");
+    }
+}
+
 /// A few milliseconds: timestamps have millisecond resolution, so two writes this far apart are ordered.
 pub async fn pause() {
     tokio::time::sleep(Duration::from_millis(5)).await;
 }
 
-/// The tags of `arn` as (key, value) pairs, in the order ListTags gives them.
+/// Every tag of `arn` as (key, value) pairs, in the order ListTags gives them: one page, as a resource holds
+/// at most 50 tags and 50 is the default page size.
 pub async fn list_tags(client: &aws_sdk_sagemaker::Client, arn: &str) -> Vec<(String, String)> {
-    client
+    let output = client
         .list_tags()
         .resource_arn(arn)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("list tags of {arn}: {e:?}"))
+        .unwrap_or_else(|e| panic!("list tags of {arn}: {e:?}"));
+    assert_eq!(output.next_token(), None, "the tags of {arn} in one page");
+    output
         .tags()
         .iter()
         .map(|t| {
