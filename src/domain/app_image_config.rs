@@ -1,9 +1,9 @@
 //! App image configs: named settings for running an image as a KernelGateway, JupyterLab or CodeEditor
 //! app. They have no lifecycle: they exist from CreateAppImageConfig until DeleteAppImageConfig.
 
+use super::error::{Busy, DomainError, Missing};
 use super::tags::Tag;
 use super::Millis;
-use crate::protocol::ApiError;
 
 /// The three app configurations, each kept as the JSON the client sent (validated against the model and
 /// pruned of members the model does not know).
@@ -44,8 +44,11 @@ pub enum AppImageConfigWrite {
     Remove,
 }
 
-pub fn not_found(name: &str) -> ApiError {
-    ApiError::ResourceNotFound(format!("AppImageConfig {name} does not exist."))
+pub fn not_found(name: &str) -> DomainError {
+    Missing::AppImageConfig {
+        name: name.to_owned(),
+    }
+    .into()
 }
 
 pub fn create(
@@ -54,11 +57,12 @@ pub fn create(
     configs: AppConfigs,
     tags: Vec<Tag>,
     now: Millis,
-) -> Result<AppImageConfigWrite, ApiError> {
+) -> Result<AppImageConfigWrite, DomainError> {
     if current.is_some() {
-        return Err(ApiError::ResourceInUse(
-            "The ID or Name specified is already in use.".to_owned(),
-        ));
+        return Err(Busy::AppImageConfigExists {
+            name: name.to_owned(),
+        }
+        .into());
     }
     let record = AppImageConfigRecord {
         name: name.to_owned(),
@@ -75,7 +79,7 @@ pub fn update(
     name: &str,
     given: &AppConfigs,
     now: Millis,
-) -> Result<(AppImageConfigWrite, AppImageConfigRecord), ApiError> {
+) -> Result<(AppImageConfigWrite, AppImageConfigRecord), DomainError> {
     let Some(current) = current else {
         return Err(not_found(name));
     };
@@ -96,7 +100,7 @@ pub fn update(
 pub fn delete(
     current: Option<&AppImageConfigRecord>,
     name: &str,
-) -> Result<AppImageConfigWrite, ApiError> {
+) -> Result<AppImageConfigWrite, DomainError> {
     match current {
         Some(_) => Ok(AppImageConfigWrite::Remove),
         None => Err(not_found(name)),

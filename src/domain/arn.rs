@@ -1,8 +1,8 @@
 //! ARNs of the resources we serve, and parsing of the ARNs clients hand to the tagging operations.
 
+use super::error::{DomainError, Invalid};
 use super::image::name_key;
 use super::Scope;
-use crate::protocol::ApiError;
 
 pub fn image_arn(scope: &Scope, image_name: &str) -> String {
     format!(
@@ -47,13 +47,17 @@ pub struct TaggedResource {
     pub target: ResourceRef,
 }
 
-fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::Validation(format!("Resource {arn} does not exist."))
+/// The refusal of an ARN that names nothing the caller can see.
+pub fn does_not_exist(arn: &str) -> DomainError {
+    Invalid::UnknownResource {
+        arn: arn.to_owned(),
+    }
+    .into()
 }
 
 /// Resolves `arn` for a caller in `scope`. An ARN of another partition, account or region, or of a resource
 /// type we do not serve, names nothing the caller can see: we issue ARNs in the `aws` partition only.
-pub fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, ApiError> {
+pub fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, DomainError> {
     let mut parts = arn.splitn(6, ':');
     let (Some("arn"), Some("aws"), Some("sagemaker"), Some(region), Some(account), Some(resource)) = (
         parts.next(),

@@ -1,10 +1,10 @@
 //! Images: the stored record and the rules of each change, as pure functions from the current record to
 //! the write to make. The store runs them inside its transaction, so a decision and its write are atomic.
 
+use super::error::{Busy, DomainError, Invalid, Missing};
 use super::lifecycle::{ImageStatus, Lifecycle, Observed, Transition};
 use super::tags::Tag;
 use super::Millis;
-use crate::protocol::ApiError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRecord {
@@ -50,16 +50,19 @@ impl ImageRecord {
     }
 }
 
-pub fn not_found(name: &str) -> ApiError {
-    // Terraform's provider treats ResourceNotFound as "gone" only if the message says "does not exist".
-    ApiError::ResourceNotFound(format!("Image {name} does not exist."))
+pub fn not_found(name: &str) -> DomainError {
+    Missing::Image {
+        name: name.to_owned(),
+    }
+    .into()
 }
 
-fn busy(name: &str, status: ImageStatus) -> ApiError {
-    ApiError::ResourceInUse(format!(
-        "Image {name} is in {} state and cannot be modified now.",
-        status.as_str()
-    ))
+fn busy(name: &str, status: ImageStatus) -> DomainError {
+    Busy::Image {
+        name: name.to_owned(),
+        status,
+    }
+    .into()
 }
 
 /// The image as a reader sees it now, or ResourceNotFound.
@@ -67,7 +70,7 @@ pub fn present(
     current: Option<&ImageRecord>,
     name: &str,
     now: Millis,
-) -> Result<ImageStatus, ApiError> {
+) -> Result<ImageStatus, DomainError> {
     match current.map(|r| r.observe(now)) {
         Some(Observed::Present(status)) => Ok(status),
         Some(Observed::Gone) | None => Err(not_found(name)),
@@ -87,12 +90,12 @@ pub fn create(
     new: &NewImage,
     now: Millis,
     transition: &Transition,
-) -> Result<ImageWrite, ApiError> {
+) -> Result<ImageWrite, DomainError> {
     if current.is_some_and(|r| r.observe(now) != Observed::Gone) {
-        return Err(ApiError::ResourceInUse(format!(
-            "The Image with ImageName {} already exists. Please use a different ImageName.",
-            new.name
-        )));
+        return Err(Busy::ImageExists {
+            name: new.name.clone(),
+        }
+        .into());
     }
     let record = ImageRecord {
         name: new.name.clone(),
@@ -130,16 +133,14 @@ pub struct ImagePatch {
 impl ImagePatch {
     /// Setting and deleting one property in the same request is contradictory: refuse it before anything
     /// is read or written.
-    pub fn check(&self) -> Result<(), ApiError> {
-        for property in &self.delete {
-            let (set, member) = match property {
-                DeletableProperty::DisplayName => (self.display_name.is_some(), "DisplayName"),
-                DeletableProperty::Description => (self.description.is_some(), "Description"),
+    pub fn check(&self) -> Result<(), DomainError> {
+        for &property in &self.delete {
+            let set = match property {
+                DeletableProperty::DisplayName => self.display_name.is_some(),
+                DeletableProperty::Description => self.description.is_some(),
             };
             if set {
-                return Err(ApiError::Validation(format!(
-                    "{member} cannot be both set and listed in DeleteProperties in the same request."
-                )));
+                return Err(Invalid::SetAndDeleted { property }.into());
             }
         }
         Ok(())
@@ -152,7 +153,7 @@ pub fn update(
     patch: &ImagePatch,
     now: Millis,
     transition: &Transition,
-) -> Result<(ImageWrite, ImageRecord), ApiError> {
+) -> Result<(ImageWrite, ImageRecord), DomainError> {
     let status = present(current, name, now)?;
     let Some(current) = current else {
         return Err(not_found(name));
@@ -188,7 +189,7 @@ pub fn delete(
     name: &str,
     now: Millis,
     transition: &Transition,
-) -> Result<ImageWrite, ApiError> {
+) -> Result<ImageWrite, DomainError> {
     let status = present(current, name, now)?;
     let Some(current) = current else {
         return Err(not_found(name));
@@ -212,7 +213,7 @@ pub fn release(
     current: Option<&ImageRecord>,
     name: &str,
     now: Millis,
-) -> Result<(ImageWrite, bool), ApiError> {
+) -> Result<(ImageWrite, bool), DomainError> {
     let Some(current) = current else {
         return Err(not_found(name));
     };
@@ -276,9 +277,9 @@ mod tests {
                 &Transition::after(0),
             )
             .unwrap_err();
-            assert_eq!(err.code(), "ResourceInUse");
+            assert_eq!(err, busy("Img", status));
             let err = delete(Some(&current), "Img", 50, &Transition::after(0)).unwrap_err();
-            assert_eq!(err.code(), "ResourceInUse");
+            assert_eq!(err, busy("Img", status));
         }
     }
 
@@ -289,7 +290,13 @@ mod tests {
             delete: vec![DeletableProperty::DisplayName],
             ..Default::default()
         };
-        assert_eq!(patch.check().unwrap_err().code(), "ValidationException");
+        assert_eq!(
+            patch.check(),
+            Err(Invalid::SetAndDeleted {
+                property: DeletableProperty::DisplayName
+            }
+            .into())
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::protocol::ApiError;
+use super::error::{DomainError, Invalid};
 
 type HmacSha256 = Hmac<Sha256>;
 const MAC_LEN: usize = 32;
@@ -39,8 +39,8 @@ pub struct TokenSealer {
     secret: Vec<u8>,
 }
 
-pub fn invalid_token() -> ApiError {
-    ApiError::Validation("Invalid pagination token given: the NextToken is not one this service issued for this request.".to_owned())
+pub fn invalid_token() -> DomainError {
+    Invalid::PageToken.into()
 }
 
 /// A short digest of whatever describes the query, so a token only continues the listing it came from.
@@ -75,7 +75,7 @@ impl TokenSealer {
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
-    pub fn open(&self, query_fingerprint: &str, token: &str) -> Result<Cursor, ApiError> {
+    pub fn open(&self, query_fingerprint: &str, token: &str) -> Result<Cursor, DomainError> {
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid_token())?;
         if bytes.len() <= MAC_LEN {
             return Err(invalid_token());

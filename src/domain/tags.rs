@@ -1,6 +1,6 @@
 //! Tag rules shared by every taggable resource.
 
-use crate::protocol::ApiError;
+use super::error::{DomainError, Invalid, Limit};
 
 /// Most tags one resource may carry (AWS's tagging limit, also the model's TagList maximum).
 pub const MAX_TAGS_PER_RESOURCE: usize = 50;
@@ -13,33 +13,34 @@ pub struct Tag {
     pub value: String,
 }
 
-fn check_reserved(key: &str) -> Result<(), ApiError> {
+fn check_reserved(key: &str) -> Result<(), DomainError> {
     if key.to_ascii_lowercase().starts_with("aws:") {
-        return Err(ApiError::Validation(format!(
-            "Tag key '{key}' is not allowed: the 'aws:' prefix is reserved for AWS use."
-        )));
+        return Err(Invalid::ReservedTagKey {
+            key: key.to_owned(),
+        }
+        .into());
     }
     Ok(())
 }
 
 /// Tags given in one request: no reserved prefix, and a key at most once (the later value wins in AWS's
 /// AddTags semantics, but within a single list a repeated key is ambiguous, so it is refused).
-pub fn check_request(tags: &[Tag]) -> Result<(), ApiError> {
+pub fn check_request(tags: &[Tag]) -> Result<(), DomainError> {
     let mut seen = std::collections::HashSet::new();
     for tag in tags {
         check_reserved(&tag.key)?;
         if !seen.insert(tag.key.as_str()) {
-            return Err(ApiError::Validation(format!(
-                "Tag key '{}' appears more than once in the request.",
-                tag.key
-            )));
+            return Err(Invalid::RepeatedTagKey {
+                key: tag.key.clone(),
+            }
+            .into());
         }
     }
     Ok(())
 }
 
 /// `current` with `added` laid over it: an existing key takes the new value and keeps its place.
-pub fn merge(mut current: Vec<Tag>, added: &[Tag]) -> Result<Vec<Tag>, ApiError> {
+pub fn merge(mut current: Vec<Tag>, added: &[Tag]) -> Result<Vec<Tag>, DomainError> {
     for tag in added {
         match current.iter_mut().find(|t| t.key == tag.key) {
             Some(existing) => existing.value = tag.value.clone(),
@@ -47,10 +48,10 @@ pub fn merge(mut current: Vec<Tag>, added: &[Tag]) -> Result<Vec<Tag>, ApiError>
         }
     }
     if current.len() > MAX_TAGS_PER_RESOURCE {
-        return Err(ApiError::ResourceLimitExceeded(format!(
-            "A resource can have at most {MAX_TAGS_PER_RESOURCE} tags; this request would leave it with {}.",
-            current.len()
-        )));
+        return Err(Limit::Tags {
+            count: current.len(),
+        }
+        .into());
     }
     Ok(current)
 }
@@ -80,8 +81,8 @@ mod tests {
         let full: Vec<Tag> = (0..50).map(|i| tag(&format!("k{i}"), "")).collect();
         assert!(merge(full.clone(), &[tag("k0", "x")]).is_ok());
         assert_eq!(
-            merge(full, &[tag("new", "x")]).unwrap_err().code(),
-            "ResourceLimitExceeded"
+            merge(full, &[tag("new", "x")]),
+            Err(Limit::Tags { count: 51 }.into())
         );
     }
 

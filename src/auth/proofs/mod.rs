@@ -101,20 +101,24 @@ impl Wire {
         self
     }
 
+    /// The verdict as the client sees it: refusals go through the one mapping to the wire, so the proofs
+    /// hold the AWS codes and messages themselves.
     pub fn verify(
         &self,
         verifier: &Verifier,
         now: SystemTime,
         required: &[&str],
     ) -> Result<Principal, ApiError> {
-        verifier.verify(
-            &self.method,
-            &self.target,
-            &self.header_map(),
-            &self.body,
-            now,
-            required,
-        )
+        verifier
+            .verify(
+                &self.method,
+                &self.target,
+                &self.header_map(),
+                &self.body,
+                now,
+                required,
+            )
+            .map_err(ApiError::from)
     }
 }
 
