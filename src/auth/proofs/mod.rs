@@ -1,11 +1,14 @@
 //! Proofs of the SigV4 verifier (tests only): AWS's own signing test suite (`vectors`), every single change
-//! to a signed request (`mutations`), and random requests and random changes (`properties`). This module
+//! to a signed request (`mutations`, `absorbed`; on SDK-shaped requests in `sdk_requests`), and random
+//! requests and random changes (`properties`). This module
 //! holds what they share: a request as the HTTP layer hands it over, its Authorization header in parts, and
 //! `aws-sigv4` signing it as a client does.
 
+mod absorbed;
 mod mutations;
 mod properties;
 mod rules;
+mod sdk_requests;
 mod vectors;
 
 use std::borrow::Cow;
