@@ -4,6 +4,8 @@
 
 pub mod app_image_config;
 pub mod arn;
+#[cfg(test)]
+mod cases;
 pub mod error;
 pub mod image;
 pub mod lifecycle;
