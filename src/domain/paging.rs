@@ -274,4 +274,41 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_fingerprint_tells_queries_apart() {
+        #[rustfmt::skip]
+        let cases: [(&str, &[&str], &[&str], bool); 5] = [
+            // (case, one query's parts, another's, whether their fingerprints are equal)
+            ("the same parts", &["ListImages", "a"], &["ListImages", "a"], true),
+            ("another value", &["ListImages", "a"], &["ListImages", "b"], false),
+            ("the same text cut elsewhere", &["ab", "c"], &["a", "bc"], false),
+            ("a part more", &["ListImages"], &["ListImages", ""], false),
+            ("parts in another order", &["a", "b"], &["b", "a"], false),
+        ];
+        let mut wrong = Vec::new();
+        for (name, one, other, equal) in cases {
+            if (fingerprint(one) == fingerprint(other)) != equal {
+                wrong.push(name);
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:?}");
+    }
+
+    #[test]
+    fn a_token_that_is_not_one_is_refused() {
+        let sealer = TokenSealer::new(b"secret".to_vec());
+        let mut wrong = Vec::new();
+        for (name, token) in [
+            ("empty", ""),
+            ("not base64", "***"),
+            ("shorter than its seal", "AAAA"),
+            ("padded base64", "AAAA=="),
+        ] {
+            if sealer.open("q", token) != Err(invalid_token()) {
+                wrong.push(name);
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:?}");
+    }
 }

@@ -66,6 +66,7 @@ pub fn remove(current: Vec<Tag>, keys: &[String]) -> Vec<Tag> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::cases::Failures;
 
     fn tag(k: &str, v: &str) -> Tag {
         Tag {
@@ -91,5 +92,55 @@ mod tests {
         assert!(check_request(&[tag("aws:x", "")]).is_err());
         assert!(check_request(&[tag("a", ""), tag("a", "b")]).is_err());
         assert!(check_request(&[tag("a", ""), tag("b", "")]).is_ok());
+    }
+
+    #[test]
+    fn the_tags_of_one_request() {
+        let refused = |key: &str| Err(Invalid::ReservedTagKey { key: key.into() }.into());
+        #[rustfmt::skip]
+        let cases: [(&str, Vec<Tag>, Result<(), DomainError>); 7] = [
+            ("none", vec![], Ok(())),
+            ("distinct keys", vec![tag("a", ""), tag("b", "")], Ok(())),
+            ("the aws: prefix", vec![tag("aws:x", "")], refused("aws:x")),
+            ("the aws: prefix in any case", vec![tag("AWS:x", "")], refused("AWS:x")),
+            ("aws without its colon", vec![tag("aws-x", "")], Ok(())),
+            ("a key twice", vec![tag("a", "1"), tag("a", "2")], Err(Invalid::RepeatedTagKey { key: "a".into() }.into())),
+            ("keys differing in case", vec![tag("a", ""), tag("A", "")], Ok(())),
+        ];
+        let mut failures = Failures::default();
+        for (name, tags, expected) in cases {
+            failures.check(name, check_request(&tags), expected);
+        }
+        failures.assert_none();
+    }
+
+    #[test]
+    fn adding_and_removing_tags() {
+        let many = |n: usize| -> Vec<Tag> { (0..n).map(|i| tag(&format!("k{i}"), "")).collect() };
+        let over = |count| Err(Limit::Tags { count }.into());
+        type Merged = Result<Vec<Tag>, DomainError>;
+        #[rustfmt::skip]
+        let cases: [(&str, Vec<Tag>, Vec<Tag>, Merged); 6] = [
+            ("added after the others", vec![tag("a", "1")], vec![tag("b", "2")], Ok(vec![tag("a", "1"), tag("b", "2")])),
+            ("a new value keeps its place", vec![tag("a", "1"), tag("b", "2")], vec![tag("a", "9")], Ok(vec![tag("a", "9"), tag("b", "2")])),
+            ("up to the limit", many(49), vec![tag("last", "")], Ok([many(49), vec![tag("last", "")]].concat())),
+            ("one past the limit", many(50), vec![tag("new", "")], over(51)),
+            ("a new value at the limit", many(50), vec![tag("k0", "x")], Ok([vec![tag("k0", "x")], many(50)[1..].to_vec()].concat())),
+            ("the count is the total", many(40), many(60), over(60)),
+        ];
+        let mut failures = Failures::default();
+        for (name, current, added, expected) in cases {
+            failures.check(name, merge(current, &added), expected);
+        }
+        let removed = remove(
+            vec![tag("a", ""), tag("b", ""), tag("c", "")],
+            &["b".into(), "none".into()],
+        );
+        failures.check(
+            "remove takes the keys named, and ignores others",
+            removed,
+            vec![tag("a", ""), tag("c", "")],
+        );
+        failures.assert_none();
     }
 }
