@@ -16,3 +16,5 @@ pub mod ops;
 pub mod protocol;
 pub mod server;
 pub mod store;
+#[cfg(test)]
+mod tidy;

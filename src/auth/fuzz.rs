@@ -4,8 +4,8 @@
 //! The input is a request as text: `METHOD TARGET`, header lines `name: value`, a blank line, the body
 //! (bytes). The server's clock is the request's own X-Amz-Date when it has one, so the clock window never
 //! stops the fuzzer short of the signature. Checked for every input:
-//! - `Verifier::verify` does not panic, and refuses only with one of the four signature errors (400); a
-//!   repeated X-Amz-Date is always refused as incomplete;
+//! - `Verifier::verify` does not panic, and a refusal says why; a repeated X-Amz-Date is always refused as
+//!   incomplete;
 //! - it accepts only a signature that `aws-sigv4`'s general signer also gives the request;
 //! - the direct canonical form and the general signer agree on every request they both sign.
 
@@ -14,14 +14,9 @@ use std::time::{Duration, SystemTime};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::signature::{self, SignedRequest, SigningKeys};
-use super::{parse_amz_date, parse_authorization, Credentials, Verifier, API_SIGNED_HEADERS};
-
-const SIGNATURE_ERRORS: &[&str] = &[
-    "MissingAuthenticationTokenException",
-    "IncompleteSignatureException",
-    "InvalidSignatureException",
-    "UnrecognizedClientException",
-];
+use super::{
+    parse_amz_date, parse_authorization, AuthError, Credentials, Verifier, API_SIGNED_HEADERS,
+};
 
 /// A request read from fuzz input.
 struct Request {
@@ -86,19 +81,16 @@ pub fn authorization(data: &[u8]) {
         API_SIGNED_HEADERS,
     );
     if let Err(e) = &verdict {
-        assert!(SIGNATURE_ERRORS.contains(&e.code()), "{e:?}");
-        assert_eq!(e.status().as_u16(), 400, "{e:?}");
-        assert!(!e.message().is_empty());
+        assert!(!e.to_string().is_empty(), "{e:?}");
     }
 
     if request.headers.get_all("x-amz-date").iter().count() > 1 {
-        let code = verdict.as_ref().err().map(|e| e.code());
         assert!(
             matches!(
-                code,
-                Some("MissingAuthenticationTokenException" | "IncompleteSignatureException")
+                verdict,
+                Err(AuthError::MissingAuthorization | AuthError::Incomplete { .. })
             ),
-            "a repeated X-Amz-Date got {code:?}"
+            "a repeated X-Amz-Date got {verdict:?}"
         );
     }
 

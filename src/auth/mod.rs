@@ -5,6 +5,7 @@
 //! signature the request should carry, over exactly the headers the client says it signed.
 
 mod credentials;
+mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzz;
@@ -13,14 +14,13 @@ mod proofs;
 mod signature;
 
 pub use credentials::{Credential, Credentials, CredentialsError, DEFAULT_ACCOUNT_ID};
+pub use error::{AuthError, HeaderProblem};
 
 use signature::{SignedRequest, SigningKeys};
 
 use std::time::{Duration, SystemTime};
 
 use axum::http::HeaderMap;
-
-use crate::protocol::ApiError;
 
 pub const SIGNING_NAME: &str = "sagemaker";
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -55,16 +55,16 @@ struct AuthorizationHeader<'a> {
     signature: &'a str,
 }
 
-fn incomplete(reason: &str, authorization: &str) -> ApiError {
-    ApiError::IncompleteSignature(format!("{reason} Authorization={authorization}"))
+fn incomplete(problem: HeaderProblem, authorization: &str) -> AuthError {
+    AuthError::Incomplete {
+        problem,
+        authorization: authorization.to_owned(),
+    }
 }
 
-fn parse_authorization(header: &str) -> Result<AuthorizationHeader<'_>, ApiError> {
+fn parse_authorization(header: &str) -> Result<AuthorizationHeader<'_>, AuthError> {
     let Some(rest) = header.strip_prefix(ALGORITHM) else {
-        return Err(incomplete(
-            "Authorization header requires the 'AWS4-HMAC-SHA256' algorithm.",
-            header,
-        ));
+        return Err(incomplete(HeaderProblem::WrongAlgorithm, header));
     };
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for part in rest.split(',') {
@@ -77,30 +77,29 @@ fn parse_authorization(header: &str) -> Result<AuthorizationHeader<'_>, ApiError
             signature = Some(v);
         }
     }
-    let mut missing = String::new();
-    for (name, value) in [
+    let missing: Vec<&'static str> = [
         ("Credential", credential),
         ("Signature", signature),
         ("SignedHeaders", signed_headers),
-    ] {
-        if value.is_none_or(str::is_empty) {
-            missing.push_str(&format!(
-                "Authorization header requires '{name}' parameter. "
-            ));
-        }
-    }
-    let (Some(credential), Some(signed_headers), Some(signature)) =
-        (credential, signed_headers, signature)
+    ]
+    .into_iter()
+    .filter(|(_, value)| value.is_none_or(str::is_empty))
+    .map(|(name, _)| name)
+    .collect();
+    let (Some(credential), Some(signed_headers), Some(signature), true) =
+        (credential, signed_headers, signature, missing.is_empty())
     else {
-        return Err(incomplete(missing.trim_end(), header));
+        return Err(incomplete(
+            HeaderProblem::MissingParameters(missing),
+            header,
+        ));
     };
-    if !missing.is_empty() {
-        return Err(incomplete(missing.trim_end(), header));
-    }
     let scope: Vec<&str> = credential.split('/').collect();
     let [access_key_id, scope_date, region, service, terminator] = scope[..] else {
         return Err(incomplete(
-            &format!("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'."),
+            HeaderProblem::CredentialShape {
+                credential: credential.to_owned(),
+            },
             header,
         ));
     };
@@ -128,14 +127,6 @@ fn parse_amz_date(value: &str) -> Option<SystemTime> {
     time::PrimitiveDateTime::parse(value, format)
         .ok()
         .map(|t| SystemTime::from(t.assume_utc()))
-}
-
-fn invalid_signature() -> ApiError {
-    ApiError::InvalidSignature(
-        "The request signature we calculated does not match the signature you provided. Check your AWS \
-         Secret Access Key and signing method. Consult the service documentation for details."
-            .to_owned(),
-    )
 }
 
 /// Checks signatures against the server's credentials, reusing signing keys across requests.
@@ -170,23 +161,18 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
         required: &[&str],
-    ) -> Result<Principal, ApiError> {
+    ) -> Result<Principal, AuthError> {
         let Some(authorization) = headers.get("authorization") else {
-            return Err(ApiError::MissingAuthenticationToken(
-                "Request is missing Authentication Token".to_owned(),
-            ));
+            return Err(AuthError::MissingAuthorization);
         };
         let authorization = authorization
             .to_str()
-            .map_err(|_| incomplete("Authorization header is not valid text.", ""))?;
+            .map_err(|_| incomplete(HeaderProblem::NotText, ""))?;
         let auth = parse_authorization(authorization)?;
 
         let mut dates = headers.get_all("x-amz-date").iter();
         let Some(amz_date) = dates.next().and_then(|v| v.to_str().ok()) else {
-            return Err(incomplete(
-                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
-                authorization,
-            ));
+            return Err(incomplete(HeaderProblem::MissingDate, authorization));
         };
         // A repeated X-Amz-Date is one field value, "a,b", which is no date. (Taking the first would leave
         // the others unsigned where `aws-sigv4` canonicalises: it writes the one date it signs at.)
@@ -197,69 +183,63 @@ impl Verifier {
                 .map(|v| v.to_str().unwrap_or_default())
                 .collect();
             return Err(incomplete(
-                &format!(
-                    "Date must be in ISO-8601 'basic format'. Got '{}'.",
-                    combined.join(",")
-                ),
+                HeaderProblem::MalformedDate {
+                    date: combined.join(","),
+                },
                 authorization,
             ));
         }
         let Some(signed_at) = parse_amz_date(amz_date) else {
             return Err(incomplete(
-                &format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'."),
+                HeaderProblem::MalformedDate {
+                    date: amz_date.to_owned(),
+                },
                 authorization,
             ));
         };
         if auth.service != self.service {
-            return Err(ApiError::InvalidSignature(format!(
-                "Credential should be scoped to correct service: '{}'.",
-                self.service
-            )));
+            return Err(AuthError::WrongService {
+                expected: self.service.clone(),
+            });
         }
         if auth.terminator != "aws4_request" {
-            return Err(ApiError::InvalidSignature(format!(
-                "Credential should be scoped with a valid terminator: 'aws4_request', not '{}'.",
-                auth.terminator
-            )));
+            return Err(AuthError::WrongTerminator {
+                terminator: auth.terminator.to_owned(),
+            });
         }
         if !amz_date.starts_with(auth.scope_date) || auth.scope_date.len() != 8 {
-            return Err(ApiError::InvalidSignature(format!(
-                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{amz_date}'.",
-                auth.scope_date,
-                &amz_date[..amz_date.len().min(8)]
-            )));
+            return Err(AuthError::ScopeDateMismatch {
+                scope_date: auth.scope_date.to_owned(),
+                amz_date: amz_date.to_owned(),
+            });
         }
         if auth.region.is_empty() {
-            return Err(ApiError::InvalidSignature(
-                "Credential should be scoped to a valid region.".to_owned(),
-            ));
+            return Err(AuthError::NoRegion);
         }
         for required in required {
             if !auth.signed_headers.contains(required) {
-                return Err(ApiError::InvalidSignature(format!(
-                    "'{required}' must be a 'SignedHeader' in the AWS Authorization."
-                )));
+                return Err(AuthError::UnsignedHeader {
+                    header: (*required).to_owned(),
+                });
             }
         }
         if let Ok(ahead) = signed_at.duration_since(now) {
             if ahead > MAX_CLOCK_SKEW {
-                return Err(ApiError::InvalidSignature(format!(
-                    "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
-                    format_amz_date(now + MAX_CLOCK_SKEW),
-                    format_amz_date(now)
-                )));
+                return Err(AuthError::NotYetCurrent {
+                    signed_at: amz_date.to_owned(),
+                    latest: format_amz_date(now + MAX_CLOCK_SKEW),
+                    now: format_amz_date(now),
+                });
             }
         } else if now.duration_since(signed_at).unwrap_or_default() > MAX_CLOCK_SKEW {
-            return Err(ApiError::InvalidSignature(format!(
-                "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
-                format_amz_date(now - MAX_CLOCK_SKEW),
-                format_amz_date(now)
-            )));
+            return Err(AuthError::Expired {
+                signed_at: amz_date.to_owned(),
+                earliest: format_amz_date(now - MAX_CLOCK_SKEW),
+                now: format_amz_date(now),
+            });
         }
         let Some(credential) = self.credentials.get(auth.access_key_id) else {
-            return Err(ApiError::UnrecognizedClient(
-                "The security token included in the request is invalid.".to_owned(),
-            ));
+            return Err(AuthError::UnknownAccessKey);
         };
 
         let request = SignedRequest {
@@ -276,7 +256,7 @@ impl Verifier {
         };
         let Some(expected) = signature::expected(&self.signing_keys, credential, &request) else {
             // A header the client claims to have signed but did not send (or sent as non-text) cannot match.
-            return Err(invalid_signature());
+            return Err(AuthError::Mismatch);
         };
         if expected.matches(auth.signature) {
             Ok(Principal {
@@ -286,7 +266,7 @@ impl Verifier {
                 admin: credential.admin,
             })
         } else {
-            Err(invalid_signature())
+            Err(AuthError::Mismatch)
         }
     }
 }

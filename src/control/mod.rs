@@ -345,7 +345,7 @@ impl<S: Store> Control<'_, S> {
                     .map_err(|e| {
                         denied(&format!(
                             "Sign control requests with an administrator's key ({}).",
-                            e.message()
+                            ApiError::from(e).message()
                         ))
                     })?;
                 if !principal.admin {

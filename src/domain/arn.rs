@@ -1,8 +1,8 @@
 //! ARNs of the resources we serve, and parsing of the ARNs clients hand to the tagging operations.
 
+use super::error::{DomainError, Invalid};
 use super::image::name_key;
 use super::Scope;
-use crate::protocol::ApiError;
 
 pub fn image_arn(scope: &Scope, image_name: &str) -> String {
     format!(
@@ -47,13 +47,17 @@ pub struct TaggedResource {
     pub target: ResourceRef,
 }
 
-fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::Validation(format!("Resource {arn} does not exist."))
+/// The refusal of an ARN that names nothing the caller can see.
+pub fn does_not_exist(arn: &str) -> DomainError {
+    Invalid::UnknownResource {
+        arn: arn.to_owned(),
+    }
+    .into()
 }
 
 /// Resolves `arn` for a caller in `scope`. An ARN of another partition, account or region, or of a resource
 /// type we do not serve, names nothing the caller can see: we issue ARNs in the `aws` partition only.
-pub fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, ApiError> {
+pub fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, DomainError> {
     let mut parts = arn.splitn(6, ':');
     let (Some("arn"), Some("aws"), Some("sagemaker"), Some(region), Some(account), Some(resource)) = (
         parts.next(),
@@ -103,6 +107,10 @@ pub fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::cases::Failures;
+
+    /// The refusal of an ARN that names nothing, in the table below.
+    struct Missing;
 
     fn scope() -> Scope {
         Scope {
@@ -174,5 +182,48 @@ mod tests {
             "arn:aws:sagemaker:us-east-1:000000000000:endpoint/a"
         )
         .is_err());
+    }
+
+    #[test]
+    fn what_each_arn_names() {
+        use ResourceRef::*;
+        let here = |resource: &str| format!("arn:aws:sagemaker:us-east-1:000000000000:{resource}");
+        let names = |resource: &str, target| {
+            Ok(TaggedResource {
+                arn: here(resource),
+                target,
+            })
+        };
+        #[rustfmt::skip]
+        let cases: Vec<(&str, String, Result<TaggedResource, Missing>)> = vec![
+            ("an image, lower-cased", here("image/MyImage"), names("image/myimage", Image("myimage".into()))),
+            ("an image with a dot", here("image/my.image"), names("image/my.image", Image("my.image".into()))),
+            ("a version", here("image-version/Img/3"), names("image-version/img/3", ImageVersion("img".into(), 3))),
+            ("version 0 parses", here("image-version/img/0"), names("image-version/img/0", ImageVersion("img".into(), 0))),
+            ("an app image config", here("app-image-config/Cfg"), names("app-image-config/cfg", AppImageConfig("cfg".into()))),
+            ("an image with no name", here("image/"), Err(Missing)),
+            ("an image name with a slash", here("image/a/b"), Err(Missing)),
+            ("a version with no number", here("image-version/img"), Err(Missing)),
+            ("a version with an empty number", here("image-version/img/"), Err(Missing)),
+            ("a version number in letters", here("image-version/img/x"), Err(Missing)),
+            ("a negative version number", here("image-version/img/-1"), Err(Missing)),
+            ("a version number too large", here("image-version/img/99999999999999999999"), Err(Missing)),
+            ("an app image config with no name", here("app-image-config/"), Err(Missing)),
+            ("a type we do not serve", here("endpoint/a"), Err(Missing)),
+            ("no resource part", here("image"), Err(Missing)),
+            ("another region", "arn:aws:sagemaker:eu-west-1:000000000000:image/a".into(), Err(Missing)),
+            ("another account", "arn:aws:sagemaker:us-east-1:111111111111:image/a".into(), Err(Missing)),
+            ("another partition", "arn:aws-cn:sagemaker:us-east-1:000000000000:image/a".into(), Err(Missing)),
+            ("another service", "arn:aws:iam:us-east-1:000000000000:image/a".into(), Err(Missing)),
+            ("not an ARN", "image/a".into(), Err(Missing)),
+            ("empty", String::new(), Err(Missing)),
+        ];
+        let mut failures = Failures::default();
+        for (name, given, expected) in cases {
+            // Every refusal names the ARN as given.
+            let expected = expected.map_err(|Missing| does_not_exist(&given));
+            failures.check(name, resolve(&scope(), &given), expected);
+        }
+        failures.assert_none();
     }
 }

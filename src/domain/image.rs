@@ -1,10 +1,10 @@
 //! Images: the stored record and the rules of each change, as pure functions from the current record to
 //! the write to make. The store runs them inside its transaction, so a decision and its write are atomic.
 
+use super::error::{Busy, DomainError, Invalid, Missing};
 use super::lifecycle::{ImageStatus, Lifecycle, Observed, Transition};
 use super::tags::Tag;
 use super::Millis;
-use crate::protocol::ApiError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRecord {
@@ -50,16 +50,19 @@ impl ImageRecord {
     }
 }
 
-pub fn not_found(name: &str) -> ApiError {
-    // Terraform's provider treats ResourceNotFound as "gone" only if the message says "does not exist".
-    ApiError::ResourceNotFound(format!("Image {name} does not exist."))
+pub fn not_found(name: &str) -> DomainError {
+    Missing::Image {
+        name: name.to_owned(),
+    }
+    .into()
 }
 
-fn busy(name: &str, status: ImageStatus) -> ApiError {
-    ApiError::ResourceInUse(format!(
-        "Image {name} is in {} state and cannot be modified now.",
-        status.as_str()
-    ))
+fn busy(name: &str, status: ImageStatus) -> DomainError {
+    Busy::Image {
+        name: name.to_owned(),
+        status,
+    }
+    .into()
 }
 
 /// The image as a reader sees it now, or ResourceNotFound.
@@ -67,7 +70,7 @@ pub fn present(
     current: Option<&ImageRecord>,
     name: &str,
     now: Millis,
-) -> Result<ImageStatus, ApiError> {
+) -> Result<ImageStatus, DomainError> {
     match current.map(|r| r.observe(now)) {
         Some(Observed::Present(status)) => Ok(status),
         Some(Observed::Gone) | None => Err(not_found(name)),
@@ -87,12 +90,12 @@ pub fn create(
     new: &NewImage,
     now: Millis,
     transition: &Transition,
-) -> Result<ImageWrite, ApiError> {
+) -> Result<ImageWrite, DomainError> {
     if current.is_some_and(|r| r.observe(now) != Observed::Gone) {
-        return Err(ApiError::ResourceInUse(format!(
-            "The Image with ImageName {} already exists. Please use a different ImageName.",
-            new.name
-        )));
+        return Err(Busy::ImageExists {
+            name: new.name.clone(),
+        }
+        .into());
     }
     let record = ImageRecord {
         name: new.name.clone(),
@@ -130,16 +133,14 @@ pub struct ImagePatch {
 impl ImagePatch {
     /// Setting and deleting one property in the same request is contradictory: refuse it before anything
     /// is read or written.
-    pub fn check(&self) -> Result<(), ApiError> {
-        for property in &self.delete {
-            let (set, member) = match property {
-                DeletableProperty::DisplayName => (self.display_name.is_some(), "DisplayName"),
-                DeletableProperty::Description => (self.description.is_some(), "Description"),
+    pub fn check(&self) -> Result<(), DomainError> {
+        for &property in &self.delete {
+            let set = match property {
+                DeletableProperty::DisplayName => self.display_name.is_some(),
+                DeletableProperty::Description => self.description.is_some(),
             };
             if set {
-                return Err(ApiError::Validation(format!(
-                    "{member} cannot be both set and listed in DeleteProperties in the same request."
-                )));
+                return Err(Invalid::SetAndDeleted { property }.into());
             }
         }
         Ok(())
@@ -152,7 +153,7 @@ pub fn update(
     patch: &ImagePatch,
     now: Millis,
     transition: &Transition,
-) -> Result<(ImageWrite, ImageRecord), ApiError> {
+) -> Result<(ImageWrite, ImageRecord), DomainError> {
     let status = present(current, name, now)?;
     let Some(current) = current else {
         return Err(not_found(name));
@@ -188,7 +189,7 @@ pub fn delete(
     name: &str,
     now: Millis,
     transition: &Transition,
-) -> Result<ImageWrite, ApiError> {
+) -> Result<ImageWrite, DomainError> {
     let status = present(current, name, now)?;
     let Some(current) = current else {
         return Err(not_found(name));
@@ -212,7 +213,7 @@ pub fn release(
     current: Option<&ImageRecord>,
     name: &str,
     now: Millis,
-) -> Result<(ImageWrite, bool), ApiError> {
+) -> Result<(ImageWrite, bool), DomainError> {
     let Some(current) = current else {
         return Err(not_found(name));
     };
@@ -222,118 +223,4 @@ pub fn release(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::lifecycle::ForcedOutcome;
-
-    fn image(status: ImageStatus, due: Option<Millis>) -> ImageRecord {
-        ImageRecord {
-            name: "Img".into(),
-            display_name: Some("d".into()),
-            description: Some("x".into()),
-            role_arn: "arn:aws:iam::000000000000:role/r".into(),
-            lifecycle: Lifecycle::stored(status, due, None),
-            failure_reason: None,
-            created: 10,
-            modified: 10,
-            last_version: 0,
-        }
-    }
-
-    #[test]
-    fn update_changes_only_what_is_named() {
-        let patch = ImagePatch {
-            description: Some("new".into()),
-            ..Default::default()
-        };
-        let (_, after) = update(
-            Some(&image(ImageStatus::Created, None)),
-            "Img",
-            &patch,
-            20,
-            &Transition::after(0),
-        )
-        .unwrap();
-        assert_eq!(after.description.as_deref(), Some("new"));
-        assert_eq!(after.display_name.as_deref(), Some("d"));
-        assert_eq!(after.modified, 20);
-        assert_eq!(after.created, 10);
-    }
-
-    #[test]
-    fn transitional_states_refuse_changes() {
-        for status in [
-            ImageStatus::Creating,
-            ImageStatus::Updating,
-            ImageStatus::Deleting,
-        ] {
-            let current = image(status, Some(100));
-            let err = update(
-                Some(&current),
-                "Img",
-                &ImagePatch::default(),
-                50,
-                &Transition::after(0),
-            )
-            .unwrap_err();
-            assert_eq!(err.code(), "ResourceInUse");
-            let err = delete(Some(&current), "Img", 50, &Transition::after(0)).unwrap_err();
-            assert_eq!(err.code(), "ResourceInUse");
-        }
-    }
-
-    #[test]
-    fn a_contradictory_patch_is_refused() {
-        let patch = ImagePatch {
-            display_name: Some("x".into()),
-            delete: vec![DeletableProperty::DisplayName],
-            ..Default::default()
-        };
-        assert_eq!(patch.check().unwrap_err().code(), "ValidationException");
-    }
-
-    #[test]
-    fn a_failing_deletion_keeps_the_image_and_a_plain_one_clears_an_old_failure() {
-        let failed_create = ImageRecord {
-            failure_reason: Some("old".into()),
-            ..image(ImageStatus::CreateFailed, None)
-        };
-        let fail = ForcedOutcome::transition(Some(&ForcedOutcome::Fail("disk".into())), 0);
-        let ImageWrite::Update(kept) = delete(Some(&failed_create), "Img", 50, &fail).unwrap()
-        else {
-            panic!("a failing deletion must keep the record");
-        };
-        assert_eq!(
-            kept.observe(50),
-            Observed::Present(ImageStatus::DeleteFailed)
-        );
-        assert_eq!(kept.failure_reason.as_deref(), Some("disk"));
-        let ImageWrite::Update(deleting) =
-            delete(Some(&kept), "Img", 60, &Transition::after(10)).unwrap()
-        else {
-            panic!("a delayed deletion keeps the record until it ends");
-        };
-        assert_eq!(deleting.failure_reason, None);
-        assert_eq!(deleting.observe(70), Observed::Gone);
-        assert!(matches!(
-            delete(Some(&kept), "Img", 60, &Transition::after(0)).unwrap(),
-            ImageWrite::Remove
-        ));
-    }
-
-    #[test]
-    fn states_that_accept_an_update() {
-        for status in ImageStatus::ALL {
-            let accepted = update(
-                Some(&image(status, None)),
-                "Img",
-                &ImagePatch::default(),
-                50,
-                &Transition::after(0),
-            )
-            .is_ok();
-            let expected = matches!(status, ImageStatus::Created | ImageStatus::UpdateFailed);
-            assert_eq!(accepted, expected, "{status:?}");
-        }
-    }
-}
+mod tests;

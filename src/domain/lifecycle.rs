@@ -201,6 +201,7 @@ impl Lifecycle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::cases::Failures;
 
     #[test]
     fn transitions_end_on_time() {
@@ -316,5 +317,66 @@ mod tests {
         assert!(Lifecycle::stored(ImageStatus::Creating, Some(5), Some("r")).fails);
         assert!(!Lifecycle::stored(ImageStatus::Creating, Some(5), None).fails);
         assert!(!Lifecycle::stored(ImageStatus::UpdateFailed, None, Some("r")).fails);
+    }
+
+    #[test]
+    fn what_a_reader_sees_of_each_stored_state() {
+        use ImageStatus::*;
+        let ends_at = |status, fails| Lifecycle {
+            status,
+            due: Some(100),
+            fails,
+        };
+        let held = |status| Lifecycle {
+            status,
+            due: None,
+            fails: false,
+        };
+        let present = Observed::Present;
+        #[rustfmt::skip]
+        let cases: [(&str, Lifecycle, Millis, Observed); 16] = [
+            ("creating, before its end", ends_at(Creating, false), 99, present(Creating)),
+            ("creating, at its end", ends_at(Creating, false), 100, present(Created)),
+            ("creating to fail, at its end", ends_at(Creating, true), 100, present(CreateFailed)),
+            ("creating to fail, before its end", ends_at(Creating, true), 99, present(Creating)),
+            ("updating, before its end", ends_at(Updating, false), 99, present(Updating)),
+            ("updating, at its end", ends_at(Updating, false), 100, present(Created)),
+            ("updating to fail, at its end", ends_at(Updating, true), 100, present(UpdateFailed)),
+            ("deleting, before its end", ends_at(Deleting, false), 99, present(Deleting)),
+            ("deleting, at its end", ends_at(Deleting, false), 100, Observed::Gone),
+            ("deleting to fail, at its end", ends_at(Deleting, true), 100, present(DeleteFailed)),
+            ("held creating, at any time", held(Creating), Millis::MAX, present(Creating)),
+            ("held deleting, at any time", held(Deleting), Millis::MAX, present(Deleting)),
+            ("created", held(Created), Millis::MAX, present(Created)),
+            ("create failed stays", held(CreateFailed), Millis::MAX, present(CreateFailed)),
+            ("update failed stays", held(UpdateFailed), Millis::MAX, present(UpdateFailed)),
+            ("delete failed stays", held(DeleteFailed), Millis::MAX, present(DeleteFailed)),
+        ];
+        let mut failures = Failures::default();
+        for (name, lifecycle, now, expected) in cases {
+            failures.check(name, lifecycle.observe(now), expected);
+        }
+        failures.assert_none();
+    }
+
+    #[test]
+    fn when_a_transition_ends() {
+        let fail = ForcedOutcome::Fail("r".into());
+        #[rustfmt::skip]
+        let cases: [(&str, Transition, Option<Millis>, bool); 6] = [
+            // (case, transition begun at 1 000, its due time, whether it is instant)
+            ("no delay", Transition::after(0), Some(1_000), true),
+            ("a delay", Transition::after(250), Some(1_250), false),
+            ("a delay past the end of time", Transition::after(Millis::MAX), Some(Millis::MAX), false),
+            ("held", ForcedOutcome::transition(Some(&ForcedOutcome::Hold), 250), None, false),
+            ("failing, no delay", ForcedOutcome::transition(Some(&fail), 0), Some(1_000), false),
+            ("no outcome", ForcedOutcome::transition(None, 0), Some(1_000), true),
+        ];
+        let mut failures = Failures::default();
+        for (name, transition, due, instant) in cases {
+            let begun = transition.begin(ImageStatus::Creating, 1_000);
+            failures.check(name, (begun.due, transition.is_instant()), (due, instant));
+        }
+        failures.assert_none();
     }
 }

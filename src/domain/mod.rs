@@ -1,13 +1,19 @@
 //! What an image is and how it lives: records, the lifecycle state machine with its transition delay, ARNs
-//! and pagination tokens. Knows nothing of HTTP or SQL.
+//! and pagination tokens. Knows nothing of HTTP or SQL: a refusal is a [`DomainError`], worded for clients
+//! elsewhere.
 
 pub mod app_image_config;
 pub mod arn;
+#[cfg(test)]
+mod cases;
+pub mod error;
 pub mod image;
 pub mod lifecycle;
 pub mod paging;
 pub mod tags;
 pub mod version;
+
+pub use error::DomainError;
 
 /// The account and region a request acts in. Resources of one scope never see another's.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::protocol::ApiError;
+use super::error::{DomainError, Invalid};
 
 type HmacSha256 = Hmac<Sha256>;
 const MAC_LEN: usize = 32;
@@ -39,8 +39,8 @@ pub struct TokenSealer {
     secret: Vec<u8>,
 }
 
-pub fn invalid_token() -> ApiError {
-    ApiError::Validation("Invalid pagination token given: the NextToken is not one this service issued for this request.".to_owned())
+pub fn invalid_token() -> DomainError {
+    Invalid::PageToken.into()
 }
 
 /// A short digest of whatever describes the query, so a token only continues the listing it came from.
@@ -75,7 +75,7 @@ impl TokenSealer {
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
-    pub fn open(&self, query_fingerprint: &str, token: &str) -> Result<Cursor, ApiError> {
+    pub fn open(&self, query_fingerprint: &str, token: &str) -> Result<Cursor, DomainError> {
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid_token())?;
         if bytes.len() <= MAC_LEN {
             return Err(invalid_token());
@@ -273,5 +273,42 @@ mod tests {
                 prop_assert_eq!(sealer.open("query", &changed), Err(invalid_token()));
             }
         }
+    }
+
+    #[test]
+    fn a_fingerprint_tells_queries_apart() {
+        #[rustfmt::skip]
+        let cases: [(&str, &[&str], &[&str], bool); 5] = [
+            // (case, one query's parts, another's, whether their fingerprints are equal)
+            ("the same parts", &["ListImages", "a"], &["ListImages", "a"], true),
+            ("another value", &["ListImages", "a"], &["ListImages", "b"], false),
+            ("the same text cut elsewhere", &["ab", "c"], &["a", "bc"], false),
+            ("a part more", &["ListImages"], &["ListImages", ""], false),
+            ("parts in another order", &["a", "b"], &["b", "a"], false),
+        ];
+        let mut wrong = Vec::new();
+        for (name, one, other, equal) in cases {
+            if (fingerprint(one) == fingerprint(other)) != equal {
+                wrong.push(name);
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:?}");
+    }
+
+    #[test]
+    fn a_token_that_is_not_one_is_refused() {
+        let sealer = TokenSealer::new(b"secret".to_vec());
+        let mut wrong = Vec::new();
+        for (name, token) in [
+            ("empty", ""),
+            ("not base64", "***"),
+            ("shorter than its seal", "AAAA"),
+            ("padded base64", "AAAA=="),
+        ] {
+            if sealer.open("q", token) != Err(invalid_token()) {
+                wrong.push(name);
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:?}");
     }
 }

@@ -2,10 +2,10 @@
 //! transaction: numbering (1, 2, … never reused), alias uniqueness within the image, ClientToken
 //! idempotency, and lifecycle. Versions use the CREATING/CREATED/DELETING part of the lifecycle.
 
+use super::error::{Busy, DomainError, Invalid, Missing};
 use super::image::{self, ImageRecord};
 use super::lifecycle::{ImageStatus, Lifecycle, Observed, Transition};
 use super::Millis;
-use crate::protocol::ApiError;
 
 /// The metadata members of CreateImageVersion / UpdateImageVersion.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -59,11 +59,9 @@ pub enum VersionSelector {
 }
 
 impl VersionSelector {
-    pub fn from_request(version: Option<i64>, alias: Option<String>) -> Result<Self, ApiError> {
+    pub fn from_request(version: Option<i64>, alias: Option<String>) -> Result<Self, DomainError> {
         match (version, alias) {
-            (Some(_), Some(_)) => Err(ApiError::Validation(
-                "Specify either Version or Alias, not both.".to_owned(),
-            )),
+            (Some(_), Some(_)) => Err(Invalid::VersionAndAlias.into()),
             (Some(n), None) => Ok(VersionSelector::Number(n)),
             (None, Some(a)) => Ok(VersionSelector::Alias(a)),
             (None, None) => Ok(VersionSelector::Latest),
@@ -71,14 +69,12 @@ impl VersionSelector {
     }
 }
 
-pub fn version_not_found(image_name: &str, selector: &VersionSelector) -> ApiError {
-    ApiError::ResourceNotFound(match selector {
-        VersionSelector::Number(n) => format!("ImageVersion {image_name}/{n} does not exist."),
-        VersionSelector::Alias(a) => format!("ImageVersion with alias {a} of image {image_name} does not exist."),
-        VersionSelector::Latest => format!(
-            "Latest ImageVersion with ImageName {image_name} does not exist. Please provide a valid ImageName."
-        ),
-    })
+pub fn version_not_found(image_name: &str, selector: &VersionSelector) -> DomainError {
+    Missing::ImageVersion {
+        image: image_name.to_owned(),
+        selector: selector.clone(),
+    }
+    .into()
 }
 
 impl VersionSet {
@@ -96,7 +92,7 @@ impl VersionSet {
         &self,
         selector: &VersionSelector,
         now: Millis,
-    ) -> Result<(&VersionRecord, ImageStatus), ApiError> {
+    ) -> Result<(&VersionRecord, ImageStatus), DomainError> {
         let found = match selector {
             VersionSelector::Number(n) => self.visible(now).find(|(v, _)| v.version == *n),
             VersionSelector::Alias(a) => self.visible(now).find(|(v, _)| v.aliases.contains(a)),
@@ -123,28 +119,26 @@ impl VersionSet {
 }
 
 /// The image of a version change must exist.
-fn require_image(current: Option<&VersionSet>, name: &str, now: Millis) -> Result<(), ApiError> {
+fn require_image(current: Option<&VersionSet>, name: &str, now: Millis) -> Result<(), DomainError> {
     image::present(current.map(|set| &set.image), name, now).map(|_| ())
 }
 
 /// A version of an image that is being deleted goes with it: it can no longer be changed.
-fn refuse_if_image_deleting(set: &VersionSet, now: Millis) -> Result<(), ApiError> {
+fn refuse_if_image_deleting(set: &VersionSet, now: Millis) -> Result<(), DomainError> {
     if set.image.observe(now) == Observed::Present(ImageStatus::Deleting) {
-        return Err(ApiError::ResourceInUse(format!(
-            "Image {} is being deleted, and its versions with it.",
-            set.image.name
-        )));
+        return Err(Busy::ImageDeleting {
+            name: set.image.name.clone(),
+        }
+        .into());
     }
     Ok(())
 }
 
-fn check_aliases_unique(aliases: &[String]) -> Result<Vec<String>, ApiError> {
+fn check_aliases_unique(aliases: &[String]) -> Result<Vec<String>, DomainError> {
     let mut sorted = aliases.to_vec();
     sorted.sort();
     if sorted.windows(2).any(|w| w[0] == w[1]) {
-        return Err(ApiError::Validation(
-            "An alias may be listed only once in a request.".to_owned(),
-        ));
+        return Err(Invalid::RepeatedAlias.into());
     }
     Ok(sorted)
 }
@@ -167,7 +161,7 @@ pub fn create(
     new: &NewVersion,
     now: Millis,
     transition: &Transition,
-) -> Result<(VersionWrite, i64), ApiError> {
+) -> Result<(VersionWrite, i64), DomainError> {
     require_image(current, &new.image_name, now)?;
     let Some(set) = current else {
         return Err(image::not_found(&new.image_name));
@@ -179,45 +173,52 @@ pub fn create(
         if existing.request_digest == new.request_digest {
             return Ok((VersionWrite::default(), existing.version));
         }
-        return Err(ApiError::Validation(format!(
-            "ClientToken {} was already used to create version {} with different parameters.",
-            new.client_token, existing.version
-        )));
+        return Err(Invalid::ClientTokenReused {
+            token: new.client_token.clone(),
+            version: existing.version,
+        }
+        .into());
     }
     match set.image.observe(now) {
         Observed::Present(ImageStatus::Created) => {}
         Observed::Present(status) if status.is_transitional() => {
-            return Err(ApiError::ResourceInUse(format!(
-                "Image {} is in {} state; a version can be created only when it is CREATED.",
-                set.image.name,
-                status.as_str()
-            )))
+            return Err(Busy::ImageNotReadyForVersion {
+                name: set.image.name.clone(),
+                status,
+            }
+            .into())
         }
-        _ => {
-            return Err(ApiError::Validation(format!(
-                "Image {} is in an invalid state.",
-                set.image.name
-            )))
+        Observed::Present(status) => {
+            return Err(Invalid::ImageFailed {
+                name: set.image.name.clone(),
+                status,
+            }
+            .into())
         }
+        // `require_image` refused an image whose deletion has ended.
+        Observed::Gone => return Err(image::not_found(&new.image_name)),
     }
     let aliases = check_aliases_unique(&new.aliases)?;
     for alias in &aliases {
         if let Some(owner) = set.alias_owner(alias, None, now) {
-            return Err(ApiError::Validation(format!(
-                "Alias {alias} is already associated with version {owner} of image {}.",
-                set.image.name
-            )));
+            return Err(Invalid::AliasTaken {
+                alias: alias.clone(),
+                owner,
+                image: set.image.name.clone(),
+            }
+            .into());
         }
     }
     let version = match new.number {
         None => set.image.last_version + 1,
         Some(n) if n > set.image.last_version => n,
         Some(n) => {
-            return Err(ApiError::Validation(format!(
-                "Version {n} of image {} was already given; the next is {}.",
-                set.image.name,
-                set.image.last_version + 1
-            )))
+            return Err(Invalid::VersionNumberTaken {
+                requested: n,
+                image: set.image.name.clone(),
+                next: set.image.last_version + 1,
+            }
+            .into())
         }
     };
     let record = VersionRecord {
@@ -254,7 +255,7 @@ pub fn update(
     selector: &VersionSelector,
     patch: &VersionPatch,
     now: Millis,
-) -> Result<(VersionWrite, i64), ApiError> {
+) -> Result<(VersionWrite, i64), DomainError> {
     require_image(current, image_name, now)?;
     let Some(set) = current else {
         return Err(image::not_found(image_name));
@@ -262,26 +263,29 @@ pub fn update(
     refuse_if_image_deleting(set, now)?;
     let (version, status) = set.select(selector, now)?;
     if status.is_transitional() {
-        return Err(ApiError::ResourceInUse(format!(
-            "ImageVersion {}/{} is in {} state and cannot be updated now.",
-            set.image.name,
-            version.version,
-            status.as_str()
-        )));
+        return Err(Busy::VersionNotUpdatable {
+            image: set.image.name.clone(),
+            version: version.version,
+            status,
+        }
+        .into());
     }
     let add = check_aliases_unique(&patch.aliases_to_add)?;
     let delete = check_aliases_unique(&patch.aliases_to_delete)?;
     if let Some(both) = add.iter().find(|a| delete.contains(a)) {
-        return Err(ApiError::Validation(format!(
-            "Alias {both} cannot be both added and deleted in the same request."
-        )));
+        return Err(Invalid::AliasAddedAndDeleted {
+            alias: both.clone(),
+        }
+        .into());
     }
     for alias in &add {
         if let Some(owner) = set.alias_owner(alias, Some(version.version), now) {
-            return Err(ApiError::Validation(format!(
-                "Alias {alias} is already associated with version {owner} of image {}.",
-                set.image.name
-            )));
+            return Err(Invalid::AliasTaken {
+                alias: alias.clone(),
+                owner,
+                image: set.image.name.clone(),
+            }
+            .into());
         }
     }
     let mut record = version.clone();
@@ -324,28 +328,23 @@ pub fn delete(
     selector: &VersionSelector,
     now: Millis,
     transition: &Transition,
-) -> Result<VersionWrite, ApiError> {
+) -> Result<VersionWrite, DomainError> {
     require_image(current, image_name, now)?;
     let Some(set) = current else {
         return Err(image::not_found(image_name));
     };
     if *selector == VersionSelector::Latest {
-        return Err(ApiError::Validation(
-            "Specify the Version or the Alias of the version to delete.".to_owned(),
-        ));
+        return Err(Invalid::DeleteWithoutVersion.into());
     }
     refuse_if_image_deleting(set, now)?;
     let (version, status) = set.select(selector, now)?;
     if status.is_transitional() {
-        let reason = if status == ImageStatus::Deleting {
-            "is being deleted"
-        } else {
-            "is being created"
-        };
-        return Err(ApiError::ResourceInUse(format!(
-            "ImageVersion ({}/{}) {reason}.",
-            set.image.name, version.version
-        )));
+        return Err(Busy::VersionNotDeletable {
+            image: set.image.name.clone(),
+            version: version.version,
+            status,
+        }
+        .into());
     }
     let mut remove = set.finished_deletions(now);
     let mut put = Vec::new();
@@ -371,7 +370,7 @@ pub fn release(
     current: Option<&VersionSet>,
     image_name: &str,
     now: Millis,
-) -> Result<(VersionWrite, usize), ApiError> {
+) -> Result<(VersionWrite, usize), DomainError> {
     let Some(set) = current else {
         return Err(image::not_found(image_name));
     };
@@ -396,73 +395,4 @@ pub fn release(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn set_with_image(status: ImageStatus) -> VersionSet {
-        let image = ImageRecord {
-            name: "img".into(),
-            display_name: None,
-            description: None,
-            role_arn: "arn:aws:iam::000000000000:role/r".into(),
-            lifecycle: Lifecycle::stored(status, Some(1_000), None),
-            failure_reason: None,
-            created: 0,
-            modified: 0,
-            last_version: 1,
-        };
-        let version = VersionRecord {
-            version: 1,
-            base_image: "base".into(),
-            metadata: VersionMetadata::default(),
-            aliases: vec!["stable".into()],
-            lifecycle: Lifecycle::settled(ImageStatus::Created),
-            failure_reason: None,
-            client_token: "t".into(),
-            request_digest: "d".into(),
-            created: 0,
-            modified: 0,
-        };
-        VersionSet {
-            image,
-            versions: vec![version],
-        }
-    }
-
-    #[test]
-    fn versions_of_an_image_being_deleted_cannot_change() {
-        let set = set_with_image(ImageStatus::Deleting);
-        let selector = VersionSelector::Number(1);
-        let err = update(Some(&set), "img", &selector, &VersionPatch::default(), 500).unwrap_err();
-        assert_eq!(err.code(), "ResourceInUse");
-        let err = delete(Some(&set), "img", &selector, 500, &Transition::after(0)).unwrap_err();
-        assert_eq!(err.code(), "ResourceInUse");
-        // Once the image's deletion has ended, the image (and so the version) is simply gone.
-        let err = update(
-            Some(&set),
-            "img",
-            &selector,
-            &VersionPatch::default(),
-            1_000,
-        )
-        .unwrap_err();
-        assert_eq!(err.code(), "ResourceNotFound");
-    }
-
-    #[test]
-    fn version_numbers_continue_from_the_image_counter() {
-        let set = set_with_image(ImageStatus::Created);
-        let new = NewVersion {
-            image_name: "img".into(),
-            base_image: "b".into(),
-            metadata: VersionMetadata::default(),
-            aliases: vec![],
-            client_token: "other".into(),
-            request_digest: "x".into(),
-            number: None,
-        };
-        let (write, number) = create(Some(&set), &new, 2_000, &Transition::after(0)).unwrap();
-        assert_eq!(number, 2);
-        assert_eq!(write.last_version, Some(2));
-    }
-}
+mod tests;

@@ -106,7 +106,7 @@ pub async fn describe<S: Store>(
         .await?
     {
         Some(record) => Ok(details(scope, &record)),
-        None => Err(app_image_config::not_found(&input.app_image_config_name)),
+        None => Err(app_image_config::not_found(&input.app_image_config_name).into()),
     }
 }
 
@@ -122,7 +122,7 @@ pub async fn update<S: Store>(
         .store
         .change_app_image_config(scope, &name_key(&name), move |current| {
             let now = now_millis();
-            app_image_config::update(current, &name, &configs, now)
+            app_image_config::update(current, &name, &configs, now).map_err(ApiError::from)
         })
         .await?;
     Ok(arn_output(scope, &record.name))

@@ -123,7 +123,7 @@ async fn read_set<S: Store>(
         .get_versions(scope, &name_key(image_name))
         .await?;
     image::present(set.as_ref().map(|s| &s.image), image_name, now)?;
-    set.ok_or_else(|| image::not_found(image_name))
+    set.ok_or_else(|| image::not_found(image_name).into())
 }
 
 pub async fn create<S: Store>(
@@ -162,7 +162,7 @@ pub async fn create<S: Store>(
             origin.outcome_of(OPERATION),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
-                version::create(current, &new, now_millis(), &transition)
+                version::create(current, &new, now_millis(), &transition).map_err(ApiError::from)
             },
         )
         .await?;
@@ -243,7 +243,7 @@ pub async fn update<S: Store>(
     let number = service
         .store
         .change_versions(scope, &name_key(&name), None, move |current, _| {
-            version::update(current, &name, &selector, &patch, now_millis())
+            version::update(current, &name, &selector, &patch, now_millis()).map_err(ApiError::from)
         })
         .await?;
     Ok(version_arn_output(scope, &shown, number))

@@ -171,7 +171,7 @@ pub async fn describe<S: Store>(
     let now = now_millis();
     let status = image::present(record.as_ref(), &input.image_name, now)?;
     let Some(record) = record else {
-        return Err(image::not_found(&input.image_name));
+        return Err(image::not_found(&input.image_name).into());
     };
     let answer = Answer::json(&ImageOutput::described(scope, &record, status))?;
     if let (true, Some(generation), Some(cache_key)) =
@@ -217,6 +217,7 @@ pub async fn update<S: Store>(
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 image::update(current, &name, &patch, now_millis(), &transition)
+                    .map_err(ApiError::from)
             },
         )
         .await?;
@@ -262,14 +263,14 @@ pub async fn release<S: Store>(
     let image_held = service
         .store
         .change_image(scope, &key, None, move |current, _| {
-            image::release(current, &name, now_millis())
+            image::release(current, &name, now_millis()).map_err(ApiError::from)
         })
         .await?;
     let name = image_name.to_owned();
     let versions_held = service
         .store
         .change_versions(scope, &key, None, move |current, _| {
-            crate::domain::version::release(current, &name, now_millis())
+            crate::domain::version::release(current, &name, now_millis()).map_err(ApiError::from)
         })
         .await?;
     Ok(usize::from(image_held) + versions_held)

@@ -39,20 +39,16 @@ pub struct ListTagsInput {
 /// a resource can have.
 const DEFAULT_PAGE_SIZE: i64 = 50;
 
-fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::Validation(format!("Resource {arn} does not exist."))
-}
-
 /// Refuses a resource that does not exist, or whose deletion has completed.
 fn require_present(lifecycle: Option<Lifecycle>, arn: &str) -> Result<(), ApiError> {
     match lifecycle.map(|l| l.observe(now_millis())) {
         Some(Observed::Present(_)) => Ok(()),
-        _ => Err(does_not_exist(arn)),
+        _ => Err(arn::does_not_exist(arn).into()),
     }
 }
 
 fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, ApiError> {
-    arn::resolve(scope, arn)
+    Ok(arn::resolve(scope, arn)?)
 }
 
 pub async fn add<S: Store>(
@@ -101,7 +97,7 @@ pub async fn list<S: Store>(
         None | Some("") => 0,
         Some(token) => match service.tokens.open(&query_id, token)?.sort {
             SortValue::Time(offset) => usize::try_from(offset).unwrap_or(usize::MAX),
-            SortValue::Text(_) => return Err(paging::invalid_token()),
+            SortValue::Text(_) => return Err(paging::invalid_token().into()),
         },
     };
     let (lifecycle, all) = service.store.get_tags(scope, &resource).await?;

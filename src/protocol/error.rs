@@ -1,6 +1,14 @@
-//! Every error the service can answer, and its one rendering onto the wire.
+//! Every error the service can answer, and its one rendering onto the wire: the refusals of `domain` and
+//! `auth`, said there in their own terms, get their AWS code, message and status here and nowhere else.
 
 use axum::http::StatusCode;
+
+use crate::auth::{AuthError, HeaderProblem};
+use crate::domain::error::{Busy, DomainError, Invalid, Limit, Missing};
+use crate::domain::image::DeletableProperty;
+use crate::domain::lifecycle::ImageStatus;
+use crate::domain::tags::MAX_TAGS_PER_RESOURCE;
+use crate::domain::version::VersionSelector;
 
 /// An error as the client sees it: an AWS error code, an HTTP status and a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,5 +130,367 @@ impl ApiError {
 
     pub fn internal() -> Self {
         ApiError::Internal("We encountered an internal error. Please try again.".to_owned())
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::NotFound(missing) => ApiError::ResourceNotFound(not_found(missing)),
+            DomainError::InUse(busy) => ApiError::ResourceInUse(in_use(busy)),
+            DomainError::Invalid(invalid) => ApiError::Validation(invalid_message(invalid)),
+            DomainError::LimitExceeded(limit) => {
+                ApiError::ResourceLimitExceeded(limit_message(limit))
+            }
+        }
+    }
+}
+
+// Terraform's provider treats ResourceNotFound as "gone" only if the message says "does not exist".
+fn not_found(missing: Missing) -> String {
+    match missing {
+        Missing::Image { name } => format!("Image {name} does not exist."),
+        Missing::ImageVersion { image, selector } => match selector {
+            VersionSelector::Number(n) => format!("ImageVersion {image}/{n} does not exist."),
+            VersionSelector::Alias(alias) => {
+                format!("ImageVersion with alias {alias} of image {image} does not exist.")
+            }
+            VersionSelector::Latest => format!(
+                "Latest ImageVersion with ImageName {image} does not exist. Please provide a valid ImageName."
+            ),
+        },
+        Missing::AppImageConfig { name } => format!("AppImageConfig {name} does not exist."),
+    }
+}
+
+fn in_use(busy: Busy) -> String {
+    match busy {
+        Busy::ImageExists { name } => format!(
+            "The Image with ImageName {name} already exists. Please use a different ImageName."
+        ),
+        Busy::Image { name, status } => format!(
+            "Image {name} is in {} state and cannot be modified now.",
+            status.as_str()
+        ),
+        Busy::ImageDeleting { name } => {
+            format!("Image {name} is being deleted, and its versions with it.")
+        }
+        Busy::ImageNotReadyForVersion { name, status } => format!(
+            "Image {name} is in {} state; a version can be created only when it is CREATED.",
+            status.as_str()
+        ),
+        Busy::VersionNotUpdatable {
+            image,
+            version,
+            status,
+        } => format!(
+            "ImageVersion {image}/{version} is in {} state and cannot be updated now.",
+            status.as_str()
+        ),
+        Busy::VersionNotDeletable {
+            image,
+            version,
+            status,
+        } => {
+            let reason = if status == ImageStatus::Deleting {
+                "is being deleted"
+            } else {
+                "is being created"
+            };
+            format!("ImageVersion ({image}/{version}) {reason}.")
+        }
+        // SageMaker's own words, which do not name the config.
+        Busy::AppImageConfigExists { .. } => {
+            "The ID or Name specified is already in use.".to_owned()
+        }
+    }
+}
+
+fn invalid_message(invalid: Invalid) -> String {
+    match invalid {
+        Invalid::VersionAndAlias => "Specify either Version or Alias, not both.".to_owned(),
+        Invalid::DeleteWithoutVersion => {
+            "Specify the Version or the Alias of the version to delete.".to_owned()
+        }
+        Invalid::RepeatedAlias => "An alias may be listed only once in a request.".to_owned(),
+        Invalid::AliasAddedAndDeleted { alias } => {
+            format!("Alias {alias} cannot be both added and deleted in the same request.")
+        }
+        Invalid::AliasTaken {
+            alias,
+            owner,
+            image,
+        } => format!("Alias {alias} is already associated with version {owner} of image {image}."),
+        Invalid::ClientTokenReused { token, version } => format!(
+            "ClientToken {token} was already used to create version {version} with different parameters."
+        ),
+        Invalid::VersionNumberTaken {
+            requested,
+            image,
+            next,
+        } => format!("Version {requested} of image {image} was already given; the next is {next}."),
+        Invalid::ImageFailed { name, .. } => format!("Image {name} is in an invalid state."),
+        Invalid::SetAndDeleted { property } => {
+            let member = match property {
+                DeletableProperty::DisplayName => "DisplayName",
+                DeletableProperty::Description => "Description",
+            };
+            format!("{member} cannot be both set and listed in DeleteProperties in the same request.")
+        }
+        Invalid::ReservedTagKey { key } => {
+            format!("Tag key '{key}' is not allowed: the 'aws:' prefix is reserved for AWS use.")
+        }
+        Invalid::RepeatedTagKey { key } => {
+            format!("Tag key '{key}' appears more than once in the request.")
+        }
+        Invalid::UnknownResource { arn } => format!("Resource {arn} does not exist."),
+        Invalid::PageToken => "Invalid pagination token given: the NextToken is not one this service issued for this request.".to_owned(),
+    }
+}
+
+fn limit_message(limit: Limit) -> String {
+    match limit {
+        Limit::Tags { count } => format!(
+            "A resource can have at most {MAX_TAGS_PER_RESOURCE} tags; this request would leave it with {count}."
+        ),
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        let invalid = ApiError::InvalidSignature;
+        match error {
+            AuthError::MissingAuthorization => ApiError::MissingAuthenticationToken(
+                "Request is missing Authentication Token".to_owned(),
+            ),
+            AuthError::Incomplete {
+                problem,
+                authorization,
+            } => ApiError::IncompleteSignature(format!(
+                "{} Authorization={authorization}",
+                header_problem(problem)
+            )),
+            AuthError::WrongService { expected } => invalid(format!(
+                "Credential should be scoped to correct service: '{expected}'."
+            )),
+            AuthError::WrongTerminator { terminator } => invalid(format!(
+                "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
+            )),
+            AuthError::ScopeDateMismatch {
+                scope_date,
+                amz_date,
+            } => {
+                let day = amz_date.get(..8).unwrap_or(&amz_date);
+                invalid(format!(
+                    "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{scope_date}' != '{day}', from '{amz_date}'."
+                ))
+            }
+            AuthError::NoRegion => {
+                invalid("Credential should be scoped to a valid region.".to_owned())
+            }
+            AuthError::UnsignedHeader { header } => invalid(format!(
+                "'{header}' must be a 'SignedHeader' in the AWS Authorization."
+            )),
+            AuthError::NotYetCurrent {
+                signed_at,
+                latest,
+                now,
+            } => invalid(format!(
+                "Signature not yet current: {signed_at} is still later than {latest} ({now} + 15 min.)"
+            )),
+            AuthError::Expired {
+                signed_at,
+                earliest,
+                now,
+            } => invalid(format!(
+                "Signature expired: {signed_at} is now earlier than {earliest} ({now} - 15 min.)"
+            )),
+            AuthError::UnknownAccessKey => ApiError::UnrecognizedClient(
+                "The security token included in the request is invalid.".to_owned(),
+            ),
+            AuthError::Mismatch => invalid(
+                "The request signature we calculated does not match the signature you provided. Check your AWS \
+                 Secret Access Key and signing method. Consult the service documentation for details."
+                    .to_owned(),
+            ),
+        }
+    }
+}
+
+fn header_problem(problem: HeaderProblem) -> String {
+    match problem {
+        HeaderProblem::NotText => "Authorization header is not valid text.".to_owned(),
+        HeaderProblem::WrongAlgorithm => {
+            "Authorization header requires the 'AWS4-HMAC-SHA256' algorithm.".to_owned()
+        }
+        HeaderProblem::MissingParameters(names) => names
+            .iter()
+            .map(|name| format!("Authorization header requires '{name}' parameter."))
+            .collect::<Vec<_>>()
+            .join(" "),
+        HeaderProblem::CredentialShape { credential } => format!(
+            "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'."
+        ),
+        HeaderProblem::MissingDate => {
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+                .to_owned()
+        }
+        HeaderProblem::MalformedDate { date } => {
+            format!("Date must be in ISO-8601 'basic format'. Got '{date}'.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each refusal of `auth`, one of a kind, with the AWS code it is answered with.
+    fn auth_refusals() -> Vec<(AuthError, &'static str)> {
+        let incomplete = |problem| AuthError::Incomplete {
+            problem,
+            authorization: "AWS4-HMAC-SHA256".to_owned(),
+        };
+        let invalid = "InvalidSignatureException";
+        vec![
+            (
+                AuthError::MissingAuthorization,
+                "MissingAuthenticationTokenException",
+            ),
+            (
+                incomplete(HeaderProblem::NotText),
+                "IncompleteSignatureException",
+            ),
+            (
+                incomplete(HeaderProblem::WrongAlgorithm),
+                "IncompleteSignatureException",
+            ),
+            (
+                incomplete(HeaderProblem::MissingParameters(vec!["Credential"])),
+                "IncompleteSignatureException",
+            ),
+            (
+                incomplete(HeaderProblem::CredentialShape {
+                    credential: "a/b".to_owned(),
+                }),
+                "IncompleteSignatureException",
+            ),
+            (
+                incomplete(HeaderProblem::MissingDate),
+                "IncompleteSignatureException",
+            ),
+            (
+                incomplete(HeaderProblem::MalformedDate {
+                    date: "x".to_owned(),
+                }),
+                "IncompleteSignatureException",
+            ),
+            (
+                AuthError::WrongService {
+                    expected: "sagemaker".to_owned(),
+                },
+                invalid,
+            ),
+            (
+                AuthError::WrongTerminator {
+                    terminator: "x".to_owned(),
+                },
+                invalid,
+            ),
+            (
+                AuthError::ScopeDateMismatch {
+                    scope_date: "2026".to_owned(),
+                    amz_date: "2026".to_owned(),
+                },
+                invalid,
+            ),
+            (AuthError::NoRegion, invalid),
+            (
+                AuthError::UnsignedHeader {
+                    header: "host".to_owned(),
+                },
+                invalid,
+            ),
+            (
+                AuthError::NotYetCurrent {
+                    signed_at: "a".to_owned(),
+                    latest: "b".to_owned(),
+                    now: "c".to_owned(),
+                },
+                invalid,
+            ),
+            (
+                AuthError::Expired {
+                    signed_at: "a".to_owned(),
+                    earliest: "b".to_owned(),
+                    now: "c".to_owned(),
+                },
+                invalid,
+            ),
+            (AuthError::UnknownAccessKey, "UnrecognizedClientException"),
+            (AuthError::Mismatch, invalid),
+        ]
+    }
+
+    #[test]
+    fn every_signature_refusal_is_a_400_the_sdks_know() {
+        let mut wrong = Vec::new();
+        for (refusal, code) in auth_refusals() {
+            let error = ApiError::from(refusal.clone());
+            let seen = (error.code(), error.status(), error.message().is_empty());
+            if seen != (code, StatusCode::BAD_REQUEST, false) {
+                wrong.push(format!("{refusal:?}: {seen:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn a_scope_date_shorter_than_a_day_is_quoted_whole() {
+        let error = ApiError::from(AuthError::ScopeDateMismatch {
+            scope_date: "20261129".to_owned(),
+            amz_date: "2026".to_owned(),
+        });
+        assert_eq!(
+            error.message(),
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: \
+             '20261129' != '2026', from '2026'."
+        );
+    }
+
+    #[test]
+    fn each_kind_of_domain_refusal_has_its_aws_code() {
+        let cases: [(DomainError, &str, &str); 4] = [
+            (
+                Missing::Image {
+                    name: "a".to_owned(),
+                }
+                .into(),
+                "ResourceNotFound",
+                "Message",
+            ),
+            (
+                Busy::ImageDeleting {
+                    name: "a".to_owned(),
+                }
+                .into(),
+                "ResourceInUse",
+                "Message",
+            ),
+            (Invalid::PageToken.into(), "ValidationException", "message"),
+            (
+                Limit::Tags { count: 51 }.into(),
+                "ResourceLimitExceeded",
+                "Message",
+            ),
+        ];
+        for (refusal, code, message_key) in cases {
+            let error = ApiError::from(refusal.clone());
+            assert_eq!(
+                (error.code(), error.status(), error.message_key()),
+                (code, StatusCode::BAD_REQUEST, message_key),
+                "{refusal:?}"
+            );
+        }
     }
 }

@@ -1,11 +1,14 @@
 //! Proofs of the SigV4 verifier (tests only): AWS's own signing test suite (`vectors`), every single change
-//! to a signed request (`mutations`), and random requests and random changes (`properties`). This module
+//! to a signed request (`mutations`, `absorbed`; on SDK-shaped requests in `sdk_requests`), and random
+//! requests and random changes (`properties`). This module
 //! holds what they share: a request as the HTTP layer hands it over, its Authorization header in parts, and
 //! `aws-sigv4` signing it as a client does.
 
+mod absorbed;
 mod mutations;
 mod properties;
 mod rules;
+mod sdk_requests;
 mod vectors;
 
 use std::borrow::Cow;
@@ -101,20 +104,24 @@ impl Wire {
         self
     }
 
+    /// The verdict as the client sees it: refusals go through the one mapping to the wire, so the proofs
+    /// hold the AWS codes and messages themselves.
     pub fn verify(
         &self,
         verifier: &Verifier,
         now: SystemTime,
         required: &[&str],
     ) -> Result<Principal, ApiError> {
-        verifier.verify(
-            &self.method,
-            &self.target,
-            &self.header_map(),
-            &self.body,
-            now,
-            required,
-        )
+        verifier
+            .verify(
+                &self.method,
+                &self.target,
+                &self.header_map(),
+                &self.body,
+                now,
+                required,
+            )
+            .map_err(ApiError::from)
     }
 }
 
