@@ -1,8 +1,9 @@
-//! The fuzz targets of the body parser and validator and of the pattern matcher
-//! (`fuzz/fuzz_targets/{body,pattern}.rs`), and the replay of every target's committed inputs as an
+//! The fuzz targets of the body parser and the generated reader (checked against the model walked as
+//! data) and of the pattern matcher (`fuzz/fuzz_targets/{body,pattern}.rs`), and the replay of every target's committed inputs as an
 //! ordinary test. Built for tests and with the `fuzzing` feature only.
 
-use super::{Shape, MODEL};
+use super::reference::{self, Shape, MODEL};
+use super::Operation;
 use crate::protocol::{self, ApiError};
 
 /// The operations of the model, in name order.
@@ -42,16 +43,26 @@ pub fn body(data: &[u8]) {
         Err(e) => assert_aws_shaped(&e, &["SerializationException"]),
         Ok(value) => {
             assert!(value.is_object());
-            if let Err(e) = super::validate_input(operation, &value) {
-                assert_aws_shaped(&e, &["ValidationException", "SerializationException"]);
+            let read = Operation::read_named(operation, &value).err();
+            // The generated reader answers every body exactly as the model walked as data does.
+            assert_eq!(
+                read,
+                reference::validate_input(operation, &value).err(),
+                "{operation} {value}"
+            );
+            if let Some(e) = read {
+                assert_aws_shaped(
+                    &ApiError::from(e),
+                    &["ValidationException", "SerializationException"],
+                );
             }
         }
     }
 }
 
 /// Every distinct pattern of the model, in order.
-pub(crate) fn patterns() -> Vec<&'static super::Pattern> {
-    let mut patterns: Vec<&super::Pattern> = MODEL
+pub(crate) fn patterns() -> Vec<&'static reference::Pattern> {
+    let mut patterns: Vec<&reference::Pattern> = MODEL
         .shapes
         .values()
         .filter_map(|shape| match shape {

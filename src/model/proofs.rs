@@ -1,5 +1,6 @@
-//! Random bodies never panic the JSON 1.1 envelope (`protocol::parse_body`) or the validator
-//! (`validate_input`), and always get Ok or an AWS-shaped 400: random bytes, random JSON, and random values
+//! Random bodies never panic the JSON 1.1 envelope (`protocol::parse_body`) or the generated reader
+//! (`Operation::read`), get the answer the model walked as data (`reference::validate_input`) gives, and
+//! always get Ok or an AWS-shaped 400: random bytes, random JSON, and random values
 //! shaped like each operation's input (right and wrong types, boundary lengths and values, strings drawn
 //! from the model's own patterns).
 
@@ -7,7 +8,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use super::fuzz::body;
-use super::{Shape, MODEL};
+use super::reference::{Shape, MODEL};
 
 fn operations() -> Vec<String> {
     let mut names: Vec<String> = MODEL.operations.keys().cloned().collect();
