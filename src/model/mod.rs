@@ -194,6 +194,20 @@ mod tests {
     }
 
     #[test]
+    fn a_typed_configuration_keeps_what_pruning_by_the_model_kept() {
+        let given = json!({
+            "KernelSpecs": [{"Name": "python3", "Unknown": 1}, {"Name": "r", "DisplayName": "R"}],
+            "FileSystemConfig": {"MountPath": "/home", "DefaultGid": 100, "Extra": [1]},
+            "Unknown": {"deep": true}
+        });
+        let typed: KernelGatewayImageConfig = from_json(&given).expect("a valid configuration");
+        assert_eq!(
+            serde_json::to_value(&typed).expect("serializes"),
+            MODEL.prune("KernelGatewayImageConfig", &given)
+        );
+    }
+
+    #[test]
     fn timestamps_are_epoch_seconds() {
         assert_eq!(serde_json::to_string(&Timestamp(1_500)).unwrap(), "1.5");
         assert_eq!(serde_json::to_string(&Timestamp(2_000)).unwrap(), "2");
