@@ -16,7 +16,10 @@
 //! Each row's ratio is to the floor measured beside it: the row's load alternates one-second slices with
 //! the floor's, so that both see the machine as it is at that moment.
 //!
-//! Run: `cargo bench --bench load -- [--seconds 5] [--postgres URL] [--large 1000000] [--skip-sqlite]`
+//! Run: `cargo bench --bench load -- [--seconds 5] [--postgres URL] [--large 1000000] [--skip-sqlite]
+//! [--request-path] [--server PATH]`: `--request-path` measures only SQLite UpdateImage and DescribeImage
+//! (cached and not), the rows the request path's own cost moves; `--server` measures another build of the
+//! server (an older one, back to back with this one).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -32,6 +35,13 @@ use hyper::Request;
 use tokio::net::{TcpListener, TcpStream};
 
 const CONNECTIONS: usize = 64;
+
+/// The server binary under measurement (`--server`), set once at start.
+static SERVER: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+fn server_binary() -> &'static std::path::Path {
+    SERVER.get_or_init(|| env!("CARGO_BIN_EXE_sagemaker-images").into())
+}
 const IMAGES: usize = 1_000;
 
 struct Options {
@@ -40,6 +50,11 @@ struct Options {
     large: Option<usize>,
     /// Leaves out the embedded store's rows (to repeat the PostgreSQL comparison quickly).
     skip_sqlite: bool,
+    /// Only the rows the request path moves: SQLite UpdateImage, DescribeImage, DescribeImage uncached.
+    request_path: bool,
+    /// The server binary to measure (another build, to compare two back to back); this package's own
+    /// by default.
+    server: std::path::PathBuf,
 }
 
 fn options() -> Options {
@@ -48,6 +63,8 @@ fn options() -> Options {
         postgres: None,
         large: None,
         skip_sqlite: false,
+        request_path: false,
+        server: env!("CARGO_BIN_EXE_sagemaker-images").into(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -61,6 +78,8 @@ fn options() -> Options {
             "--postgres" => options.postgres = args.next(),
             "--large" => options.large = args.next().and_then(|v| v.parse().ok()),
             "--skip-sqlite" => options.skip_sqlite = true,
+            "--request-path" => options.request_path = true,
+            "--server" => options.server = args.next().expect("--server PATH").into(),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -317,7 +336,7 @@ fn start_server(
     extra: &[&str],
     request_log: bool,
 ) -> (Served, Duration) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"));
+    let mut command = Command::new(server_binary());
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -701,7 +720,7 @@ fn thread_seconds(pid: u32) -> BTreeMap<String, (String, f64)> {
 /// Writes `count` images, and the grams of their names, straight into a fresh SQLite store (schema from
 /// `sagemaker-images migrate`).
 fn bulk_seed(data_dir: &std::path::Path, count: usize) {
-    let status = Command::new(env!("CARGO_BIN_EXE_sagemaker-images"))
+    let status = Command::new(server_binary())
         .args(["migrate", "--data-dir"])
         .arg(data_dir)
         .stdout(Stdio::null())
@@ -845,6 +864,25 @@ async fn load_once(address: SocketAddr, prepared: &Prepared) -> f64 {
 }
 
 /// The embedded store's rows: each operation with the answer caches on, then the reads with them off.
+/// The rows whose cost is mostly the request path's: UpdateImage, and DescribeImage with and without the
+/// answer cache.
+async fn measure_request_path(seconds: u64, floor: &Served) {
+    measure_updates("sqlite UpdateImage", &[], false, seconds, floor).await;
+    for (name, args) in [
+        ("sqlite DescribeImage", &[][..]),
+        (
+            "sqlite DescribeImage (no cache)",
+            &["--describe-cache", "0"][..],
+        ),
+    ] {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (served, _) = start_server(data_dir.path(), None, args, false);
+        seed(served.address, IMAGES).await;
+        let describes = describe_requests(&served.address.to_string());
+        measure(name, &served, describes, seconds, floor).await;
+    }
+}
+
 async fn measure_sqlite(seconds: u64, floor: &Served) {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (served, _) = start_server(data_dir.path(), None, &[], false);
@@ -931,6 +969,8 @@ fn main() {
         return run_floor_process();
     }
     let options = options();
+    SERVER.get_or_init(|| options.server.clone());
+    println!("server: {}", server_binary().display());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -954,7 +994,9 @@ fn main() {
             floor_rps,
         );
 
-        if !options.skip_sqlite {
+        if options.request_path {
+            measure_request_path(options.seconds, &floor).await;
+        } else if !options.skip_sqlite {
             measure_sqlite(options.seconds, &floor).await;
         }
         if let Some(url) = &options.postgres {

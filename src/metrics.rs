@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::model::MODEL;
+use crate::model::OperationName;
 
 const REQUESTS: &str = "sagemaker_images_requests_total";
 const REQUEST_SECONDS: &str = "sagemaker_images_request_duration_seconds";
@@ -66,7 +66,7 @@ pub fn render() -> String {
 fn operation_label(operation: Option<&str>) -> &'static str {
     match operation {
         None => "none",
-        Some(name) => MODEL.operation_name(name).unwrap_or("other"),
+        Some(name) => OperationName::from_name(name).map_or("other", OperationName::as_str),
     }
 }
 

@@ -14,9 +14,6 @@ use std::path::{Path, PathBuf};
 struct LayerRule {
     layer: &'static str,
     forbidden: &'static [Import],
-    /// A layer that breaks its rule today, with the reason. The test fails once it no longer does, so
-    /// that the exception is removed with the last breach.
-    known_exception: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,24 +30,19 @@ const LAYER_RULES: &[LayerRule] = &[
     LayerRule {
         layer: "domain",
         forbidden: NO_WIRE,
-        known_exception: None,
     },
     LayerRule {
         layer: "store",
         forbidden: NO_WIRE,
-        known_exception: None,
     },
-    // Removed when the generated model lands: until then validation answers `protocol::ApiError`.
     LayerRule {
         layer: "model",
         forbidden: NO_WIRE,
-        known_exception: Some("validation still returns protocol::ApiError"),
     },
     // Auth reads HTTP requests, so it may use `http`; its refusals are its own `AuthError`.
     LayerRule {
         layer: "auth",
         forbidden: &[Import::Protocol],
-        known_exception: None,
     },
 ];
 
@@ -363,7 +355,6 @@ fn layers_import_only_what_they_may() {
     let test_only = test_only_files(&src);
     let mut breaches = Vec::new();
     for rule in LAYER_RULES {
-        let mut breached = false;
         for file in rust_files(&src.join(rule.layer)) {
             if test_only.contains(&file) {
                 continue;
@@ -373,18 +364,9 @@ fn layers_import_only_what_they_may() {
             if found.is_empty() {
                 continue;
             }
-            breached = true;
-            if rule.known_exception.is_none() {
-                breaches.push(format!(
-                    "{} ({}) imports {found:?}",
-                    relative(&file),
-                    rule.layer
-                ));
-            }
-        }
-        if let (Some(reason), false) = (rule.known_exception, breached) {
             breaches.push(format!(
-                "{} no longer breaks its rule ({reason}): remove its exception from LAYER_RULES",
+                "{} ({}) imports {found:?}",
+                relative(&file),
                 rule.layer
             ));
         }

@@ -1,6 +1,6 @@
-//! Fuzz target `body`: see `sagemaker_images::model::fuzz` for the input format and the properties checked.
+//! Fuzz target `body`: see `sagemaker_images::protocol::fuzz` for the input format and the properties checked.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    sagemaker_images::model::fuzz::body(data);
+    sagemaker_images::protocol::fuzz::body(data);
 });

@@ -9,7 +9,7 @@ use crate::domain::arn::{app_image_config_arn, image_arn, image_version_arn};
 use crate::domain::image::name_key;
 use crate::domain::lifecycle::Observed;
 use crate::domain::{now_millis, Scope};
-use crate::model;
+use crate::model::{self, CreateImageVersionRequest, Operation};
 use crate::ops::{Origin, Service};
 use crate::protocol::ApiError;
 use crate::store::Store;
@@ -38,6 +38,11 @@ struct ScopeEntries {
 }
 
 /// The API's error for a member, with the path to its entry in front.
+/// `entry` read as the input of `operation`, as the API would read it.
+fn read(operation: &str, entry: &Value) -> Result<Operation, ApiError> {
+    Ok(Operation::read_named(operation, entry)?)
+}
+
 fn at(path: &str, error: ApiError) -> ApiError {
     match error {
         ApiError::Serialization(m) => ApiError::Serialization(format!("{path}: {m}")),
@@ -97,7 +102,7 @@ fn check_scope(path: &str, scope: Scope, body: &Value) -> Result<ScopeEntries, A
     let mut images = Vec::new();
     for (i, entry) in entries(path, members, "Images")?.iter().enumerate() {
         let here = format!("{path}.Images[{i}]");
-        model::validate_input("CreateImage", entry).map_err(|e| at(&here, e))?;
+        read("CreateImage", entry).map_err(|e| at(&here, e))?;
         images.push(entry.clone());
     }
     let mut versions = Vec::new();
@@ -131,13 +136,13 @@ fn check_scope(path: &str, scope: Scope, body: &Value) -> Result<ScopeEntries, A
             .entry("ClientToken")
             .or_insert_with(|| initial_client_token(&image_name, number).into());
         let input = Value::Object(input);
-        model::validate_input("CreateImageVersion", &input).map_err(|e| at(&here, e))?;
+        read("CreateImageVersion", &input).map_err(|e| at(&here, e))?;
         if let Some(tags) = &tags {
             let request = serde_json::json!({
                 "ResourceArn": image_version_arn(&scope, &image_name, number),
                 "Tags": tags,
             });
-            model::validate_input("AddTags", &request).map_err(|e| at(&here, e))?;
+            read("AddTags", &request).map_err(|e| at(&here, e))?;
         }
         versions.push(VersionEntry {
             image_name,
@@ -152,7 +157,7 @@ fn check_scope(path: &str, scope: Scope, body: &Value) -> Result<ScopeEntries, A
         .enumerate()
     {
         let here = format!("{path}.AppImageConfigs[{i}]");
-        model::validate_input("CreateAppImageConfig", entry).map_err(|e| at(&here, e))?;
+        read("CreateAppImageConfig", entry).map_err(|e| at(&here, e))?;
         app_image_configs.push(entry.clone());
     }
     Ok(ScopeEntries {
@@ -236,7 +241,7 @@ pub async fn apply<S: Store>(service: &Service<S>, document: &Value) -> Result<A
                 applied.existing.push(arn);
             } else {
                 service
-                    .call_from(Origin::InitialState, scope, "CreateImage", input)
+                    .call_from(Origin::InitialState, scope, read("CreateImage", &input)?)
                     .await?;
                 applied.created.push(arn);
             }
@@ -253,16 +258,13 @@ pub async fn apply<S: Store>(service: &Service<S>, document: &Value) -> Result<A
                 applied.existing.push(arn);
                 continue;
             }
-            let mut input = version.input;
-            if let Value::Object(members) = &mut input {
-                members.insert("Version".into(), version.number.into());
-            }
+            let input: CreateImageVersionRequest = model::from_json(&version.input)?;
             service
-                .call_from(Origin::InitialState, scope, "CreateImageVersion", input)
+                .create_numbered_version(scope, input, version.number)
                 .await?;
             if let Some(tags) = version.tags {
                 let request = serde_json::json!({ "ResourceArn": arn, "Tags": tags });
-                service.call(scope, "AddTags", request).await?;
+                service.call(scope, read("AddTags", &request)?).await?;
             }
             applied.created.push(arn);
         }
@@ -281,7 +283,11 @@ pub async fn apply<S: Store>(service: &Service<S>, document: &Value) -> Result<A
                 applied.existing.push(arn);
             } else {
                 service
-                    .call_from(Origin::InitialState, scope, "CreateAppImageConfig", input)
+                    .call_from(
+                        Origin::InitialState,
+                        scope,
+                        read("CreateAppImageConfig", &input)?,
+                    )
                     .await?;
                 applied.created.push(arn);
             }

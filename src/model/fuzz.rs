@@ -1,57 +1,11 @@
-//! The fuzz targets of the body parser and validator and of the pattern matcher
-//! (`fuzz/fuzz_targets/{body,pattern}.rs`), and the replay of every target's committed inputs as an
-//! ordinary test. Built for tests and with the `fuzzing` feature only.
+//! The fuzz target of the pattern matcher (`fuzz/fuzz_targets/pattern.rs`), and the replay of every
+//! target's committed inputs as an ordinary test. Built for tests and with the `fuzzing` feature only.
 
-use super::{Shape, MODEL};
-use crate::protocol::{self, ApiError};
-
-/// The operations of the model, in name order.
-fn operations() -> Vec<&'static str> {
-    let mut names: Vec<&str> = MODEL.operations.keys().map(String::as_str).collect();
-    names.sort_unstable();
-    names
-}
-
-/// Checks that an error is one AWS could send for a request body: a 400 with a code and a message, which
-/// `protocol::failure` renders as `__type` and `message`.
-pub fn assert_aws_shaped(error: &ApiError, codes: &[&str]) {
-    assert!(codes.contains(&error.code()), "{error:?}");
-    assert_eq!(error.status().as_u16(), 400, "{error:?}");
-    assert!(!error.message().is_empty(), "{error:?}");
-    let response = protocol::failure("fuzz", error);
-    assert_eq!(
-        response.headers()["x-amzn-errortype"].to_str().ok(),
-        Some(error.code())
-    );
-}
-
-/// Body input: the operation name, a newline, the body. A first line that names no operation picks one by
-/// its first byte, so every input is validated against some input shape.
-pub fn body(data: &[u8]) {
-    let (name, body) = match data.iter().position(|b| *b == b'\n') {
-        Some(at) => (&data[..at], &data[at + 1..]),
-        None => (&[][..], data),
-    };
-    let operations = operations();
-    let name = String::from_utf8_lossy(name);
-    let operation = match operations.iter().find(|op| **op == name) {
-        Some(op) => op,
-        None => operations[usize::from(data.first().copied().unwrap_or(0)) % operations.len()],
-    };
-    match protocol::parse_body(body) {
-        Err(e) => assert_aws_shaped(&e, &["SerializationException"]),
-        Ok(value) => {
-            assert!(value.is_object());
-            if let Err(e) = super::validate_input(operation, &value) {
-                assert_aws_shaped(&e, &["ValidationException", "SerializationException"]);
-            }
-        }
-    }
-}
+use super::reference::{self, Shape, MODEL};
 
 /// Every distinct pattern of the model, in order.
-pub(crate) fn patterns() -> Vec<&'static super::Pattern> {
-    let mut patterns: Vec<&super::Pattern> = MODEL
+pub(crate) fn patterns() -> Vec<&'static reference::Pattern> {
+    let mut patterns: Vec<&reference::Pattern> = MODEL
         .shapes
         .values()
         .filter_map(|shape| match shape {
@@ -99,7 +53,7 @@ mod tests {
     /// The fuzz targets, each with the function its `fuzz_targets/<name>.rs` calls.
     const TARGETS: &[(&str, Entry)] = &[
         ("authorization", crate::auth::fuzz::authorization),
-        ("body", super::body),
+        ("body", crate::protocol::fuzz::body),
         ("pattern", super::pattern),
         ("token", crate::domain::paging::fuzz::token),
     ];
@@ -140,6 +94,7 @@ mod tests {
             let called = match *name {
                 "authorization" => "auth::fuzz::authorization(".to_owned(),
                 "token" => "domain::paging::fuzz::token(".to_owned(),
+                "body" => "protocol::fuzz::body(".to_owned(),
                 other => format!("model::fuzz::{other}("),
             };
             assert!(source.contains(&called), "{name} does not call {called}");

@@ -1,268 +1,215 @@
-//! Shapes and constraints, read from the slice of botocore's SageMaker model checked in at
-//! `model/sagemaker-image-family.json` (written by `tools/extract_model.py`, compared with botocore by a
-//! test). Every length, pattern, enum, range and required member the server enforces comes from there.
+//! The model as code. `generated.rs` is written by `tools/generate_model.py` from the slice of botocore's
+//! SageMaker model checked in at `model/sagemaker-image-family.json` (itself written by
+//! `tools/extract_model.py`; both tools `--check` that their output is current): every operation's input
+//! and output types, an enum for each closed set of strings, `OperationName` (from `X-Amz-Target`) and
+//! `Operation` (an operation with its typed input). Reading a body into an `Operation` checks every length,
+//! pattern, enum, range and required member of the model on the way (`reader.rs`); the errors are the
+//! model's own (`RequestError`), which `protocol` words for the wire.
+//!
+//! Knows nothing of HTTP, the protocol or storage.
 
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzz;
+mod generated;
 mod pattern;
 #[cfg(test)]
 mod pattern_corpus;
 #[cfg(test)]
 mod proofs;
-mod validate;
+mod reader;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod reference;
 
-pub use validate::validate_input;
+pub use generated::*;
+pub use reader::{from_json, Read, RequestError};
+#[cfg(any(test, feature = "fuzzing"))]
+pub use reference::MODEL;
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::LazyLock;
+/// A time in milliseconds, written as the protocol writes timestamps: epoch seconds, with a fraction only
+/// when there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp(pub i64);
 
-use serde::Deserialize;
-
-const MODEL_JSON: &str = include_str!("../../model/sagemaker-image-family.json");
-
-#[derive(Debug, Deserialize)]
-struct RawModel {
-    operations: BTreeMap<String, RawOperation>,
-    shapes: BTreeMap<String, RawShape>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawOperation {
-    input: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawMemberRef {
-    shape: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawShape {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    members: BTreeMap<String, RawMemberRef>,
-    #[serde(default)]
-    required: Vec<String>,
-    member: Option<RawMemberRef>,
-    key: Option<RawMemberRef>,
-    value: Option<RawMemberRef>,
-    min: Option<i64>,
-    max: Option<i64>,
-    pattern: Option<String>,
-    #[serde(rename = "enum")]
-    enum_values: Option<Vec<String>>,
-}
-
-/// One shape of the model, with its constraints ready to check.
-#[derive(Debug)]
-pub enum Shape {
-    Structure {
-        /// Members in the model's (alphabetical) order, which is also the order errors are reported in.
-        members: Vec<(String, String)>,
-        required: Vec<String>,
-    },
-    List {
-        member: String,
-        min: Option<i64>,
-        max: Option<i64>,
-    },
-    Map {
-        key: String,
-        value: String,
-        min: Option<i64>,
-        max: Option<i64>,
-    },
-    String {
-        min: Option<i64>,
-        max: Option<i64>,
-        pattern: Option<Pattern>,
-        enum_values: Option<Vec<String>>,
-    },
-    Integer {
-        min: Option<i64>,
-        max: Option<i64>,
-        /// `long` shapes are 64-bit; `integer` shapes are Java's 32-bit int.
-        wide: bool,
-    },
-    Boolean,
-    Timestamp,
-    /// Shapes that only appear in outputs and errors; inputs never carry them.
-    Other,
-}
-
-#[derive(Debug)]
-pub struct Pattern {
-    pub source: String,
-    pub regex: fancy_regex::Regex,
-}
-
-#[derive(Debug)]
-pub struct Model {
-    /// Operation name → its input shape.
-    operations: HashMap<String, String>,
-    shapes: HashMap<String, Shape>,
-}
-
-impl Model {
-    fn load() -> Model {
-        let raw: RawModel =
-            serde_json::from_str(MODEL_JSON).expect("the checked-in model slice is valid JSON");
-        let shapes = raw
-            .shapes
-            .into_iter()
-            .map(|(name, shape)| {
-                let shape = Shape::from_raw(&name, shape);
-                (name, shape)
-            })
-            .collect();
-        let operations = raw
-            .operations
-            .into_iter()
-            .map(|(name, op)| (name, op.input))
-            .collect();
-        Model { operations, shapes }
-    }
-
-    pub fn input_shape(&self, operation: &str) -> Option<&str> {
-        self.operations.get(operation).map(String::as_str)
-    }
-
-    /// The model's own spelling of `operation`, if it is one of the model's.
-    pub fn operation_name(&self, operation: &str) -> Option<&str> {
-        self.operations
-            .get_key_value(operation)
-            .map(|(name, _)| name.as_str())
-    }
-
-    pub fn shape(&self, name: &str) -> &Shape {
-        self.shapes.get(name).unwrap_or(&Shape::Other)
-    }
-
-    /// The constraints of a named shape, for code that must agree with the model (enum lists, limits).
-    pub fn string_enum(&self, name: &str) -> &[String] {
-        match self.shape(name) {
-            Shape::String {
-                enum_values: Some(values),
-                ..
-            } => values,
-            _ => &[],
-        }
-    }
-
-    /// `value` with only the members the model knows for `shape_name`, recursively, and no nulls: what a
-    /// server that deserialized the request into the model's types would store and echo back.
-    pub fn prune(&self, shape_name: &str, value: &serde_json::Value) -> serde_json::Value {
-        use serde_json::Value;
-        match (self.shape(shape_name), value) {
-            (Shape::Structure { members, .. }, Value::Object(object)) => Value::Object(
-                members
-                    .iter()
-                    .filter_map(|(member, shape)| match object.get(member) {
-                        None | Some(Value::Null) => None,
-                        Some(inner) => Some((member.clone(), self.prune(shape, inner))),
-                    })
-                    .collect(),
-            ),
-            (Shape::List { member, .. }, Value::Array(items)) => {
-                Value::Array(items.iter().map(|item| self.prune(member, item)).collect())
-            }
-            (
-                Shape::Map {
-                    value: value_shape, ..
-                },
-                Value::Object(entries),
-            ) => Value::Object(
-                entries
-                    .iter()
-                    .map(|(k, v)| (k.clone(), self.prune(value_shape, v)))
-                    .collect(),
-            ),
-            _ => value.clone(),
-        }
-    }
-
-    pub fn length_limits(&self, name: &str) -> (Option<i64>, Option<i64>) {
-        match self.shape(name) {
-            Shape::String { min, max, .. }
-            | Shape::List { min, max, .. }
-            | Shape::Map { min, max, .. }
-            | Shape::Integer { min, max, .. } => (*min, *max),
-            _ => (None, None),
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 1000 == 0 {
+            serializer.serialize_i64(self.0 / 1000)
+        } else {
+            serializer.serialize_f64(self.0 as f64 / 1000.0)
         }
     }
 }
 
-impl Shape {
-    fn from_raw(name: &str, raw: RawShape) -> Shape {
-        match raw.kind.as_str() {
-            "structure" => Shape::Structure {
-                members: raw.members.into_iter().map(|(k, v)| (k, v.shape)).collect(),
-                required: raw.required,
-            },
-            "list" => Shape::List {
-                member: raw.member.map(|m| m.shape).unwrap_or_default(),
-                min: raw.min,
-                max: raw.max,
-            },
-            "map" => Shape::Map {
-                key: raw.key.map(|m| m.shape).unwrap_or_default(),
-                value: raw.value.map(|m| m.shape).unwrap_or_default(),
-                min: raw.min,
-                max: raw.max,
-            },
-            "string" => Shape::String {
-                min: raw.min,
-                max: raw.max,
-                pattern: raw.pattern.map(|source| Pattern {
-                    regex: pattern::compile(&source).unwrap_or_else(|e| {
-                        panic!("pattern of shape {name} does not compile: {e}")
-                    }),
-                    source,
-                }),
-                enum_values: raw.enum_values,
-            },
-            "integer" | "long" => Shape::Integer {
-                min: raw.min,
-                max: raw.max,
-                wide: raw.kind == "long",
-            },
-            "boolean" => Shape::Boolean,
-            "timestamp" => Shape::Timestamp,
-            _ => Shape::Other,
-        }
+impl Operation {
+    /// Reads `body` as the input of the operation `name` names. A name the model does not have is
+    /// `RequestError::UnknownOperation`.
+    pub fn read_named(name: &str, body: &serde_json::Value) -> Result<Operation, RequestError> {
+        let operation = OperationName::from_name(name)
+            .ok_or_else(|| RequestError::UnknownOperation(name.to_owned()))?;
+        Operation::read(operation, body)
     }
 }
-
-/// The model, parsed and compiled once. Parsing cannot fail at run time: a test loads it.
-pub static MODEL: LazyLock<Model> = LazyLock::new(Model::load);
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value};
+
     use super::*;
 
-    #[test]
-    fn model_loads_and_every_pattern_compiles() {
-        let model = Model::load();
-        assert!(model.input_shape("UpdateImage").is_some());
-        assert!(model.shapes.len() > 50);
+    fn message(operation: &str, body: Value) -> String {
+        Operation::read_named(operation, &body)
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
-    fn seed_constraints_come_through() {
+    fn reports_in_aws_wording() {
         assert_eq!(
-            MODEL.length_limits("ImageDisplayName"),
-            (Some(1), Some(128))
+            message("UpdateImage", json!({"ImageName": "img", "DisplayName": "x "})),
+            "1 validation error detected: Value 'x ' at 'displayName' failed to satisfy constraint: \
+             Member must satisfy regular expression pattern: ^\\S(.*\\S)?$"
         );
         assert_eq!(
-            MODEL.length_limits("ImageDeletePropertyList"),
-            (Some(0), Some(2))
+            message("UpdateImage", json!({})),
+            "1 validation error detected: Value null at 'imageName' failed to satisfy constraint: \
+             Member must not be null"
         );
-        assert_eq!(MODEL.length_limits("RoleArn"), (Some(20), Some(2048)));
+    }
+
+    #[test]
+    fn every_violation_is_listed_in_member_order() {
         assert_eq!(
-            MODEL.string_enum("ImageSortOrder"),
-            ["ASCENDING", "DESCENDING"]
+            message(
+                "ListImages",
+                json!({"SortOrder": "UP", "MaxResults": 0, "NameContains": "a b"})
+            ),
+            "3 validation errors detected: \
+             Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1; \
+             Value 'a b' at 'nameContains' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9\\-.]+$; \
+             Value 'UP' at 'sortOrder' failed to satisfy constraint: Member must satisfy enum value set: [ASCENDING, DESCENDING]"
         );
+    }
+
+    #[test]
+    fn nested_members_are_named_by_position() {
+        let msg = message(
+            "AddTags",
+            json!({"ResourceArn": "arn:aws:sagemaker:us-east-1:000000000000:image/a",
+                   "Tags": [{"Key": "ok", "Value": "v"}, {"Key": "", "Value": "v"}]}),
+        );
+        assert!(msg.contains("at 'tags.2.member.key'"), "{msg}");
+    }
+
+    #[test]
+    fn a_wrong_type_wins_over_every_violation() {
+        let error = Operation::read_named(
+            "ListImages",
+            &json!({"MaxResults": 0, "SortBy": 5, "NameContains": "a b"}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            RequestError::WrongType {
+                path: "sortBy".to_owned(),
+                expected: "a string"
+            }
+        );
+        let error =
+            Operation::read_named("ListImages", &json!({"MaxResults": 2147483648i64})).unwrap_err();
+        assert!(matches!(error, RequestError::WrongType { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn lengths_count_characters() {
+        let description = |n| json!({"ImageName": "a", "Description": "é".repeat(n)});
+        assert!(Operation::read_named("UpdateImage", &description(512)).is_ok());
+        assert!(Operation::read_named("UpdateImage", &description(513)).is_err());
+    }
+
+    #[test]
+    fn enumerations_are_read_into_their_enums() {
+        let read = Operation::read_named(
+            "UpdateImage",
+            &json!({"ImageName": "a", "DeleteProperties": ["Description", "DisplayName"]}),
+        );
+        let Ok(Operation::UpdateImage(input)) = read else {
+            panic!("{read:?}");
+        };
+        assert_eq!(
+            input.delete_properties,
+            Some(vec![
+                ImageDeleteProperty::Description,
+                ImageDeleteProperty::DisplayName
+            ])
+        );
+        let read = Operation::read_named("ListImages", &json!({"SortBy": "IMAGE_NAME"}));
+        let Ok(Operation::ListImages(input)) = read else {
+            panic!("{read:?}");
+        };
+        assert_eq!(input.sort_by, Some(ImageSortBy::ImageName));
+    }
+
+    #[test]
+    fn every_operation_name_round_trips() {
+        for name in OperationName::ALL {
+            assert_eq!(OperationName::from_name(name.as_str()), Some(name));
+        }
+        assert_eq!(OperationName::from_name("createImage"), None);
+        assert_eq!(
+            Operation::read_named("Nope", &json!({})).unwrap_err(),
+            RequestError::UnknownOperation("Nope".to_owned())
+        );
+    }
+
+    #[test]
+    fn the_generated_code_has_every_operation_and_enumeration_of_the_model() {
+        let model: Value =
+            serde_json::from_str(include_str!("../../model/sagemaker-image-family.json"))
+                .expect("the model slice");
+        let operations = model["operations"].as_object().expect("operations");
+        let mut names: Vec<&str> = OperationName::ALL.iter().map(|o| o.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            operations.keys().map(String::as_str).collect::<Vec<_>>()
+        );
+        let words = |shape: &str| -> Vec<String> {
+            serde_json::from_value(model["shapes"][shape]["enum"].clone()).expect("an enum")
+        };
+        let strings = |all: &[&str]| all.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            words("ImageStatus"),
+            strings(&ImageStatus::ALL.map(ImageStatus::as_str))
+        );
+        assert_eq!(
+            words("ImageSortBy"),
+            strings(&ImageSortBy::ALL.map(ImageSortBy::as_str))
+        );
+        assert_eq!(
+            words("SortOrder"),
+            strings(&SortOrder::ALL.map(SortOrder::as_str))
+        );
+    }
+
+    #[test]
+    fn a_typed_configuration_keeps_what_pruning_by_the_model_kept() {
+        let given = json!({
+            "KernelSpecs": [{"Name": "python3", "Unknown": 1}, {"Name": "r", "DisplayName": "R"}],
+            "FileSystemConfig": {"MountPath": "/home", "DefaultGid": 100, "Extra": [1]},
+            "Unknown": {"deep": true}
+        });
+        let typed: KernelGatewayImageConfig = from_json(&given).expect("a valid configuration");
+        assert_eq!(
+            serde_json::to_value(&typed).expect("serializes"),
+            MODEL.prune("KernelGatewayImageConfig", &given)
+        );
+    }
+
+    #[test]
+    fn timestamps_are_epoch_seconds() {
+        assert_eq!(serde_json::to_string(&Timestamp(1_500)).unwrap(), "1.5");
+        assert_eq!(serde_json::to_string(&Timestamp(2_000)).unwrap(), "2");
     }
 }

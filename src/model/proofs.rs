@@ -1,13 +1,14 @@
-//! Random bodies never panic the JSON 1.1 envelope (`protocol::parse_body`) or the validator
-//! (`validate_input`), and always get Ok or an AWS-shaped 400: random bytes, random JSON, and random values
+//! Random bodies never panic the JSON 1.1 envelope (`protocol::parse_body`) or the generated reader
+//! (`Operation::read`), get the answer the model walked as data (`reference::validate_input`) gives, and
+//! always get Ok or an AWS-shaped 400: random bytes, random JSON, and random values
 //! shaped like each operation's input (right and wrong types, boundary lengths and values, strings drawn
 //! from the model's own patterns).
 
 use proptest::prelude::*;
 use serde_json::Value;
 
-use super::fuzz::body;
-use super::{Shape, MODEL};
+use super::reference::{Shape, MODEL};
+use crate::protocol::fuzz::body;
 
 fn operations() -> Vec<String> {
     let mut names: Vec<String> = MODEL.operations.keys().cloned().collect();
@@ -192,7 +193,7 @@ fn the_checks_can_fail() {
     // An error that is not a 400 of the expected codes is caught by the same check the properties use.
     let wrong = crate::protocol::ApiError::internal();
     let caught = std::panic::catch_unwind(|| {
-        super::fuzz::assert_aws_shaped(&wrong, &["ValidationException"]);
+        crate::protocol::fuzz::assert_aws_shaped(&wrong, &["ValidationException"]);
     });
     assert!(caught.is_err());
 }

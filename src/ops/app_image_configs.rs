@@ -1,87 +1,95 @@
 //! CreateAppImageConfig, DescribeAppImageConfig, UpdateAppImageConfig, DeleteAppImageConfig,
 //! ListAppImageConfigs.
 
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
-use super::listing::{self, ListRequest, Listed};
-use super::{parse, Service};
+use super::listing::{self, ListRequest, Listed, TimeRange};
+use super::Service;
 use crate::domain::app_image_config::{self, AppConfigs, AppImageConfigRecord};
 use crate::domain::arn::app_image_config_arn;
 use crate::domain::image::name_key;
-use crate::domain::tags::{self, Tag};
+use crate::domain::tags;
 use crate::domain::{now_millis, Millis, Scope};
-use crate::model::MODEL;
-use crate::protocol::{timestamp, ApiError};
+use crate::model::{
+    self, AppImageConfigDetails, AppImageConfigSortKey, CodeEditorAppImageConfig,
+    CreateAppImageConfigRequest, CreateAppImageConfigResponse, DeleteAppImageConfigRequest,
+    DescribeAppImageConfigRequest, DescribeAppImageConfigResponse, JupyterLabAppImageConfig,
+    KernelGatewayImageConfig, ListAppImageConfigsRequest, ListAppImageConfigsResponse,
+    OperationName, SortOrder, Timestamp, UpdateAppImageConfigRequest, UpdateAppImageConfigResponse,
+};
+use crate::protocol::ApiError;
 use crate::store::{ListSort, Store};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct NameInput {
-    app_image_config_name: String,
+/// A configuration as the domain keeps it: the JSON of the model's type, which holds only the members
+/// the model defines.
+fn stored(config: Option<impl serde::Serialize>) -> Result<Option<Value>, ApiError> {
+    config
+        .map(|config| serde_json::to_value(config).map_err(|_| ApiError::internal()))
+        .transpose()
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateInput {
-    app_image_config_name: String,
-    #[serde(default)]
-    tags: Vec<Tag>,
+/// The three configurations of a request.
+fn configs_of(
+    kernel_gateway: Option<KernelGatewayImageConfig>,
+    jupyter_lab: Option<JupyterLabAppImageConfig>,
+    code_editor: Option<CodeEditorAppImageConfig>,
+) -> Result<AppConfigs, ApiError> {
+    Ok(AppConfigs {
+        kernel_gateway: stored(kernel_gateway)?,
+        jupyter_lab: stored(jupyter_lab)?,
+        code_editor: stored(code_editor)?,
+    })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListAppImageConfigsInput {
-    creation_time_after: Option<f64>,
-    creation_time_before: Option<f64>,
-    modified_time_after: Option<f64>,
-    modified_time_before: Option<f64>,
-    max_results: Option<i64>,
-    name_contains: Option<String>,
-    next_token: Option<String>,
-    sort_by: Option<String>,
-    sort_order: Option<String>,
+/// A stored configuration read back into the model's type. It was checked against the model when it was
+/// written, so a failure is a damaged record.
+fn read_back<T: model::Read>(config: &Option<Value>) -> Result<Option<T>, ApiError> {
+    config
+        .as_ref()
+        .map(|value| {
+            model::from_json(value).map_err(|error| {
+                tracing::error!(%error, "a stored app image configuration does not read back");
+                ApiError::internal()
+            })
+        })
+        .transpose()
 }
 
-/// The three configurations of a request, keeping only what the model defines for each.
-fn configs_of(input: &Value) -> AppConfigs {
-    let pick = |member: &str, shape: &str| input.get(member).map(|v| MODEL.prune(shape, v));
-    AppConfigs {
-        kernel_gateway: pick("KernelGatewayImageConfig", "KernelGatewayImageConfig"),
-        jupyter_lab: pick("JupyterLabAppImageConfig", "JupyterLabAppImageConfig"),
-        code_editor: pick("CodeEditorAppImageConfig", "CodeEditorAppImageConfig"),
-    }
+fn arn(scope: &Scope, name: &str) -> Option<String> {
+    Some(app_image_config_arn(scope, name))
 }
 
-fn arn_output(scope: &Scope, name: &str) -> Value {
-    json!({ "AppImageConfigArn": app_image_config_arn(scope, name) })
-}
-
-pub(super) fn details(scope: &Scope, record: &AppImageConfigRecord) -> Value {
-    let mut out = match serde_json::to_value(&record.configs) {
-        Ok(Value::Object(configs)) => configs,
-        _ => Map::new(),
-    };
-    out.insert(
-        "AppImageConfigArn".into(),
-        app_image_config_arn(scope, &record.name).into(),
-    );
-    out.insert("AppImageConfigName".into(), record.name.clone().into());
-    out.insert("CreationTime".into(), timestamp(record.created));
-    out.insert("LastModifiedTime".into(), timestamp(record.modified));
-    Value::Object(out)
+pub(super) fn details(
+    scope: &Scope,
+    record: &AppImageConfigRecord,
+) -> Result<AppImageConfigDetails, ApiError> {
+    Ok(AppImageConfigDetails {
+        app_image_config_arn: arn(scope, &record.name),
+        app_image_config_name: Some(record.name.clone()),
+        code_editor_app_image_config: read_back(&record.configs.code_editor)?,
+        creation_time: Some(Timestamp(record.created)),
+        jupyter_lab_app_image_config: read_back(&record.configs.jupyter_lab)?,
+        kernel_gateway_image_config: read_back(&record.configs.kernel_gateway)?,
+        last_modified_time: Some(Timestamp(record.modified)),
+    })
 }
 
 pub async fn create<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: Value,
-) -> Result<Value, ApiError> {
-    let configs = configs_of(&input);
-    let request: CreateInput = parse(input)?;
-    tags::check_request(&request.tags)?;
-    let output = arn_output(scope, &request.app_image_config_name);
-    let (name, given_tags) = (request.app_image_config_name, request.tags);
+    input: CreateAppImageConfigRequest,
+) -> Result<CreateAppImageConfigResponse, ApiError> {
+    let configs = configs_of(
+        input.kernel_gateway_image_config,
+        input.jupyter_lab_app_image_config,
+        input.code_editor_app_image_config,
+    )?;
+    let given_tags = super::tags::domain_tags(input.tags);
+    tags::check_request(&given_tags)?;
+    let output = CreateAppImageConfigResponse {
+        app_image_config_arn: arn(scope, &input.app_image_config_name),
+    };
+    let name = input.app_image_config_name;
     service
         .store
         .change_app_image_config(scope, &name_key(&name), move |current| {
@@ -98,26 +106,36 @@ pub async fn create<S: Store>(
 pub async fn describe<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: NameInput,
-) -> Result<Value, ApiError> {
-    match service
+    input: DescribeAppImageConfigRequest,
+) -> Result<DescribeAppImageConfigResponse, ApiError> {
+    let record = service
         .store
         .get_app_image_config(scope, &name_key(&input.app_image_config_name))
         .await?
-    {
-        Some(record) => Ok(details(scope, &record)),
-        None => Err(app_image_config::not_found(&input.app_image_config_name).into()),
-    }
+        .ok_or_else(|| app_image_config::not_found(&input.app_image_config_name))?;
+    let details = details(scope, &record)?;
+    Ok(DescribeAppImageConfigResponse {
+        app_image_config_arn: details.app_image_config_arn,
+        app_image_config_name: details.app_image_config_name,
+        code_editor_app_image_config: details.code_editor_app_image_config,
+        creation_time: details.creation_time,
+        jupyter_lab_app_image_config: details.jupyter_lab_app_image_config,
+        kernel_gateway_image_config: details.kernel_gateway_image_config,
+        last_modified_time: details.last_modified_time,
+    })
 }
 
 pub async fn update<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: Value,
-) -> Result<Value, ApiError> {
-    let configs = configs_of(&input);
-    let request: NameInput = parse(input)?;
-    let name = request.app_image_config_name;
+    input: UpdateAppImageConfigRequest,
+) -> Result<UpdateAppImageConfigResponse, ApiError> {
+    let configs = configs_of(
+        input.kernel_gateway_image_config,
+        input.jupyter_lab_app_image_config,
+        input.code_editor_app_image_config,
+    )?;
+    let name = input.app_image_config_name;
     let record = service
         .store
         .change_app_image_config(scope, &name_key(&name), move |current| {
@@ -125,14 +143,16 @@ pub async fn update<S: Store>(
             app_image_config::update(current, &name, &configs, now).map_err(ApiError::from)
         })
         .await?;
-    Ok(arn_output(scope, &record.name))
+    Ok(UpdateAppImageConfigResponse {
+        app_image_config_arn: arn(scope, &record.name),
+    })
 }
 
 pub async fn delete<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: NameInput,
-) -> Result<Value, ApiError> {
+    input: DeleteAppImageConfigRequest,
+) -> Result<(), ApiError> {
     let name = input.app_image_config_name;
     service
         .store
@@ -140,7 +160,7 @@ pub async fn delete<S: Store>(
             Ok::<_, ApiError>((app_image_config::delete(current, &name)?, ()))
         })
         .await?;
-    Ok(json!({}))
+    Ok(())
 }
 
 impl Listed for AppImageConfigRecord {
@@ -161,36 +181,36 @@ impl Listed for AppImageConfigRecord {
 pub async fn list<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: ListAppImageConfigsInput,
-) -> Result<Value, ApiError> {
+    input: ListAppImageConfigsRequest,
+) -> Result<ListAppImageConfigsResponse, ApiError> {
     let request = ListRequest {
-        operation: "ListAppImageConfigs",
-        // This operation spells its enums in mixed case (model: AppImageConfigSortKey, SortOrder).
-        sort: match input.sort_by.as_deref() {
-            None | Some("CreationTime") => ListSort::CreationTime,
-            Some("LastModifiedTime") => ListSort::LastModifiedTime,
-            _ => ListSort::Name,
+        operation: OperationName::ListAppImageConfigs,
+        sort: match input.sort_by.unwrap_or(AppImageConfigSortKey::CreationTime) {
+            AppImageConfigSortKey::CreationTime => ListSort::CreationTime,
+            AppImageConfigSortKey::LastModifiedTime => ListSort::LastModifiedTime,
+            AppImageConfigSortKey::Name => ListSort::Name,
         },
-        descending: input.sort_order.as_deref() != Some("Ascending"),
-        created_after: input.creation_time_after,
-        created_before: input.creation_time_before,
-        modified_after: input.modified_time_after,
-        modified_before: input.modified_time_before,
+        descending: match input.sort_order.unwrap_or(SortOrder::Descending) {
+            SortOrder::Ascending => false,
+            SortOrder::Descending => true,
+        },
+        created: TimeRange::new(input.creation_time_after, input.creation_time_before),
+        modified: TimeRange::new(input.modified_time_after, input.modified_time_before),
         name_contains: input.name_contains.as_deref(),
         next_token: input.next_token.as_deref(),
         max_results: input.max_results,
     };
-    let page = listing::page(service, scope, request, |query| async move {
+    let page = listing::page(service, scope, &request, |query| async move {
         service.store.list_app_image_configs(scope, &query).await
     })
     .await?;
-    let mut out = Map::new();
-    out.insert(
-        "AppImageConfigs".into(),
-        Value::Array(page.items.iter().map(|r| details(scope, r)).collect()),
-    );
-    if let Some(token) = page.next_token {
-        out.insert("NextToken".into(), token.into());
-    }
-    Ok(Value::Object(out))
+    Ok(ListAppImageConfigsResponse {
+        app_image_configs: Some(
+            page.items
+                .iter()
+                .map(|record| details(scope, record))
+                .collect::<Result<_, _>>()?,
+        ),
+        next_token: page.next_token,
+    })
 }

@@ -63,7 +63,7 @@ mod tests {
     use super::*;
 
     fn answer(text: &str) -> Answer {
-        Answer::from(serde_json::Value::from(text))
+        Answer::json(&text).expect("a string serializes")
     }
 
     fn text(answer: Option<Answer>) -> Option<String> {

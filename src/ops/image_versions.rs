@@ -1,10 +1,8 @@
 //! CreateImageVersion, DescribeImageVersion, UpdateImageVersion, DeleteImageVersion, ListImageVersions,
 //! ListAliases. Every decision is made over the image and all its versions at once (`domain::version`).
 
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
-
-use super::{millis, Origin, Service};
+use super::listing::{self, TimeRange};
+use super::{Origin, Service};
 use crate::domain::arn::{image_arn, image_version_arn};
 use crate::domain::image::{self, name_key};
 use crate::domain::lifecycle::{ForcedOutcome, ImageStatus};
@@ -13,102 +11,56 @@ use crate::domain::version::{
     self, NewVersion, VersionMetadata, VersionPatch, VersionRecord, VersionSelector, VersionSet,
 };
 use crate::domain::{now_millis, Millis, Scope};
-use crate::protocol::{timestamp, ApiError};
+use crate::model::{
+    CreateImageVersionRequest, CreateImageVersionResponse, DeleteImageVersionRequest,
+    DeleteImageVersionResponse, DescribeImageVersionRequest, DescribeImageVersionResponse,
+    ImageVersion, ImageVersionSortBy, ImageVersionSortOrder, ImageVersionStatus, JobType,
+    ListAliasesRequest, ListAliasesResponse, ListImageVersionsRequest, ListImageVersionsResponse,
+    OperationName, Processor, Timestamp, UpdateImageVersionRequest, UpdateImageVersionResponse,
+    VendorGuidance,
+};
+use crate::protocol::ApiError;
 use crate::store::Store;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MetadataInput {
+/// The metadata members CreateImageVersion and UpdateImageVersion share, as the domain keeps them.
+struct MetadataMembers {
     horovod: Option<bool>,
-    job_type: Option<String>,
-    #[serde(rename = "MLFramework")]
+    job_type: Option<JobType>,
     ml_framework: Option<String>,
-    processor: Option<String>,
+    processor: Option<Processor>,
     programming_lang: Option<String>,
     release_notes: Option<String>,
-    vendor_guidance: Option<String>,
+    vendor_guidance: Option<VendorGuidance>,
 }
 
-impl From<MetadataInput> for VersionMetadata {
-    fn from(m: MetadataInput) -> Self {
+impl From<MetadataMembers> for VersionMetadata {
+    fn from(m: MetadataMembers) -> Self {
         VersionMetadata {
             horovod: m.horovod,
-            job_type: m.job_type,
+            job_type: m.job_type.map(|v| v.as_str().to_owned()),
             ml_framework: m.ml_framework,
-            processor: m.processor,
+            processor: m.processor.map(|v| v.as_str().to_owned()),
             programming_lang: m.programming_lang,
             release_notes: m.release_notes,
-            vendor_guidance: m.vendor_guidance,
+            vendor_guidance: m.vendor_guidance.map(|v| v.as_str().to_owned()),
         }
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateImageVersionInput {
-    image_name: String,
-    base_image: String,
-    client_token: String,
-    #[serde(default)]
-    aliases: Vec<String>,
-    /// Not a member of the API's input: an initial state's entry may name the number its version gets.
-    #[serde(rename = "Version")]
-    number: Option<i64>,
-    #[serde(flatten)]
-    metadata: MetadataInput,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SelectVersionInput {
-    image_name: String,
-    version: Option<i64>,
-    alias: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateImageVersionInput {
-    image_name: String,
-    version: Option<i64>,
-    alias: Option<String>,
-    #[serde(default)]
-    aliases_to_add: Vec<String>,
-    #[serde(default)]
-    aliases_to_delete: Vec<String>,
-    #[serde(flatten)]
-    metadata: MetadataInput,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListImageVersionsInput {
-    image_name: String,
-    creation_time_after: Option<f64>,
-    creation_time_before: Option<f64>,
-    last_modified_time_after: Option<f64>,
-    last_modified_time_before: Option<f64>,
-    max_results: Option<i64>,
-    next_token: Option<String>,
-    sort_by: Option<String>,
-    sort_order: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListAliasesInput {
-    image_name: String,
-    alias: Option<String>,
-    version: Option<i64>,
-    max_results: Option<i64>,
-    next_token: Option<String>,
-}
-
-/// Page size of ListImageVersions and ListAliases when MaxResults is absent.
-const DEFAULT_PAGE_SIZE: i64 = 10;
-
-fn version_arn_output(scope: &Scope, image_name: &str, version: i64) -> Value {
-    json!({ "ImageVersionArn": image_version_arn(scope, image_name, version) })
+/// The model's spelling of a version's status. The domain gives a version no update of its own, so
+/// `Updating` and `UpdateFailed`, which the model's `ImageVersionStatus` lacks, never reach here.
+fn version_status(status: ImageStatus) -> Result<ImageVersionStatus, ApiError> {
+    match status {
+        ImageStatus::Creating => Ok(ImageVersionStatus::Creating),
+        ImageStatus::Created => Ok(ImageVersionStatus::Created),
+        ImageStatus::CreateFailed => Ok(ImageVersionStatus::CreateFailed),
+        ImageStatus::Deleting => Ok(ImageVersionStatus::Deleting),
+        ImageStatus::DeleteFailed => Ok(ImageVersionStatus::DeleteFailed),
+        ImageStatus::Updating | ImageStatus::UpdateFailed => {
+            tracing::error!(?status, "a version in an image-only status");
+            Err(ApiError::internal())
+        }
+    }
 }
 
 /// The image's versions as a reader sees them, or ResourceNotFound for a missing image.
@@ -126,14 +78,26 @@ async fn read_set<S: Store>(
     set.ok_or_else(|| image::not_found(image_name).into())
 }
 
+/// `number`: the number an initial state gives the version; the API's versions take the next.
 pub async fn create<S: Store>(
     service: &Service<S>,
     origin: Origin,
     scope: &Scope,
-    input: CreateImageVersionInput,
-) -> Result<Value, ApiError> {
-    let metadata: VersionMetadata = input.metadata.into();
-    let mut sorted_aliases = input.aliases.clone();
+    input: CreateImageVersionRequest,
+    number: Option<i64>,
+) -> Result<CreateImageVersionResponse, ApiError> {
+    let metadata: VersionMetadata = MetadataMembers {
+        horovod: input.horovod,
+        job_type: input.job_type,
+        ml_framework: input.ml_framework,
+        processor: input.processor,
+        programming_lang: input.programming_lang,
+        release_notes: input.release_notes,
+        vendor_guidance: input.vendor_guidance,
+    }
+    .into();
+    let aliases = input.aliases.unwrap_or_default();
+    let mut sorted_aliases = aliases.clone();
     sorted_aliases.sort();
     let metadata_json = serde_json::to_string(&metadata).unwrap_or_default();
     let request_digest = fingerprint(&[
@@ -145,13 +109,13 @@ pub async fn create<S: Store>(
         image_name: input.image_name,
         base_image: input.base_image,
         metadata,
-        aliases: input.aliases,
+        aliases,
         client_token: input.client_token,
         request_digest,
-        number: input.number.filter(|_| origin == Origin::InitialState),
+        number: number.filter(|_| origin == Origin::InitialState),
     };
-    const OPERATION: &str = "CreateImageVersion";
-    let delay = service.delay(origin, OPERATION);
+    let operation = OperationName::CreateImageVersion;
+    let delay = service.delay(origin, operation);
     let key = name_key(&new.image_name);
     let image_name = new.image_name.clone();
     let number = service
@@ -159,14 +123,16 @@ pub async fn create<S: Store>(
         .change_versions(
             scope,
             &key,
-            origin.outcome_of(OPERATION),
+            origin.outcome_of(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 version::create(current, &new, now_millis(), &transition).map_err(ApiError::from)
             },
         )
         .await?;
-    Ok(version_arn_output(scope, &image_name, number))
+    Ok(CreateImageVersionResponse {
+        image_version_arn: Some(image_version_arn(scope, &image_name, number)),
+    })
 }
 
 pub(super) fn describe_output(
@@ -174,69 +140,65 @@ pub(super) fn describe_output(
     set: &VersionSet,
     record: &VersionRecord,
     status: ImageStatus,
-) -> Value {
-    let mut out = Map::new();
-    out.insert("BaseImage".into(), record.base_image.clone().into());
-    // Without a registry to resolve tags against, the container image is the base image as given.
-    out.insert("ContainerImage".into(), record.base_image.clone().into());
-    out.insert("CreationTime".into(), timestamp(record.created));
-    // A transition that is to fail carries its reason before it ends; show it once it has.
-    if let Some(reason) = record
-        .failure_reason
-        .as_ref()
-        .filter(|_| status.is_failed())
-    {
-        out.insert("FailureReason".into(), reason.clone().into());
-    }
+) -> Result<DescribeImageVersionResponse, ApiError> {
     let m = &record.metadata;
-    if let Some(v) = m.horovod {
-        out.insert("Horovod".into(), v.into());
-    }
-    out.insert("ImageArn".into(), image_arn(scope, &set.image.name).into());
-    out.insert(
-        "ImageVersionArn".into(),
-        image_version_arn(scope, &set.image.name, record.version).into(),
-    );
-    out.insert("ImageVersionStatus".into(), status.as_str().into());
-    for (member, value) in [
-        ("JobType", &m.job_type),
-        ("MLFramework", &m.ml_framework),
-        ("Processor", &m.processor),
-        ("ProgrammingLang", &m.programming_lang),
-        ("ReleaseNotes", &m.release_notes),
-        ("VendorGuidance", &m.vendor_guidance),
-    ] {
-        if let Some(v) = value {
-            out.insert(member.into(), v.clone().into());
-        }
-    }
-    out.insert("LastModifiedTime".into(), timestamp(record.modified));
-    out.insert("Version".into(), record.version.into());
-    Value::Object(out)
+    Ok(DescribeImageVersionResponse {
+        base_image: Some(record.base_image.clone()),
+        // Without a registry to resolve tags against, the container image is the base image as given.
+        container_image: Some(record.base_image.clone()),
+        creation_time: Some(Timestamp(record.created)),
+        // A transition that is to fail carries its reason before it ends; show it once it has.
+        failure_reason: record.failure_reason.clone().filter(|_| status.is_failed()),
+        horovod: m.horovod,
+        image_arn: Some(image_arn(scope, &set.image.name)),
+        image_version_arn: Some(image_version_arn(scope, &set.image.name, record.version)),
+        image_version_status: Some(version_status(status)?),
+        // Stored as validated, so always one of the model's values.
+        job_type: m.job_type.as_deref().and_then(JobType::from_wire),
+        last_modified_time: Some(Timestamp(record.modified)),
+        ml_framework: m.ml_framework.clone(),
+        processor: m.processor.as_deref().and_then(Processor::from_wire),
+        programming_lang: m.programming_lang.clone(),
+        release_notes: m.release_notes.clone(),
+        vendor_guidance: m
+            .vendor_guidance
+            .as_deref()
+            .and_then(VendorGuidance::from_wire),
+        version: i32::try_from(record.version).ok(),
+    })
 }
 
 pub async fn describe<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: SelectVersionInput,
-) -> Result<Value, ApiError> {
-    let selector = VersionSelector::from_request(input.version, input.alias)?;
+    input: DescribeImageVersionRequest,
+) -> Result<DescribeImageVersionResponse, ApiError> {
+    let selector = VersionSelector::from_request(input.version.map(i64::from), input.alias)?;
     let now = now_millis();
     let set = read_set(service, scope, &input.image_name, now).await?;
     let (record, status) = set.select(&selector, now)?;
-    Ok(describe_output(scope, &set, record, status))
+    describe_output(scope, &set, record, status)
 }
 
 pub async fn update<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: UpdateImageVersionInput,
-) -> Result<Value, ApiError> {
-    let selector = VersionSelector::from_request(input.version, input.alias)?;
+    input: UpdateImageVersionRequest,
+) -> Result<UpdateImageVersionResponse, ApiError> {
+    let selector = VersionSelector::from_request(input.version.map(i64::from), input.alias)?;
     let patch = VersionPatch {
-        aliases_to_add: input.aliases_to_add,
-        aliases_to_delete: input.aliases_to_delete,
-        metadata: input.metadata.into(),
+        aliases_to_add: input.aliases_to_add.unwrap_or_default(),
+        aliases_to_delete: input.aliases_to_delete.unwrap_or_default(),
+        metadata: MetadataMembers {
+            horovod: input.horovod,
+            job_type: input.job_type,
+            ml_framework: input.ml_framework,
+            processor: input.processor,
+            programming_lang: input.programming_lang,
+            release_notes: input.release_notes,
+            vendor_guidance: input.vendor_guidance,
+        }
+        .into(),
     };
     let name = input.image_name;
     let shown = name.clone();
@@ -246,23 +208,25 @@ pub async fn update<S: Store>(
             version::update(current, &name, &selector, &patch, now_millis()).map_err(ApiError::from)
         })
         .await?;
-    Ok(version_arn_output(scope, &shown, number))
+    Ok(UpdateImageVersionResponse {
+        image_version_arn: Some(image_version_arn(scope, &shown, number)),
+    })
 }
 
 pub async fn delete<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: SelectVersionInput,
-) -> Result<Value, ApiError> {
-    let selector = VersionSelector::from_request(input.version, input.alias)?;
-    const OPERATION: &str = "DeleteImageVersion";
-    let (delay, name) = (service.delay(Origin::Api, OPERATION), input.image_name);
+    input: DeleteImageVersionRequest,
+) -> Result<DeleteImageVersionResponse, ApiError> {
+    let selector = VersionSelector::from_request(input.version.map(i64::from), input.alias)?;
+    let operation = OperationName::DeleteImageVersion;
+    let (delay, name) = (service.delay(Origin::Api, operation), input.image_name);
     service
         .store
         .change_versions(
             scope,
             &name_key(&name),
-            Some(OPERATION),
+            Some(operation.as_str()),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 let write = version::delete(current, &name, &selector, now_millis(), &transition)?;
@@ -270,45 +234,7 @@ pub async fn delete<S: Store>(
             },
         )
         .await?;
-    Ok(json!({}))
-}
-
-/// Keyset paging over items already in memory (an image's versions or aliases), sorted by `(sort, key)`.
-fn page_in_memory<T>(
-    service_tokens: &crate::domain::paging::TokenSealer,
-    query_id: &str,
-    mut items: Vec<(Cursor, T)>,
-    descending: bool,
-    next_token: Option<&str>,
-    max_results: Option<i64>,
-) -> Result<(Vec<T>, Option<String>), ApiError> {
-    let order = |a: &Cursor, b: &Cursor| {
-        let by_sort = match (&a.sort, &b.sort) {
-            (SortValue::Time(x), SortValue::Time(y)) => x.cmp(y),
-            (SortValue::Text(x), SortValue::Text(y)) => x.cmp(y),
-            (SortValue::Time(_), SortValue::Text(_)) => std::cmp::Ordering::Less,
-            (SortValue::Text(_), SortValue::Time(_)) => std::cmp::Ordering::Greater,
-        };
-        let ordering = by_sort.then_with(|| a.key.cmp(&b.key));
-        if descending {
-            ordering.reverse()
-        } else {
-            ordering
-        }
-    };
-    items.sort_by(|(a, _), (b, _)| order(a, b));
-    if let Some(token) = next_token.filter(|t| !t.is_empty()) {
-        let after = service_tokens.open(query_id, token)?;
-        items.retain(|(cursor, _)| order(cursor, &after) == std::cmp::Ordering::Greater);
-    }
-    let page_size = max_results.unwrap_or(DEFAULT_PAGE_SIZE) as usize;
-    let more = items.len() > page_size;
-    items.truncate(page_size);
-    let token = match (more, items.last()) {
-        (true, Some((cursor, _))) => Some(service_tokens.seal(query_id, cursor)),
-        _ => None,
-    };
-    Ok((items.into_iter().map(|(_, item)| item).collect(), token))
+    Ok(DeleteImageVersionResponse {})
 }
 
 /// Version numbers as sort keys that order like the numbers.
@@ -319,98 +245,78 @@ fn version_key(version: i64) -> String {
 pub async fn list<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: ListImageVersionsInput,
-) -> Result<Value, ApiError> {
+    input: ListImageVersionsRequest,
+) -> Result<ListImageVersionsResponse, ApiError> {
     let now = now_millis();
     let set = read_set(service, scope, &input.image_name, now).await?;
-    let sort_by = input.sort_by.as_deref().unwrap_or("CREATION_TIME");
-    let descending = input.sort_order.as_deref() != Some("ASCENDING");
-    let (created_after, created_before) = (
-        millis(input.creation_time_after),
-        millis(input.creation_time_before),
+    let sort_by = input.sort_by.unwrap_or(ImageVersionSortBy::CreationTime);
+    let sort_order = input
+        .sort_order
+        .unwrap_or(ImageVersionSortOrder::Descending);
+    let created = TimeRange::new(input.creation_time_after, input.creation_time_before);
+    let modified = TimeRange::new(
+        input.last_modified_time_after,
+        input.last_modified_time_before,
     );
-    let (modified_after, modified_before) = (
-        millis(input.last_modified_time_after),
-        millis(input.last_modified_time_before),
-    );
-    let query_id = fingerprint(&[
-        "ListImageVersions",
-        &scope.account_id,
-        &scope.region,
-        &name_key(&set.image.name),
-        &format!("{sort_by}/{descending}/{created_after:?}/{created_before:?}/{modified_after:?}/{modified_before:?}"),
-    ]);
-    let within = |value: Millis, after: Option<Millis>, before: Option<Millis>| {
-        after.is_none_or(|a| value >= a) && before.is_none_or(|b| value <= b)
-    };
-    let items: Vec<(Cursor, Value)> = set
+    let items = set
         .visible(now)
-        .filter(|(v, _)| {
-            within(v.created, created_after, created_before)
-                && within(v.modified, modified_after, modified_before)
-        })
+        .filter(|(v, _)| created.contains(v.created) && modified.contains(v.modified))
         .map(|(v, status)| {
             let sort = match sort_by {
-                "LAST_MODIFIED_TIME" => SortValue::Time(v.modified),
-                "VERSION" => SortValue::Time(v.version),
-                _ => SortValue::Time(v.created),
+                ImageVersionSortBy::CreationTime => SortValue::Time(v.created),
+                ImageVersionSortBy::LastModifiedTime => SortValue::Time(v.modified),
+                ImageVersionSortBy::Version => SortValue::Time(v.version),
             };
-            let mut item = Map::new();
-            item.insert("CreationTime".into(), timestamp(v.created));
-            if let Some(reason) = v.failure_reason.as_ref().filter(|_| status.is_failed()) {
-                item.insert("FailureReason".into(), reason.clone().into());
-            }
-            item.insert("ImageArn".into(), image_arn(scope, &set.image.name).into());
-            item.insert(
-                "ImageVersionArn".into(),
-                image_version_arn(scope, &set.image.name, v.version).into(),
-            );
-            item.insert("ImageVersionStatus".into(), status.as_str().into());
-            item.insert("LastModifiedTime".into(), timestamp(v.modified));
-            item.insert("Version".into(), v.version.into());
-            (
-                Cursor {
-                    sort,
-                    key: version_key(v.version),
-                },
-                Value::Object(item),
-            )
+            let item = ImageVersion {
+                creation_time: Timestamp(v.created),
+                failure_reason: v.failure_reason.clone().filter(|_| status.is_failed()),
+                image_arn: image_arn(scope, &set.image.name),
+                image_version_arn: image_version_arn(scope, &set.image.name, v.version),
+                image_version_status: version_status(status)?,
+                last_modified_time: Timestamp(v.modified),
+                version: i32::try_from(v.version).map_err(|_| ApiError::internal())?,
+            };
+            let cursor = Cursor {
+                sort,
+                key: version_key(v.version),
+            };
+            Ok((cursor, item))
         })
-        .collect();
-    let (page, token) = page_in_memory(
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let (page, token) = listing::page_in_memory(
         &service.tokens,
-        &query_id,
+        &[
+            OperationName::ListImageVersions.as_str(),
+            &scope.account_id,
+            &scope.region,
+            &name_key(&set.image.name),
+            sort_by.as_str(),
+            sort_order.as_str(),
+            &created.describe(),
+            &modified.describe(),
+        ],
         items,
-        descending,
+        sort_order == ImageVersionSortOrder::Descending,
         input.next_token.as_deref(),
         input.max_results,
     )?;
-    let mut out = Map::new();
-    out.insert("ImageVersions".into(), Value::Array(page));
-    if let Some(token) = token {
-        out.insert("NextToken".into(), token.into());
-    }
-    Ok(Value::Object(out))
+    Ok(ListImageVersionsResponse {
+        image_versions: Some(page),
+        next_token: token,
+    })
 }
 
 pub async fn list_aliases<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: ListAliasesInput,
-) -> Result<Value, ApiError> {
+    input: ListAliasesRequest,
+) -> Result<ListAliasesResponse, ApiError> {
     let now = now_millis();
     let set = read_set(service, scope, &input.image_name, now).await?;
     let versions: Vec<&VersionRecord> = match input.version {
-        Some(n) => vec![set.select(&VersionSelector::Number(n), now)?.0],
+        Some(n) => vec![set.select(&VersionSelector::Number(i64::from(n)), now)?.0],
         None => set.visible(now).map(|(v, _)| v).collect(),
     };
-    let query_id = fingerprint(&[
-        "ListAliases",
-        &scope.account_id,
-        &scope.region,
-        &name_key(&set.image.name),
-        &format!("{:?}/{:?}", input.version, input.alias),
-    ]);
     let items: Vec<(Cursor, String)> = versions
         .iter()
         .flat_map(|v| v.aliases.iter())
@@ -425,18 +331,23 @@ pub async fn list_aliases<S: Store>(
             )
         })
         .collect();
-    let (page, token) = page_in_memory(
+    let (page, token) = listing::page_in_memory(
         &service.tokens,
-        &query_id,
+        &[
+            OperationName::ListAliases.as_str(),
+            &scope.account_id,
+            &scope.region,
+            &name_key(&set.image.name),
+            &input.version.map_or_else(String::new, |n| n.to_string()),
+            input.alias.as_deref().unwrap_or("\0"),
+        ],
         items,
         false,
         input.next_token.as_deref(),
         input.max_results,
     )?;
-    let mut out = Map::new();
-    out.insert("SageMakerImageVersionAliases".into(), json!(page));
-    if let Some(token) = token {
-        out.insert("NextToken".into(), token.into());
-    }
-    Ok(Value::Object(out))
+    Ok(ListAliasesResponse {
+        next_token: token,
+        sage_maker_image_version_aliases: Some(page),
+    })
 }

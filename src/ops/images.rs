@@ -1,162 +1,109 @@
 //! CreateImage, DescribeImage, UpdateImage, DeleteImage, ListImages.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-
 use super::listing::{self, ListRequest, Listed};
 use super::{Answer, Origin, Service};
 use crate::domain::arn::image_arn;
 use crate::domain::image::{self, name_key, DeletableProperty, ImagePatch, ImageRecord, NewImage};
-use crate::domain::lifecycle::{ForcedOutcome, ImageStatus, Observed};
-use crate::domain::tags::{self, Tag};
+use crate::domain::lifecycle::{self, ForcedOutcome, Observed};
+use crate::domain::tags;
 use crate::domain::{now_millis, Millis, Scope};
-use crate::protocol::{ApiError, Timestamp};
+use crate::model::{
+    CreateImageRequest, CreateImageResponse, DeleteImageRequest, DeleteImageResponse,
+    DescribeImageRequest, DescribeImageResponse, Image, ImageDeleteProperty, ImageSortBy,
+    ImageSortOrder, ImageStatus, ListImagesRequest, ListImagesResponse, OperationName, Timestamp,
+    UpdateImageRequest, UpdateImageResponse,
+};
+use crate::protocol::ApiError;
 use crate::store::{ListSort, Store};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateImageInput {
-    image_name: String,
-    role_arn: String,
-    display_name: Option<String>,
-    description: Option<String>,
-    #[serde(default)]
-    tags: Vec<Tag>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ImageNameInput {
-    image_name: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateImageInput {
-    image_name: String,
-    display_name: Option<String>,
-    description: Option<String>,
-    role_arn: Option<String>,
-    #[serde(default)]
-    delete_properties: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListImagesInput {
-    creation_time_after: Option<f64>,
-    creation_time_before: Option<f64>,
-    last_modified_time_after: Option<f64>,
-    last_modified_time_before: Option<f64>,
-    max_results: Option<i64>,
-    name_contains: Option<String>,
-    next_token: Option<String>,
-    sort_by: Option<String>,
-    sort_order: Option<String>,
-}
-
-/// DescribeImage's output, and each item of ListImages' `Images`; absent optional members are left out.
-/// Members are in the model's (alphabetical) order.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct ImageOutput<'a> {
-    creation_time: Timestamp,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    display_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    failure_reason: Option<&'a str>,
-    image_arn: String,
-    image_name: &'a str,
-    image_status: &'static str,
-    last_modified_time: Timestamp,
-    /// DescribeImage's only; ListImages' items have no role.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    role_arn: Option<&'a str>,
-}
-
-impl<'a> ImageOutput<'a> {
-    /// DescribeImage's answer: an item of ListImages' with the role.
-    pub(super) fn described(scope: &Scope, record: &'a ImageRecord, status: ImageStatus) -> Self {
-        ImageOutput {
-            role_arn: Some(&record.role_arn),
-            ..ImageOutput::new(scope, record, status)
-        }
-    }
-
-    fn new(scope: &Scope, record: &'a ImageRecord, status: ImageStatus) -> Self {
-        ImageOutput {
-            creation_time: Timestamp(record.created),
-            description: record.description.as_deref(),
-            display_name: record.display_name.as_deref(),
-            // A transition that is to fail carries its reason before it ends; show it once it has.
-            failure_reason: record
-                .failure_reason
-                .as_deref()
-                .filter(|_| status.is_failed()),
-            image_arn: image_arn(scope, &record.name),
-            image_name: &record.name,
-            image_status: status.as_str(),
-            last_modified_time: Timestamp(record.modified),
-            role_arn: None,
-        }
+/// The model's spelling of a status the domain decided.
+pub(super) fn image_status(status: lifecycle::ImageStatus) -> ImageStatus {
+    match status {
+        lifecycle::ImageStatus::Creating => ImageStatus::Creating,
+        lifecycle::ImageStatus::Created => ImageStatus::Created,
+        lifecycle::ImageStatus::CreateFailed => ImageStatus::CreateFailed,
+        lifecycle::ImageStatus::Updating => ImageStatus::Updating,
+        lifecycle::ImageStatus::UpdateFailed => ImageStatus::UpdateFailed,
+        lifecycle::ImageStatus::Deleting => ImageStatus::Deleting,
+        lifecycle::ImageStatus::DeleteFailed => ImageStatus::DeleteFailed,
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListImagesOutput<'a> {
-    images: Vec<ImageOutput<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_token: Option<String>,
+/// DescribeImage's answer for `record` in `status`.
+pub(super) fn described(
+    scope: &Scope,
+    record: &ImageRecord,
+    status: lifecycle::ImageStatus,
+) -> DescribeImageResponse {
+    DescribeImageResponse {
+        creation_time: Some(Timestamp(record.created)),
+        description: record.description.clone(),
+        display_name: record.display_name.clone(),
+        // A transition that is to fail carries its reason before it ends; show it once it has.
+        failure_reason: record.failure_reason.clone().filter(|_| status.is_failed()),
+        image_arn: Some(image_arn(scope, &record.name)),
+        image_name: Some(record.name.clone()),
+        image_status: Some(image_status(status)),
+        last_modified_time: Some(Timestamp(record.modified)),
+        role_arn: Some(record.role_arn.clone()),
+    }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ImageArnOutput {
-    image_arn: String,
+/// An item of ListImages' `Images`: DescribeImage's answer without the role.
+fn listed(scope: &Scope, record: &ImageRecord, status: lifecycle::ImageStatus) -> Image {
+    Image {
+        creation_time: Timestamp(record.created),
+        description: record.description.clone(),
+        display_name: record.display_name.clone(),
+        failure_reason: record.failure_reason.clone().filter(|_| status.is_failed()),
+        image_arn: image_arn(scope, &record.name),
+        image_name: record.name.clone(),
+        image_status: image_status(status),
+        last_modified_time: Timestamp(record.modified),
+    }
 }
 
 pub async fn create<S: Store>(
     service: &Service<S>,
     origin: Origin,
     scope: &Scope,
-    input: CreateImageInput,
-) -> Result<Answer, ApiError> {
-    tags::check_request(&input.tags)?;
-    let output = ImageArnOutput {
-        image_arn: image_arn(scope, &input.image_name),
+    input: CreateImageRequest,
+) -> Result<CreateImageResponse, ApiError> {
+    let tags = super::tags::domain_tags(input.tags);
+    tags::check_request(&tags)?;
+    let output = CreateImageResponse {
+        image_arn: Some(image_arn(scope, &input.image_name)),
     };
     let new = NewImage {
         name: input.image_name,
         display_name: input.display_name,
         description: input.description,
         role_arn: input.role_arn,
-        tags: input.tags,
+        tags,
     };
-    const OPERATION: &str = "CreateImage";
-    let delay = service.delay(origin, OPERATION);
+    let operation = OperationName::CreateImage;
+    let delay = service.delay(origin, operation);
     let key = name_key(&new.name);
     service
         .store
         .change_image(
             scope,
             &key,
-            origin.outcome_of(OPERATION),
+            origin.outcome_of(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 Ok::<_, ApiError>((image::create(current, &new, now_millis(), &transition)?, ()))
             },
         )
         .await?;
-    Answer::json(&output)
+    Ok(output)
 }
 
+/// Answered from the cache while nothing has changed since the cached answer was built.
 pub async fn describe<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: ImageNameInput,
+    input: DescribeImageRequest,
 ) -> Result<Answer, ApiError> {
     let key = name_key(&input.image_name);
     // Taken before the read, so that a change committed during it makes the answer unusable later.
@@ -173,7 +120,7 @@ pub async fn describe<S: Store>(
     let Some(record) = record else {
         return Err(image::not_found(&input.image_name).into());
     };
-    let answer = Answer::json(&ImageOutput::described(scope, &record, status))?;
+    let answer = Answer::json(&described(scope, &record, status))?;
     if let (true, Some(generation), Some(cache_key)) =
         (record.lifecycle.settled_at(now), generation, cache_key)
     {
@@ -185,20 +132,17 @@ pub async fn describe<S: Store>(
 pub async fn update<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: UpdateImageInput,
-) -> Result<Answer, ApiError> {
+    input: UpdateImageRequest,
+) -> Result<UpdateImageResponse, ApiError> {
     let delete = input
         .delete_properties
-        .iter()
-        .map(|p| match p.as_str() {
-            "DisplayName" => Ok(DeletableProperty::DisplayName),
-            "Description" => Ok(DeletableProperty::Description),
-            // The model's pattern admits only these two; anything else was refused by validation.
-            other => Err(ApiError::Validation(format!(
-                "Property '{other}' cannot be deleted."
-            ))),
+        .unwrap_or_default()
+        .into_iter()
+        .map(|property| match property {
+            ImageDeleteProperty::DisplayName => DeletableProperty::DisplayName,
+            ImageDeleteProperty::Description => DeletableProperty::Description,
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     let patch = ImagePatch {
         display_name: input.display_name,
         description: input.description,
@@ -206,14 +150,14 @@ pub async fn update<S: Store>(
         delete,
     };
     patch.check()?;
-    const OPERATION: &str = "UpdateImage";
-    let (delay, name) = (service.delay(Origin::Api, OPERATION), input.image_name);
+    let operation = OperationName::UpdateImage;
+    let (delay, name) = (service.delay(Origin::Api, operation), input.image_name);
     let record = service
         .store
         .change_image(
             scope,
             &name_key(&name),
-            Some(OPERATION),
+            Some(operation.as_str()),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 image::update(current, &name, &patch, now_millis(), &transition)
@@ -221,24 +165,24 @@ pub async fn update<S: Store>(
             },
         )
         .await?;
-    Answer::json(&ImageArnOutput {
-        image_arn: image_arn(scope, &record.name),
+    Ok(UpdateImageResponse {
+        image_arn: Some(image_arn(scope, &record.name)),
     })
 }
 
 pub async fn delete<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: ImageNameInput,
-) -> Result<Value, ApiError> {
-    const OPERATION: &str = "DeleteImage";
-    let (delay, name) = (service.delay(Origin::Api, OPERATION), input.image_name);
+    input: DeleteImageRequest,
+) -> Result<DeleteImageResponse, ApiError> {
+    let operation = OperationName::DeleteImage;
+    let (delay, name) = (service.delay(Origin::Api, operation), input.image_name);
     service
         .store
         .change_image(
             scope,
             &name_key(&name),
-            Some(OPERATION),
+            Some(operation.as_str()),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 Ok::<_, ApiError>((
@@ -248,7 +192,7 @@ pub async fn delete<S: Store>(
             },
         )
         .await?;
-    Ok(json!({}))
+    Ok(DeleteImageResponse {})
 }
 
 /// Ends the held transitions of an image and of its versions now (the control plane's release). Returns
@@ -291,51 +235,41 @@ impl Listed for ImageRecord {
     }
 }
 
+/// Answered from the cache while nothing has changed since the cached answer was built.
 pub async fn list<S: Store>(
     service: &Service<S>,
     scope: &Scope,
-    input: ListImagesInput,
+    input: ListImagesRequest,
 ) -> Result<Answer, ApiError> {
-    // Taken before the read, so that a change committed during it makes the answer unusable later.
-    let generation = service.store.change_generation();
-    let cache_key = generation.map(|_| {
-        format!(
-            "ListImages/{}/{}/{:?}/{:?}/{:?}/{:?}/{:?}/{:?}/{:?}/{:?}/{:?}",
-            scope.account_id,
-            scope.region,
-            input.creation_time_after,
-            input.creation_time_before,
+    let request = ListRequest {
+        operation: OperationName::ListImages,
+        sort: match input.sort_by.unwrap_or(ImageSortBy::CreationTime) {
+            ImageSortBy::CreationTime => ListSort::CreationTime,
+            ImageSortBy::LastModifiedTime => ListSort::LastModifiedTime,
+            ImageSortBy::ImageName => ListSort::Name,
+        },
+        descending: match input.sort_order.unwrap_or(ImageSortOrder::Descending) {
+            ImageSortOrder::Ascending => false,
+            ImageSortOrder::Descending => true,
+        },
+        created: listing::TimeRange::new(input.creation_time_after, input.creation_time_before),
+        modified: listing::TimeRange::new(
             input.last_modified_time_after,
             input.last_modified_time_before,
-            input.max_results,
-            input.name_contains,
-            input.next_token,
-            input.sort_by,
-            input.sort_order
-        )
-    });
+        ),
+        name_contains: input.name_contains.as_deref(),
+        next_token: input.next_token.as_deref(),
+        max_results: input.max_results,
+    };
+    // Taken before the read, so that a change committed during it makes the answer unusable later.
+    let generation = service.store.change_generation();
+    let cache_key = generation.map(|_| request.cache_key(scope));
     if let (Some(generation), Some(key)) = (generation, &cache_key) {
         if let Some(answer) = service.pages.get(key, generation) {
             return Ok(answer);
         }
     }
-    let request = ListRequest {
-        operation: "ListImages",
-        sort: match input.sort_by.as_deref() {
-            None | Some("CREATION_TIME") => ListSort::CreationTime,
-            Some("LAST_MODIFIED_TIME") => ListSort::LastModifiedTime,
-            _ => ListSort::Name,
-        },
-        descending: input.sort_order.as_deref() != Some("ASCENDING"),
-        created_after: input.creation_time_after,
-        created_before: input.creation_time_before,
-        modified_after: input.last_modified_time_after,
-        modified_before: input.last_modified_time_before,
-        name_contains: input.name_contains.as_deref(),
-        next_token: input.next_token.as_deref(),
-        max_results: input.max_results,
-    };
-    let page = listing::page(service, scope, request, |query| async move {
+    let page = listing::page(service, scope, &request, |query| async move {
         service.store.list_images(scope, &query).await
     })
     .await?;
@@ -343,12 +277,12 @@ pub async fn list<S: Store>(
         .items
         .iter()
         .filter_map(|record| match record.observe(page.now) {
-            Observed::Present(status) => Some(ImageOutput::new(scope, record, status)),
+            Observed::Present(status) => Some(listed(scope, record, status)),
             Observed::Gone => None,
         })
         .collect();
-    let answer = Answer::json(&ListImagesOutput {
-        images,
+    let answer = Answer::json(&ListImagesResponse {
+        images: Some(images),
         next_token: page.next_token,
     })?;
     if let (true, Some(generation), Some(key)) = (page.settled, generation, cache_key) {

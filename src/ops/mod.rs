@@ -1,5 +1,6 @@
-//! The operations: one file per resource family. Each handler takes a validated JSON body, applies the
-//! domain rules through the store, and returns the output shape as JSON.
+//! The operations: one file per resource family. Each handler takes its operation's typed input (read and
+//! checked against the model by `model::Operation::read`), applies the domain rules through the store, and
+//! returns the model's typed output; `Service::call` is the one exhaustive dispatch.
 
 mod app_image_configs;
 mod cache;
@@ -13,12 +14,10 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use bytes::Bytes;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::domain::paging::TokenSealer;
 use crate::domain::{Millis, Scope};
-use crate::model;
+use crate::model::{CreateImageVersionRequest, Operation, OperationName};
 use crate::protocol::ApiError;
 use crate::store::{Store, StoreError};
 use cache::AnswerCache;
@@ -45,11 +44,11 @@ impl From<StoreError> for ApiError {
 /// The operations that move a resource through a transitional state: the ones a transition delay and a
 /// forced outcome apply to.
 pub const TRANSITIONING_OPERATIONS: [&str; 5] = [
-    "CreateImage",
-    "UpdateImage",
-    "DeleteImage",
-    "CreateImageVersion",
-    "DeleteImageVersion",
+    OperationName::CreateImage.as_str(),
+    OperationName::UpdateImage.as_str(),
+    OperationName::DeleteImage.as_str(),
+    OperationName::CreateImageVersion.as_str(),
+    OperationName::DeleteImageVersion.as_str(),
 ];
 
 /// Whose change this is: an API caller's, to which transition delays and forced outcomes apply, or an
@@ -129,27 +128,22 @@ impl<S: Store> Service<S> {
     }
 
     /// How long the transition `operation` starts lasts, for a change from `origin`.
-    fn delay(&self, origin: Origin, operation: &'static str) -> Millis {
+    fn delay(&self, origin: Origin, operation: OperationName) -> Millis {
         match origin {
             Origin::InitialState => 0,
             Origin::Api => self
                 .delays
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
-                .get(operation)
+                .get(operation.as_str())
                 .copied()
                 .unwrap_or(self.transition_delay),
         }
     }
 
-    /// Validates `input` against the model and runs `operation` for a caller in `scope`.
-    pub async fn call(
-        &self,
-        scope: &Scope,
-        operation: &str,
-        input: Value,
-    ) -> Result<Answer, ApiError> {
-        self.call_from(Origin::Api, scope, operation, input).await
+    /// Runs `operation` for an API caller in `scope`.
+    pub async fn call(&self, scope: &Scope, operation: Operation) -> Result<Answer, ApiError> {
+        self.call_from(Origin::Api, scope, operation).await
     }
 
     /// As [`Service::call`], for a change from `origin`.
@@ -157,69 +151,75 @@ impl<S: Store> Service<S> {
         &self,
         origin: Origin,
         scope: &Scope,
-        operation: &str,
-        input: Value,
+        operation: Operation,
     ) -> Result<Answer, ApiError> {
-        model::validate_input(operation, &input)?;
         match operation {
-            "CreateImage" => images::create(self, origin, scope, parse(input)?).await,
-            "DescribeImage" => images::describe(self, scope, parse(input)?).await,
-            "UpdateImage" => images::update(self, scope, parse(input)?).await,
-            "DeleteImage" => images::delete(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "ListImages" => images::list(self, scope, parse(input)?).await,
-            "CreateImageVersion" => image_versions::create(self, origin, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "DescribeImageVersion" => image_versions::describe(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "UpdateImageVersion" => image_versions::update(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "DeleteImageVersion" => image_versions::delete(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "ListImageVersions" => image_versions::list(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "ListAliases" => image_versions::list_aliases(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "CreateAppImageConfig" => app_image_configs::create(self, scope, input)
-                .await
-                .map(Answer::from),
-            "DescribeAppImageConfig" => app_image_configs::describe(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "UpdateAppImageConfig" => app_image_configs::update(self, scope, input)
-                .await
-                .map(Answer::from),
-            "DeleteAppImageConfig" => app_image_configs::delete(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "ListAppImageConfigs" => app_image_configs::list(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "AddTags" => tags::add(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "DeleteTags" => tags::delete(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            "ListTags" => tags::list(self, scope, parse(input)?)
-                .await
-                .map(Answer::from),
-            other => Err(ApiError::UnknownOperation(format!(
-                "Operation 'SageMaker.{other}' is not supported by this service."
-            ))),
+            Operation::CreateImage(input) => {
+                Answer::json(&images::create(self, origin, scope, input).await?)
+            }
+            // The two answers the caches keep come serialized.
+            Operation::DescribeImage(input) => images::describe(self, scope, input).await,
+            Operation::ListImages(input) => images::list(self, scope, input).await,
+            Operation::UpdateImage(input) => {
+                Answer::json(&images::update(self, scope, input).await?)
+            }
+            Operation::DeleteImage(input) => {
+                Answer::json(&images::delete(self, scope, input).await?)
+            }
+            Operation::CreateImageVersion(input) => {
+                Answer::json(&image_versions::create(self, origin, scope, input, None).await?)
+            }
+            Operation::DescribeImageVersion(input) => {
+                Answer::json(&image_versions::describe(self, scope, input).await?)
+            }
+            Operation::UpdateImageVersion(input) => {
+                Answer::json(&image_versions::update(self, scope, input).await?)
+            }
+            Operation::DeleteImageVersion(input) => {
+                Answer::json(&image_versions::delete(self, scope, input).await?)
+            }
+            Operation::ListImageVersions(input) => {
+                Answer::json(&image_versions::list(self, scope, input).await?)
+            }
+            Operation::ListAliases(input) => {
+                Answer::json(&image_versions::list_aliases(self, scope, input).await?)
+            }
+            Operation::CreateAppImageConfig(input) => {
+                Answer::json(&app_image_configs::create(self, scope, input).await?)
+            }
+            Operation::DescribeAppImageConfig(input) => {
+                Answer::json(&app_image_configs::describe(self, scope, input).await?)
+            }
+            Operation::UpdateAppImageConfig(input) => {
+                Answer::json(&app_image_configs::update(self, scope, input).await?)
+            }
+            Operation::DeleteAppImageConfig(input) => {
+                app_image_configs::delete(self, scope, input).await?;
+                // The model gives this operation no output shape; SageMaker answers an empty object.
+                Ok(Answer::empty_object())
+            }
+            Operation::ListAppImageConfigs(input) => {
+                Answer::json(&app_image_configs::list(self, scope, input).await?)
+            }
+            Operation::AddTags(input) => Answer::json(&tags::add(self, scope, input).await?),
+            Operation::DeleteTags(input) => Answer::json(&tags::delete(self, scope, input).await?),
+            Operation::ListTags(input) => Answer::json(&tags::list(self, scope, input).await?),
         }
+    }
+
+    /// An initial state's version, created settled with the number the document gives it.
+    pub async fn create_numbered_version(
+        &self,
+        scope: &Scope,
+        input: CreateImageVersionRequest,
+        number: i64,
+    ) -> Result<(), ApiError> {
+        image_versions::create(self, Origin::InitialState, scope, input, Some(number)).await?;
+        Ok(())
     }
 }
 
-/// An operation's output, serialized: hot operations write their typed output shape straight to bytes,
-/// the others build a `serde_json::Value` first. Cheap to clone, so a cached answer is shared, not copied.
+/// An operation's output, serialized. Cheap to clone, so a cached answer is shared, not copied.
 #[derive(Clone)]
 pub struct Answer(Bytes);
 
@@ -230,33 +230,18 @@ impl Answer {
             .map_err(|_| ApiError::internal())
     }
 
+    fn empty_object() -> Answer {
+        Answer(Bytes::from_static(b"{}"))
+    }
+
     pub fn into_bytes(self) -> Bytes {
         self.0
     }
 }
 
-impl From<Value> for Answer {
-    fn from(value: Value) -> Self {
-        // Serializing a `Value` cannot fail: its map keys are strings.
-        Answer(serde_json::to_vec(&value).unwrap_or_default().into())
-    }
-}
-
-/// Reads a validated body into the operation's input type. Validation already checked every member's type,
-/// so a failure here is a mismatch between the model and our types.
-fn parse<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
-    serde_json::from_value(input)
-        .map_err(|e| ApiError::Serialization(format!("Cannot read the request: {e}")))
-}
-
 impl Origin {
     /// The operation whose forced outcomes apply to a change from this origin.
-    fn outcome_of(self, operation: &'static str) -> Option<&'static str> {
-        (self == Origin::Api).then_some(operation)
+    fn outcome_of(self, operation: OperationName) -> Option<&'static str> {
+        (self == Origin::Api).then_some(operation.as_str())
     }
-}
-
-/// A model timestamp (epoch seconds, possibly fractional) in milliseconds.
-fn millis(seconds: Option<f64>) -> Option<Millis> {
-    seconds.map(|s| (s * 1000.0).round() as Millis)
 }

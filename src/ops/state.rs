@@ -5,12 +5,16 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{app_image_configs, image_versions, images::ImageOutput};
+use super::{app_image_configs, image_versions, images};
 use crate::domain::lifecycle::Observed;
 use crate::domain::tags::Tag;
 use crate::domain::Millis;
 use crate::protocol::ApiError;
 use crate::store::ScopeContents;
+
+fn json_of(output: &impl serde::Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(output).map_err(|_| ApiError::internal())
+}
 
 fn with_tags(mut entry: Value, tags: &[Tag]) -> Value {
     if let Value::Object(members) = &mut entry {
@@ -35,8 +39,7 @@ pub fn render(contents: &[ScopeContents], now: Millis) -> Result<Value, ApiError
             let Observed::Present(status) = image.observe(now) else {
                 continue;
             };
-            let output = ImageOutput::described(scope, image, status);
-            let entry = serde_json::to_value(&output).map_err(|_| ApiError::internal())?;
+            let entry = json_of(&images::described(scope, image, status))?;
             images.push(with_tags(entry, &stored.tags));
             for ((version, status), tags) in stored
                 .set
@@ -48,8 +51,12 @@ pub fn render(contents: &[ScopeContents], now: Millis) -> Result<Value, ApiError
                     Observed::Gone => None,
                 })
             {
-                let mut entry =
-                    image_versions::describe_output(scope, &stored.set, version, status);
+                let mut entry = json_of(&image_versions::describe_output(
+                    scope,
+                    &stored.set,
+                    version,
+                    status,
+                )?)?;
                 if let Value::Object(members) = &mut entry {
                     members.insert("ImageName".into(), image.name.clone().into());
                     members.insert("ClientToken".into(), version.client_token.clone().into());
@@ -59,7 +66,8 @@ pub fn render(contents: &[ScopeContents], now: Millis) -> Result<Value, ApiError
             }
         }
         for (config, tags) in &scope_contents.app_image_configs {
-            configs.push(with_tags(app_image_configs::details(scope, config), tags));
+            let entry = json_of(&app_image_configs::details(scope, config)?)?;
+            configs.push(with_tags(entry, tags));
         }
         let regions = accounts
             .entry(scope.account_id.clone())

@@ -1,8 +1,5 @@
 //! AddTags, DeleteTags, ListTags on the ARNs of the resources we serve.
 
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
-
 use super::Service;
 use crate::domain::arn::{self, TaggedResource};
 use crate::domain::lifecycle::{Lifecycle, Observed};
@@ -10,34 +7,37 @@ use crate::domain::now_millis;
 use crate::domain::paging::{self, fingerprint, Cursor, SortValue};
 use crate::domain::tags::{self, Tag};
 use crate::domain::Scope;
+use crate::model::{
+    self, AddTagsInput, AddTagsOutput, DeleteTagsInput, DeleteTagsOutput, ListTagsInput,
+    ListTagsOutput, OperationName,
+};
 use crate::protocol::ApiError;
 use crate::store::Store;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AddTagsInput {
-    resource_arn: String,
-    tags: Vec<Tag>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeleteTagsInput {
-    resource_arn: String,
-    tag_keys: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListTagsInput {
-    resource_arn: String,
-    next_token: Option<String>,
-    max_results: Option<i64>,
-}
-
 /// ListTags' page size when MaxResults is not given: the model's minimum, which already holds every tag
 /// a resource can have.
-const DEFAULT_PAGE_SIZE: i64 = 50;
+const LIST_TAGS_PAGE_SIZE: usize = 50;
+
+/// A request's tags as the domain keeps them.
+pub(super) fn domain_tags(given: Option<Vec<model::Tag>>) -> Vec<Tag> {
+    given
+        .unwrap_or_default()
+        .into_iter()
+        .map(|tag| Tag {
+            key: tag.key,
+            value: tag.value,
+        })
+        .collect()
+}
+
+fn model_tags<'a>(kept: impl IntoIterator<Item = &'a Tag>) -> Vec<model::Tag> {
+    kept.into_iter()
+        .map(|tag| model::Tag {
+            key: tag.key.clone(),
+            value: tag.value.clone(),
+        })
+        .collect()
+}
 
 /// Refuses a resource that does not exist, or whose deletion has completed.
 fn require_present(lifecycle: Option<Lifecycle>, arn: &str) -> Result<(), ApiError> {
@@ -55,25 +55,28 @@ pub async fn add<S: Store>(
     service: &Service<S>,
     scope: &Scope,
     input: AddTagsInput,
-) -> Result<Value, ApiError> {
-    tags::check_request(&input.tags)?;
+) -> Result<AddTagsOutput, ApiError> {
+    let given = domain_tags(Some(input.tags));
+    tags::check_request(&given)?;
     let resource = resolve(scope, &input.resource_arn)?;
-    let (given, shown_arn) = (input.tags.clone(), input.resource_arn);
+    let (merged, shown_arn) = (given.clone(), input.resource_arn);
     service
         .store
         .change_tags(scope, &resource, move |lifecycle, current| {
             require_present(lifecycle, &shown_arn)?;
-            Ok::<_, ApiError>((Some(tags::merge(current, &given)?), ()))
+            Ok::<_, ApiError>((Some(tags::merge(current, &merged)?), ()))
         })
         .await?;
-    Ok(json!({ "Tags": input.tags }))
+    Ok(AddTagsOutput {
+        tags: Some(model_tags(&given)),
+    })
 }
 
 pub async fn delete<S: Store>(
     service: &Service<S>,
     scope: &Scope,
     input: DeleteTagsInput,
-) -> Result<Value, ApiError> {
+) -> Result<DeleteTagsOutput, ApiError> {
     let resource = resolve(scope, &input.resource_arn)?;
     let (keys, shown_arn) = (input.tag_keys, input.resource_arn);
     service
@@ -83,16 +86,16 @@ pub async fn delete<S: Store>(
             Ok::<_, ApiError>((Some(tags::remove(current, &keys)), ()))
         })
         .await?;
-    Ok(json!({}))
+    Ok(DeleteTagsOutput {})
 }
 
 pub async fn list<S: Store>(
     service: &Service<S>,
     scope: &Scope,
     input: ListTagsInput,
-) -> Result<Value, ApiError> {
+) -> Result<ListTagsOutput, ApiError> {
     let resource = resolve(scope, &input.resource_arn)?;
-    let query_id = fingerprint(&["ListTags", &resource.arn]);
+    let query_id = fingerprint(&[OperationName::ListTags.as_str(), &resource.arn]);
     let start = match input.next_token.as_deref() {
         None | Some("") => 0,
         Some(token) => match service.tokens.open(&query_id, token)?.sort {
@@ -102,23 +105,21 @@ pub async fn list<S: Store>(
     };
     let (lifecycle, all) = service.store.get_tags(scope, &resource).await?;
     require_present(lifecycle, &input.resource_arn)?;
-    let page_size = input.max_results.unwrap_or(DEFAULT_PAGE_SIZE) as usize;
-    let page: Vec<&Tag> = all.iter().skip(start).take(page_size).collect();
-    let mut out = Map::new();
-    out.insert(
-        "Tags".into(),
-        serde_json::to_value(&page).unwrap_or_default(),
-    );
+    let page_size = input
+        .max_results
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(LIST_TAGS_PAGE_SIZE);
+    let page = model_tags(all.iter().skip(start).take(page_size));
     let end = start.saturating_add(page.len());
-    if end < all.len() {
+    let next_token = (end < all.len()).then(|| {
         let cursor = Cursor {
-            sort: SortValue::Time(end as i64),
+            sort: SortValue::Time(i64::try_from(end).unwrap_or(i64::MAX)),
             key: String::new(),
         };
-        out.insert(
-            "NextToken".into(),
-            service.tokens.seal(&query_id, &cursor).into(),
-        );
-    }
-    Ok(Value::Object(out))
+        service.tokens.seal(&query_id, &cursor)
+    });
+    Ok(ListTagsOutput {
+        next_token,
+        tags: Some(page),
+    })
 }

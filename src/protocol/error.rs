@@ -9,6 +9,7 @@ use crate::domain::image::DeletableProperty;
 use crate::domain::lifecycle::ImageStatus;
 use crate::domain::tags::MAX_TAGS_PER_RESOURCE;
 use crate::domain::version::VersionSelector;
+use crate::model::RequestError;
 
 /// An error as the client sees it: an AWS error code, an HTTP status and a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -130,6 +131,27 @@ impl ApiError {
 
     pub fn internal() -> Self {
         ApiError::Internal("We encountered an internal error. Please try again.".to_owned())
+    }
+
+    /// `target`, the whole of `X-Amz-Target`, names no operation of this service.
+    pub fn unknown_operation(target: &str) -> Self {
+        ApiError::UnknownOperation(format!(
+            "Operation '{target}' is not supported by this service."
+        ))
+    }
+}
+
+/// A body that is not a valid input of its operation: a wrong JSON type is SerializationException, broken
+/// constraints one ValidationException, both worded as the model error words them (AWS's words).
+impl From<RequestError> for ApiError {
+    fn from(error: RequestError) -> Self {
+        match error {
+            RequestError::WrongType { .. } => ApiError::Serialization(error.to_string()),
+            RequestError::Invalid(_) => ApiError::Validation(error.to_string()),
+            RequestError::UnknownOperation(name) => {
+                ApiError::unknown_operation(&format!("{}{name}", super::TARGET_PREFIX))
+            }
+        }
     }
 }
 

@@ -1,9 +1,12 @@
 //! AWS JSON 1.1: the request envelope (target, body), the success and error answers, timestamps.
 //!
-//! Knows nothing about images: it hands a parsed operation name and JSON body to the caller and renders
-//! whatever comes back.
+//! Knows nothing about images: it hands the operation's name and the JSON body to the model's reader, and
+//! renders whatever comes back; `error` is the one place any error becomes AWS's code, message and status.
 
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz;
 
 pub use error::ApiError;
 
@@ -24,11 +27,7 @@ pub fn operation_name(headers: &HeaderMap) -> Result<&str, ApiError> {
     target
         .strip_prefix(TARGET_PREFIX)
         .filter(|op| !op.is_empty())
-        .ok_or_else(|| {
-            ApiError::UnknownOperation(format!(
-                "Operation '{target}' is not supported by this service."
-            ))
-        })
+        .ok_or_else(|| ApiError::unknown_operation(target))
 }
 
 /// Parses the body as a JSON object. An empty body stands for `{}`, as the protocol allows, and a member
@@ -60,29 +59,6 @@ fn drop_null_members(value: &mut serde_json::Value) {
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(drop_null_members),
         _ => {}
-    }
-}
-
-/// Epoch seconds with millisecond fractions, the protocol's timestamp form.
-pub fn timestamp(millis: i64) -> serde_json::Value {
-    if millis % 1000 == 0 {
-        serde_json::Value::from(millis / 1000)
-    } else {
-        serde_json::Value::from(millis as f64 / 1000.0)
-    }
-}
-
-/// A time in milliseconds that serializes as [`timestamp`] does, for typed output shapes.
-#[derive(Debug, Clone, Copy)]
-pub struct Timestamp(pub i64);
-
-impl serde::Serialize for Timestamp {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 1000 == 0 {
-            serializer.serialize_i64(self.0 / 1000)
-        } else {
-            serializer.serialize_f64(self.0 as f64 / 1000.0)
-        }
     }
 }
 

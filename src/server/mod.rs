@@ -19,6 +19,7 @@ use crate::config::{ServeArgs, StoreArgs};
 use crate::control;
 use crate::domain::Scope;
 use crate::metrics;
+use crate::model::Operation;
 use crate::ops::{Answer, Service};
 use crate::protocol::{self, ApiError};
 use crate::store::{PostgresStore, SqliteStore, Store};
@@ -390,8 +391,8 @@ async fn answer<S: Store>(
         return Err(fault);
     }
     let input = protocol::parse_body(&body)?;
-    app.service
-        .call(&scope, operation, input)
-        .await
-        .map(Answered::Api)
+    // Typed and checked against the model in one pass; an operation the model lacks is refused here,
+    // after the body, as AWS refuses it.
+    let operation = Operation::read_named(operation, &input)?;
+    app.service.call(&scope, operation).await.map(Answered::Api)
 }

@@ -19,5 +19,6 @@ mod seed;
 mod signatures;
 mod smoke;
 mod tags;
+mod typed_model;
 mod versions;
 mod waiters;
