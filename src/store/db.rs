@@ -1,6 +1,8 @@
-//! The little each SQL engine must offer the shared record code (`records.rs`): run a statement with
-//! parameters and hand back rows of owned values. SQL is written once with `?` placeholders; the PostgreSQL
-//! adapter numbers them.
+//! The little each SQL engine must offer the shared record code (`records/`): run a statement with
+//! parameters and hand back rows of owned values, each column known by the name the statement gives it.
+//! SQL is written once with `?` placeholders; the PostgreSQL adapter numbers them.
+
+use std::sync::Arc;
 
 use super::StoreError;
 
@@ -43,50 +45,79 @@ impl From<&Option<String>> for Value {
     }
 }
 
-/// One result row.
-pub struct Row(pub Vec<Value>);
+/// The names of a result's columns, in the statement's order; shared by every row of that result.
+pub type ColumnNames = Arc<[Box<str>]>;
 
-fn mismatch(index: usize, wanted: &str, found: &Value) -> StoreError {
-    StoreError::Corrupt(format!(
-        "column {index}: expected {wanted}, found {found:?}"
-    ))
+/// One result row. Its values are read by column name, so that a record's reader does not depend on
+/// where a statement lists its columns (a statement may add columns of its own, such as a join key).
+pub struct Row {
+    columns: ColumnNames,
+    values: Vec<Value>,
 }
 
 impl Row {
-    pub fn int(&self, index: usize) -> Result<i64, StoreError> {
-        match self.0.get(index) {
-            Some(Value::Int(v)) => Ok(*v),
-            other => Err(mismatch(index, "an integer", other.unwrap_or(&Value::Null))),
+    /// A row of `values`, named by `columns` in the same order.
+    pub fn new(columns: ColumnNames, values: Vec<Value>) -> Row {
+        Row { columns, values }
+    }
+
+    /// The value of `column`. A column the statement does not return is a fault of the SQL, reported as
+    /// corrupt data rather than a panic.
+    fn value(&self, column: &str) -> Result<&Value, StoreError> {
+        self.columns
+            .iter()
+            .position(|name| name.as_ref() == column)
+            .and_then(|index| self.values.get(index))
+            .ok_or_else(|| StoreError::Corrupt(format!("the result has no column {column}")))
+    }
+
+    pub fn int(&self, column: &str) -> Result<i64, StoreError> {
+        match self.value(column)? {
+            Value::Int(v) => Ok(*v),
+            other => Err(mismatch(column, "an integer", other)),
         }
     }
 
-    pub fn opt_int(&self, index: usize) -> Result<Option<i64>, StoreError> {
-        match self.0.get(index) {
-            Some(Value::Null) => Ok(None),
-            _ => self.int(index).map(Some),
+    pub fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            Value::Int(v) => Ok(Some(*v)),
+            other => Err(mismatch(column, "an integer", other)),
         }
     }
 
-    pub fn text(&self, index: usize) -> Result<String, StoreError> {
-        match self.0.get(index) {
-            Some(Value::Text(v)) => Ok(v.clone()),
-            other => Err(mismatch(index, "text", other.unwrap_or(&Value::Null))),
+    pub fn text(&self, column: &str) -> Result<String, StoreError> {
+        match self.value(column)? {
+            Value::Text(v) => Ok(v.clone()),
+            other => Err(mismatch(column, "text", other)),
         }
     }
 
-    pub fn opt_text(&self, index: usize) -> Result<Option<String>, StoreError> {
-        match self.0.get(index) {
-            Some(Value::Null) => Ok(None),
-            _ => self.text(index).map(Some),
+    pub fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            Value::Text(v) => Ok(Some(v.clone())),
+            other => Err(mismatch(column, "text", other)),
         }
     }
 
-    pub fn bytes(&self, index: usize) -> Result<Vec<u8>, StoreError> {
-        match self.0.get(index) {
-            Some(Value::Bytes(v)) => Ok(v.clone()),
-            other => Err(mismatch(index, "bytes", other.unwrap_or(&Value::Null))),
+    pub fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError> {
+        match self.value(column)? {
+            Value::Bytes(v) => Ok(v.clone()),
+            other => Err(mismatch(column, "bytes", other)),
         }
     }
+}
+
+fn mismatch(column: &str, wanted: &str, found: &Value) -> StoreError {
+    StoreError::Corrupt(format!(
+        "column {column}: expected {wanted}, found {found:?}"
+    ))
+}
+
+/// A record read whole from one row, by column name.
+pub trait FromRow: Sized {
+    fn from_row(row: &Row) -> Result<Self, StoreError>;
 }
 
 /// A connection or transaction of either engine.
@@ -109,5 +140,65 @@ pub trait Db {
 
     fn query_opt(&self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())
+    }
+}
+
+impl dyn Db + '_ {
+    /// Every row of the result, each read into a `T`.
+    pub fn query_as<T: FromRow>(&self, sql: &str, params: &[Value]) -> Result<Vec<T>, StoreError> {
+        self.query(sql, params)?.iter().map(T::from_row).collect()
+    }
+
+    /// The first row of the result, if any, read into a `T`.
+    pub fn query_opt_as<T: FromRow>(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Option<T>, StoreError> {
+        self.query_opt(sql, params)?
+            .map(|row| T::from_row(&row))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Row, Value};
+    use crate::store::StoreError;
+
+    fn row() -> Row {
+        Row::new(
+            ["name", "due_ms", "version"]
+                .map(Box::<str>::from)
+                .into_iter()
+                .collect(),
+            vec![Value::Text("a".to_owned()), Value::Null, Value::Int(3)],
+        )
+    }
+
+    #[test]
+    fn a_column_is_read_by_its_name_wherever_the_statement_lists_it() {
+        let row = row();
+        assert_eq!(row.int("version").expect("version"), 3);
+        assert_eq!(row.text("name").expect("name"), "a");
+        assert_eq!(row.opt_int("due_ms").expect("due"), None);
+        assert_eq!(row.opt_text("name").expect("name"), Some("a".to_owned()));
+    }
+
+    #[test]
+    fn a_missing_column_or_a_value_of_another_type_is_corrupt_data_not_a_panic() {
+        let row = row();
+        for outcome in [
+            row.int("absent").map(drop),
+            row.int("name").map(drop),
+            row.text("version").map(drop),
+            row.opt_int("name").map(drop),
+            row.bytes("name").map(drop),
+        ] {
+            assert!(
+                matches!(outcome, Err(StoreError::Corrupt(_))),
+                "{outcome:?}"
+            );
+        }
     }
 }

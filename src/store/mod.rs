@@ -12,6 +12,8 @@ mod engine;
 mod postgres;
 mod records;
 mod sqlite;
+#[cfg(test)]
+mod tidy;
 
 pub use control::{OutcomeRule, ResetScope, ScopeContents, StoredImage};
 pub use engine::SqlStore;

@@ -15,7 +15,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::db::{Db, Row, Value};
+use super::db::{ColumnNames, Db, Row, Value};
 use super::engine::{Engine, SqlStore};
 use super::records;
 use super::StoreError;
@@ -107,12 +107,15 @@ fn with_reader<T>(
 impl Db for Connection {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let mut statement = self.prepare_cached(sql)?;
-        let columns = statement.column_count();
+        let columns: ColumnNames = (0..statement.column_count())
+            .map(|index| statement.column_name(index).map(Box::from))
+            .collect::<Result<Vec<_>, _>>()?
+            .into();
         let mut rows = statement.query(rusqlite::params_from_iter(params.iter().map(to_sqlite)))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            let mut values = Vec::with_capacity(columns);
-            for index in 0..columns {
+            let mut values = Vec::with_capacity(columns.len());
+            for index in 0..columns.len() {
                 values.push(match row.get::<_, SqlValue>(index)? {
                     SqlValue::Null => Value::Null,
                     SqlValue::Integer(v) => Value::Int(v),
@@ -121,7 +124,7 @@ impl Db for Connection {
                     SqlValue::Real(v) => Value::Text(v.to_string()),
                 });
             }
-            out.push(Row(values));
+            out.push(Row::new(columns.clone(), values));
         }
         Ok(out)
     }
