@@ -22,10 +22,11 @@ pub const APP_IMAGE_CONFIG_COLUMNS: &str = app_image_config_columns!();
 
 impl FromRow for AppImageConfigRecord {
     fn from_row(row: &Row) -> Result<Self, StoreError> {
+        let name = row.text("name")?;
         let configs: AppConfigs = serde_json::from_str(&row.text("configs")?)
             .map_err(|e| StoreError::Corrupt(format!("app image config: {e}")))?;
         Ok(AppImageConfigRecord {
-            name: row.text("name")?,
+            name,
             configs,
             created: row.int("created_ms")?,
             modified: row.int("modified_ms")?,

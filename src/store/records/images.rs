@@ -24,19 +24,22 @@ macro_rules! image_columns {
 }
 pub const IMAGE_COLUMNS: &str = image_columns!();
 
+/// Reads the columns in the order `IMAGE_COLUMNS` lists them, which is where a row finds each first.
 impl FromRow for ImageRecord {
     fn from_row(row: &Row) -> Result<Self, StoreError> {
+        let name = row.text("name")?;
+        let display_name = row.opt_text("display_name")?;
+        let description = row.opt_text("description")?;
+        let role_arn = row.text("role_arn")?;
+        let status = parse_status(&row.text("status")?)?;
+        let due = row.opt_int("due_ms")?;
         let failure_reason = row.opt_text("failure_reason")?;
         Ok(ImageRecord {
-            name: row.text("name")?,
-            display_name: row.opt_text("display_name")?,
-            description: row.opt_text("description")?,
-            role_arn: row.text("role_arn")?,
-            lifecycle: Lifecycle::stored(
-                parse_status(&row.text("status")?)?,
-                row.opt_int("due_ms")?,
-                failure_reason.as_deref(),
-            ),
+            name,
+            display_name,
+            description,
+            role_arn,
+            lifecycle: Lifecycle::stored(status, due, failure_reason.as_deref()),
             failure_reason,
             created: row.int("created_ms")?,
             modified: row.int("modified_ms")?,

@@ -14,19 +14,19 @@ use crate::store::StoreError;
 /// A version as its row holds it; its aliases are rows of their own, added by [`read_versions`].
 impl FromRow for VersionRecord {
     fn from_row(row: &Row) -> Result<Self, StoreError> {
-        let failure_reason = row.opt_text("failure_reason")?;
+        let version = row.int("version")?;
+        let base_image = row.text("base_image")?;
         let metadata: VersionMetadata = serde_json::from_str(&row.text("metadata")?)
             .map_err(|e| StoreError::Corrupt(format!("version metadata: {e}")))?;
+        let status = parse_status(&row.text("status")?)?;
+        let due = row.opt_int("due_ms")?;
+        let failure_reason = row.opt_text("failure_reason")?;
         Ok(VersionRecord {
-            version: row.int("version")?,
-            base_image: row.text("base_image")?,
+            version,
+            base_image,
             metadata,
             aliases: Vec::new(),
-            lifecycle: Lifecycle::stored(
-                parse_status(&row.text("status")?)?,
-                row.opt_int("due_ms")?,
-                failure_reason.as_deref(),
-            ),
+            lifecycle: Lifecycle::stored(status, due, failure_reason.as_deref()),
             failure_reason,
             client_token: row.text("client_token")?,
             request_digest: row.text("request_digest")?,
