@@ -3,6 +3,7 @@
 //! SQL is written once with `?` placeholders; the PostgreSQL adapter numbers them.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::StoreError;
@@ -46,8 +47,48 @@ impl From<&Option<String>> for Value {
     }
 }
 
-/// The names of a result's columns, in the statement's order; shared by every row of that result.
-pub type ColumnNames = Arc<[Box<str>]>;
+/// The names of a result's columns, in the statement's order; shared by every row of that result, and
+/// kept by the engines with the statement, so that a name is compared in full once per statement.
+#[derive(Clone)]
+pub struct ColumnNames(Arc<[ColumnName]>);
+
+struct ColumnName {
+    name: Box<str>,
+    /// The address of a `&'static str` found equal to `name`: a read that names the column by the same
+    /// string (a literal in the record's reader) then matches it without comparing the text.
+    known_as: AtomicUsize,
+}
+
+impl ColumnName {
+    fn is(&self, column: &'static str) -> bool {
+        if self.known_as.load(Ordering::Relaxed) == column.as_ptr() as usize
+            && self.name.len() == column.len()
+        {
+            // Static text is never freed, so the same address and length are the same text.
+            return true;
+        }
+        let equal = *self.name == *column;
+        if equal {
+            self.known_as
+                .store(column.as_ptr() as usize, Ordering::Relaxed);
+        }
+        equal
+    }
+}
+
+impl FromIterator<Box<str>> for ColumnNames {
+    fn from_iter<I: IntoIterator<Item = Box<str>>>(names: I) -> Self {
+        ColumnNames(
+            names
+                .into_iter()
+                .map(|name| ColumnName {
+                    name,
+                    known_as: AtomicUsize::new(0),
+                })
+                .collect(),
+        )
+    }
+}
 
 /// One result row. Its values are read by column name, so that a record's reader does not depend on
 /// where a statement lists its columns (a statement may add columns of its own, such as a join key).
@@ -72,16 +113,13 @@ impl Row {
 
     /// The value of `column`. A column the statement does not return is a fault of the SQL, reported as
     /// corrupt data rather than a panic.
-    fn value(&self, column: &str) -> Result<&Value, StoreError> {
+    fn value(&self, column: &'static str) -> Result<&Value, StoreError> {
+        let names = &self.columns.0;
         let guess = self.next.get();
-        let index = if self
-            .columns
-            .get(guess)
-            .is_some_and(|name| name.as_ref() == column)
-        {
+        let index = if names.get(guess).is_some_and(|name| name.is(column)) {
             Some(guess)
         } else {
-            self.columns.iter().position(|name| name.as_ref() == column)
+            names.iter().position(|name| name.is(column))
         };
         let value = index.and_then(|index| {
             self.next.set(index + 1);
@@ -90,14 +128,14 @@ impl Row {
         value.ok_or_else(|| StoreError::Corrupt(format!("the result has no column {column}")))
     }
 
-    pub fn int(&self, column: &str) -> Result<i64, StoreError> {
+    pub fn int(&self, column: &'static str) -> Result<i64, StoreError> {
         match self.value(column)? {
             Value::Int(v) => Ok(*v),
             other => Err(mismatch(column, "an integer", other)),
         }
     }
 
-    pub fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+    pub fn opt_int(&self, column: &'static str) -> Result<Option<i64>, StoreError> {
         match self.value(column)? {
             Value::Null => Ok(None),
             Value::Int(v) => Ok(Some(*v)),
@@ -105,14 +143,14 @@ impl Row {
         }
     }
 
-    pub fn text(&self, column: &str) -> Result<String, StoreError> {
+    pub fn text(&self, column: &'static str) -> Result<String, StoreError> {
         match self.value(column)? {
             Value::Text(v) => Ok(v.clone()),
             other => Err(mismatch(column, "text", other)),
         }
     }
 
-    pub fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+    pub fn opt_text(&self, column: &'static str) -> Result<Option<String>, StoreError> {
         match self.value(column)? {
             Value::Null => Ok(None),
             Value::Text(v) => Ok(Some(v.clone())),
@@ -120,7 +158,7 @@ impl Row {
         }
     }
 
-    pub fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError> {
+    pub fn bytes(&self, column: &'static str) -> Result<Vec<u8>, StoreError> {
         match self.value(column)? {
             Value::Bytes(v) => Ok(v.clone()),
             other => Err(mismatch(column, "bytes", other)),
@@ -128,7 +166,7 @@ impl Row {
     }
 }
 
-fn mismatch(column: &str, wanted: &str, found: &Value) -> StoreError {
+fn mismatch(column: &'static str, wanted: &str, found: &Value) -> StoreError {
     StoreError::Corrupt(format!(
         "column {column}: expected {wanted}, found {found:?}"
     ))
@@ -182,7 +220,7 @@ impl dyn Db + '_ {
 
 #[cfg(test)]
 mod tests {
-    use super::{Row, Value};
+    use super::{ColumnNames, Row, Value};
     use crate::store::StoreError;
 
     fn row() -> Row {
@@ -202,6 +240,22 @@ mod tests {
         assert_eq!(row.text("name").expect("name"), "a");
         assert_eq!(row.opt_int("due_ms").expect("due"), None);
         assert_eq!(row.opt_text("name").expect("name"), Some("a".to_owned()));
+    }
+
+    #[test]
+    fn a_name_matched_once_is_known_to_every_row_of_the_result_by_its_text_alone() {
+        let names: ColumnNames = ["version", "alias"].map(Box::from).into_iter().collect();
+        let first = Row::new(names.clone(), vec![Value::Int(1), Value::Null]);
+        let second = Row::new(names, vec![Value::Int(2), Value::Null]);
+        assert_eq!(first.int("version").expect("first"), 1);
+        assert_eq!(second.int("version").expect("second"), 2);
+        // The same text elsewhere names the column too; a shorter text at the same address does not.
+        let elsewhere: &'static str = String::from("version").leak();
+        assert_eq!(second.int(elsewhere).expect("same text"), 2);
+        assert!(matches!(
+            second.int(&elsewhere[..3]),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 
     #[test]

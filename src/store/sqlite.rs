@@ -122,8 +122,7 @@ fn column_names(sql: &str, statement: &rusqlite::Statement) -> Result<ColumnName
         }
         let columns: ColumnNames = (0..statement.column_count())
             .map(|index| statement.column_name(index).map(Box::from))
-            .collect::<Result<Vec<_>, _>>()?
-            .into();
+            .collect::<Result<_, _>>()?;
         let mut known = known.borrow_mut();
         if known.len() >= COLUMN_NAMES_KEPT {
             known.clear();
@@ -137,11 +136,12 @@ impl Db for Connection {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let mut statement = self.prepare_cached(sql)?;
         let columns = column_names(sql, &statement)?;
+        let width = statement.column_count();
         let mut rows = statement.query(rusqlite::params_from_iter(params.iter().map(to_sqlite)))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            let mut values = Vec::with_capacity(columns.len());
-            for index in 0..columns.len() {
+            let mut values = Vec::with_capacity(width);
+            for index in 0..width {
                 values.push(match row.get::<_, SqlValue>(index)? {
                     SqlValue::Null => Value::Null,
                     SqlValue::Integer(v) => Value::Int(v),

@@ -51,7 +51,7 @@ mod tests {
         fn query(&self, sql: &str, _: &[Value]) -> Result<Vec<Row>, StoreError> {
             self.statements.borrow_mut().push(sql.to_owned());
             Ok(vec![Row::new(
-                [Box::from("applied")].into(),
+                [Box::from("applied")].into_iter().collect(),
                 vec![Value::Int(self.applied)],
             )])
         }
