@@ -49,13 +49,6 @@ const LAYER_RULES: &[LayerRule] = &[
 /// The most lines a hand-written source file may have. Generated files (`generated.rs`) are exempt.
 const MAX_LINES: usize = 600;
 
-/// Files allowed past [`MAX_LINES`] for now, relative to the crate root. Each must still be too long,
-/// so that its row goes when the file is split.
-const LONG_FILE_EXCEPTIONS: &[&str] = &[
-    // Removed when the store is split by resource.
-    "src/store/records.rs",
-];
-
 fn crate_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -383,21 +376,10 @@ fn no_hand_written_file_is_too_long() {
             continue;
         }
         let lines = read(&file).lines().count();
-        let name = relative(&file);
-        let excepted = LONG_FILE_EXCEPTIONS.contains(&name.as_str());
-        if lines > MAX_LINES && !excepted {
-            breaches.push(format!("{name} has {lines} lines, over {MAX_LINES}"));
-        }
-        if lines <= MAX_LINES && excepted {
+        if lines > MAX_LINES {
             breaches.push(format!(
-                "{name} has {lines} lines: remove it from LONG_FILE_EXCEPTIONS"
-            ));
-        }
-    }
-    for name in LONG_FILE_EXCEPTIONS {
-        if !crate_root().join(name).exists() {
-            breaches.push(format!(
-                "{name} is gone: remove it from LONG_FILE_EXCEPTIONS"
+                "{} has {lines} lines, over {MAX_LINES}",
+                relative(&file)
             ));
         }
     }

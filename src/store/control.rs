@@ -2,12 +2,13 @@
 //! the next calls of an operation), reset, and every scope's contents. The API never reaches this file
 //! except through the forced-outcome lookup of a change.
 
-use super::db::{Db, Value};
+use super::db::{Db, FromRow, Row, Value};
 use super::records;
 use super::StoreError;
 use crate::domain::app_image_config::AppImageConfigRecord;
 use crate::domain::arn::{app_image_config_arn, image_arn, image_version_arn};
 use crate::domain::image::name_key;
+use crate::domain::image::ImageRecord;
 use crate::domain::lifecycle::ForcedOutcome;
 use crate::domain::tags::Tag;
 use crate::domain::version::VersionSet;
@@ -87,30 +88,29 @@ pub fn add_outcome_rule(db: &dyn Db, rule: &OutcomeRule) -> Result<(), StoreErro
 const RULE_COLUMNS: &str =
     "rule_id, account_id, region, operation, image_key, remaining, action, failure_reason";
 
-fn rule_from_row(row: &super::db::Row) -> Result<OutcomeRule, StoreError> {
-    let outcome = match row.text(6)?.as_str() {
-        "hold" => ForcedOutcome::Hold,
-        _ => ForcedOutcome::Fail(row.opt_text(7)?.unwrap_or_default()),
-    };
-    Ok(OutcomeRule {
-        id: row.text(0)?,
-        account_id: from_any(row.text(1)?),
-        region: from_any(row.text(2)?),
-        operation: row.text(3)?,
-        image_name: from_any(row.text(4)?),
-        remaining: row.int(5)?,
-        outcome,
-    })
+impl FromRow for OutcomeRule {
+    fn from_row(row: &Row) -> Result<Self, StoreError> {
+        let outcome = match row.text("action")?.as_str() {
+            "hold" => ForcedOutcome::Hold,
+            _ => ForcedOutcome::Fail(row.opt_text("failure_reason")?.unwrap_or_default()),
+        };
+        Ok(OutcomeRule {
+            id: row.text("rule_id")?,
+            account_id: from_any(row.text("account_id")?),
+            region: from_any(row.text("region")?),
+            operation: row.text("operation")?,
+            image_name: from_any(row.text("image_key")?),
+            remaining: row.int("remaining")?,
+            outcome,
+        })
+    }
 }
 
 pub fn outcome_rules(db: &dyn Db) -> Result<Vec<OutcomeRule>, StoreError> {
-    db.query(
+    db.query_as(
         &format!("SELECT {RULE_COLUMNS} FROM forced_outcomes ORDER BY created_ms, rule_id"),
         &[],
-    )?
-    .iter()
-    .map(rule_from_row)
-    .collect()
+    )
 }
 
 pub fn clear_outcome_rules(db: &dyn Db) -> Result<(), StoreError> {
@@ -133,7 +133,7 @@ pub fn matching_outcome_rule(
          ORDER BY created_ms, rule_id LIMIT 1{}",
         if db.locks_rows() { " FOR UPDATE" } else { "" }
     );
-    db.query_opt(
+    db.query_opt_as(
         &sql,
         &[
             operation.into(),
@@ -141,9 +141,7 @@ pub fn matching_outcome_rule(
             (&scope.region).into(),
             image_key.into(),
         ],
-    )?
-    .map(|row| rule_from_row(&row))
-    .transpose()
+    )
 }
 
 pub fn any_outcome_rule(db: &dyn Db) -> Result<bool, StoreError> {
@@ -212,19 +210,19 @@ pub fn contents(db: &dyn Db) -> Result<Vec<ScopeContents>, StoreError> {
     let mut all = Vec::new();
     for row in scopes {
         let scope = Scope {
-            account_id: row.text(0)?,
-            region: row.text(1)?,
+            account_id: row.text("account_id")?,
+            region: row.text("region")?,
         };
         let params = [Value::from(&scope.account_id), Value::from(&scope.region)];
         let mut images = Vec::new();
-        for row in db.query(
+        let stored_images: Vec<ImageRecord> = db.query_as(
             &format!(
                 "SELECT {} FROM images WHERE account_id = ? AND region = ? ORDER BY created_ms, name_key",
                 records::IMAGE_COLUMNS
             ),
             &params,
-        )? {
-            let image = records::image_from_row(&row)?;
+        )?;
+        for image in stored_images {
             let key = name_key(&image.name);
             let versions = records::read_versions(db, &scope, &key)?;
             let version_tags = versions
@@ -238,15 +236,15 @@ pub fn contents(db: &dyn Db) -> Result<Vec<ScopeContents>, StoreError> {
             });
         }
         let mut app_image_configs = Vec::new();
-        for row in db.query(
+        let configs: Vec<AppImageConfigRecord> = db.query_as(
             &format!(
                 "SELECT {} FROM app_image_configs WHERE account_id = ? AND region = ?
                  ORDER BY created_ms, name_key",
                 records::APP_IMAGE_CONFIG_COLUMNS
             ),
             &params,
-        )? {
-            let config = records::app_image_config_from_row(&row)?;
+        )?;
+        for config in configs {
             let tags =
                 records::read_tags(db, &app_image_config_arn(&scope, &name_key(&config.name)))?;
             app_image_configs.push((config, tags));

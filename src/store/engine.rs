@@ -1,6 +1,6 @@
 //! The [`Store`] implementation shared by both SQL engines. An engine only decides how a read or a change
 //! runs (which connection, which transaction, batching, retries); what is read and written is the same
-//! record code (`records.rs`) for both.
+//! record code (`records/`) for both.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};

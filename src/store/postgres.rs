@@ -25,7 +25,7 @@ use postgres::{Client, Config, IsolationLevel, Statement};
 use postgres_native_tls::MakeTlsConnector;
 use tokio::sync::Semaphore;
 
-use super::db::{Db, Row, Value};
+use super::db::{ColumnNames, Db, Row, Value};
 use super::engine::{Engine, SqlStore};
 use super::records;
 use super::StoreError;
@@ -82,7 +82,14 @@ struct Pool {
 /// connection, not once per use.
 struct Connection {
     client: Client,
-    statements: HashMap<String, Statement>,
+    statements: HashMap<String, Prepared>,
+}
+
+/// A prepared statement and the names of its result's columns, which every row of it shares.
+#[derive(Clone)]
+struct Prepared {
+    statement: Statement,
+    columns: ColumnNames,
 }
 
 impl Pool {
@@ -289,34 +296,40 @@ impl Session<'_, '_> {
 
 struct PgSession<'s, 'c> {
     session: RefCell<Session<'s, 'c>>,
-    statements: RefCell<&'s mut HashMap<String, Statement>>,
+    statements: RefCell<&'s mut HashMap<String, Prepared>>,
     /// Statements run so far: a session without a transaction allows one, whose snapshot is its own.
     issued: Cell<u32>,
 }
 
 impl PgSession<'_, '_> {
     /// The prepared statement for `sql`, preparing it on first use on this connection.
-    fn statement(&self, sql: &str) -> Result<Statement, StoreError> {
+    fn statement(&self, sql: &str) -> Result<Prepared, StoreError> {
         self.issued.set(self.issued.get() + 1);
         if self.issued.get() > 1 && matches!(*self.session.borrow(), Session::Autocommit(_)) {
             return Err(StoreError::Corrupt(format!(
                 "a second statement in a single-statement read: {sql}"
             )));
         }
-        if let Some(statement) = self.statements.borrow().get(sql) {
-            return Ok(statement.clone());
+        if let Some(prepared) = self.statements.borrow().get(sql) {
+            return Ok(prepared.clone());
         }
         let statement = self.session.borrow_mut().prepare(&numbered(sql))?;
-        // The SQL texts are fixed (records.rs); list queries vary only in which filters appear, so a
+        let columns = statement
+            .columns()
+            .iter()
+            .map(|column| Box::from(column.name()))
+            .collect();
+        let prepared = Prepared { statement, columns };
+        // The SQL texts are fixed (records/); list queries vary only in which filters appear, so a
         // connection holds a few dozen statements at most.
         self.statements
             .borrow_mut()
-            .insert(sql.to_owned(), statement.clone());
-        Ok(statement)
+            .insert(sql.to_owned(), prepared.clone());
+        Ok(prepared)
     }
 }
 
-/// `?` placeholders become `$1`, `$2`, … (the SQL in `records.rs` has no `?` inside string literals).
+/// `?` placeholders become `$1`, `$2`, … (the SQL in `records/` has no `?` inside string literals).
 fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut n = 0;
@@ -372,25 +385,31 @@ fn column_value(row: &postgres::Row, index: usize) -> Result<Value, StoreError> 
 
 impl Db for PgSession<'_, '_> {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        let statement = self.statement(sql)?;
+        let prepared = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let rows = self.session.borrow_mut().query(&statement, &params)?;
+        let rows = self
+            .session
+            .borrow_mut()
+            .query(&prepared.statement, &params)?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
                     .map(|i| column_value(row, i))
                     .collect::<Result<Vec<_>, _>>()
-                    .map(Row)
+                    .map(|values| Row::new(prepared.columns.clone(), values))
             })
             .collect()
     }
 
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let statement = self.statement(sql)?;
+        let prepared = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        Ok(self.session.borrow_mut().execute(&statement, &params)?)
+        Ok(self
+            .session
+            .borrow_mut()
+            .execute(&prepared.statement, &params)?)
     }
 
     fn batch(&self, sql: &str) -> Result<(), StoreError> {
