@@ -125,6 +125,9 @@ def test_the_request_log_filters_to_errors_and_shows_the_refused_update(server, 
     page.get_by_label("Errors only").check()
     rows.first.get_by_role("button").click()
     expect(detail).to_contain_text('"__type": "ResourceNotFound"')
+    page.get_by_label("Errors only").uncheck()
+    expect(rows).to_have_count(3)
+    expect(detail).to_contain_text('"__type": "ResourceNotFound"')
     shoot(page, "requests")
 
 
