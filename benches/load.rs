@@ -9,14 +9,18 @@
 //! - with `--postgres URL`: the same on the PostgreSQL store;
 //! - beside the embedded store's rows: DescribeImage while 200 clients trickle request heads, UpdateImage
 //!   with twice as many connections as requests may be in flight (the errors are ThrottlingExceptions),
-//!   UpdateImage with the request log written, and each write row's largest write-ahead log;
+//!   UpdateImage with the request log written, UpdateImage with the console's request ring off (it is on
+//!   by default, so the first row has it), and each write row's largest write-ahead log;
 //! - with `--large N`: a store of N images (1,000,000 for the targets): cold start to first answer, resident
-//!   memory, and the median ListImages page for every SortBy and for NameContains.
+//!   memory, the median ListImages page for every SortBy and for NameContains, and the median console
+//!   catalog page (25 images, each with its role and tags).
 //!
 //! Each row's ratio is to the floor measured beside it: the row's load alternates one-second slices with
 //! the floor's, so that both see the machine as it is at that moment.
 //!
-//! Run: `cargo bench --bench load -- [--seconds 5] [--postgres URL] [--large 1000000] [--skip-sqlite]`
+//! Run: `cargo bench --bench load -- [--seconds 5] [--postgres URL] [--large 1000000] [--skip-sqlite]
+//! [--ring-rows]` (`--ring-rows`: of the embedded store's rows, only UpdateImage with the request ring on
+//! and off, one after the other).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -40,6 +44,8 @@ struct Options {
     large: Option<usize>,
     /// Leaves out the embedded store's rows (to repeat the PostgreSQL comparison quickly).
     skip_sqlite: bool,
+    /// Of the embedded store's rows, only UpdateImage with the request ring on and off.
+    ring_rows: bool,
 }
 
 fn options() -> Options {
@@ -48,6 +54,7 @@ fn options() -> Options {
         postgres: None,
         large: None,
         skip_sqlite: false,
+        ring_rows: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -61,6 +68,7 @@ fn options() -> Options {
             "--postgres" => options.postgres = args.next(),
             "--large" => options.large = args.next().and_then(|v| v.parse().ok()),
             "--skip-sqlite" => options.skip_sqlite = true,
+            "--ring-rows" => options.ring_rows = true,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -465,6 +473,27 @@ async fn measure_updates(
     measure(name, &served, updates, seconds, floor).await;
 }
 
+/// UpdateImage with the console's request ring on (the default) and off, one right after the other: the
+/// ring's price is the difference of their ratios to the floor.
+async fn measure_ring(seconds: u64, floor: &Served) {
+    measure_updates(
+        "sqlite UpdateImage (request ring on)",
+        &[],
+        false,
+        seconds,
+        floor,
+    )
+    .await;
+    measure_updates(
+        "sqlite UpdateImage (request ring off)",
+        &["--request-log-size", "0"],
+        false,
+        seconds,
+        floor,
+    )
+    .await;
+}
+
 /// UpdateImage of each seeded image.
 fn update_requests(host: &str) -> Vec<Prepared> {
     (0..IMAGES)
@@ -812,10 +841,40 @@ async fn measure_large(count: usize) {
             samples[samples.len() / 2]
         );
     }
+    // The console's catalog view: one page of 25 images, each with its role (DescribeImage) and tags.
+    let mut samples = Vec::new();
+    let page = "/_sagemaker-images/console/api/images?account=000000000000&region=us-east-1";
+    for _ in 0..51 {
+        samples.push(get_once(served.address, page).await);
+    }
+    samples.sort_by(f64::total_cmp);
+    println!(
+        "console catalog page on {count} images (25 with roles and tags)   median {:.2} ms",
+        samples[samples.len() / 2]
+    );
     println!(
         "resident memory after the lists: {:.1} MB",
         resident_mb(served.child.id())
     );
+}
+
+/// Sends one GET of a control-plane path (as a local caller) on a fresh connection; its latency in ms.
+async fn get_once(address: SocketAddr, path: &str) -> f64 {
+    let stream = TcpStream::connect(address).await.expect("connect");
+    let (mut sender, driver) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("handshake");
+    tokio::spawn(driver);
+    let request = Request::get(path)
+        .header("host", address.to_string())
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let sent = Instant::now();
+    let response = sender.send_request(request).await.expect("send");
+    assert!(response.status().is_success(), "{}", response.status());
+    let _ = response.into_body().collect().await;
+    sent.elapsed().as_secs_f64() * 1000.0
 }
 
 /// Sends one request on a fresh connection and returns its latency in milliseconds.
@@ -883,6 +942,7 @@ async fn measure_sqlite(seconds: u64, floor: &Served) {
         floor,
     )
     .await;
+    measure_ring(seconds, floor).await;
     // The same UpdateImage load with the request log written: its price beside the first row.
     measure_updates(
         "sqlite UpdateImage (request log on)",
@@ -954,7 +1014,9 @@ fn main() {
             floor_rps,
         );
 
-        if !options.skip_sqlite {
+        if options.ring_rows {
+            measure_ring(options.seconds, &floor).await;
+        } else if !options.skip_sqlite {
             measure_sqlite(options.seconds, &floor).await;
         }
         if let Some(url) = &options.postgres {
