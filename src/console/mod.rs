@@ -102,6 +102,7 @@ impl From<SessionError> for ApiError {
 }
 
 /// An embedded file of the page.
+#[derive(Debug, PartialEq, Eq)]
 struct Asset {
     name: &'static str,
     content_type: &'static str,
@@ -136,7 +137,7 @@ const ASSETS: [Asset; 4] = [
 enum Route {
     /// The bare prefix: redirected to the page, so that relative asset paths resolve.
     Bare,
-    Asset(&'static str),
+    Asset(&'static Asset),
     Login,
     Session,
     LoginLinks,
@@ -164,7 +165,7 @@ impl Route {
         }
         let asset = if rest.is_empty() { "index.html" } else { rest };
         if let Some(asset) = ASSETS.iter().find(|a| a.name == asset) {
-            return Some(Route::Asset(asset.name));
+            return Some(Route::Asset(asset));
         }
         Some(match rest {
             "login" => Route::Login,
@@ -262,7 +263,12 @@ pub async fn handle<S: Store>(
     let query = Query(query_params(request.uri));
     match route {
         Route::Bare => Ok(redirect(&format!("{CONSOLE_PATH}/"), None)),
-        Route::Asset(name) => Ok(asset(name)),
+        Route::Asset(asset) => Ok(Page {
+            status: StatusCode::OK,
+            content_type: asset.content_type,
+            headers: vec![(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
+            body: Bytes::from_static(asset.body),
+        }),
         Route::Login => {
             let token = query.get("token").unwrap_or_default();
             match console.sessions.log_in(token) {
@@ -373,16 +379,6 @@ fn refused_login(refused: SessionError) -> Page {
         body: serde_json::to_vec(&json!({ "__type": error.code(), "message": error.message() }))
             .unwrap_or_default()
             .into(),
-    }
-}
-
-fn asset(name: &str) -> Page {
-    let asset = ASSETS.iter().find(|a| a.name == name).unwrap_or(&ASSETS[0]);
-    Page {
-        status: StatusCode::OK,
-        content_type: asset.content_type,
-        headers: vec![(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
-        body: Bytes::from_static(asset.body),
     }
 }
 
@@ -554,12 +550,12 @@ mod tests {
             (
                 &get,
                 "/_sagemaker-images/console/",
-                Some(Route::Asset("index.html")),
+                Some(Route::Asset(&ASSETS[0])),
             ),
             (
                 &get,
                 "/_sagemaker-images/console/console.js",
-                Some(Route::Asset("console.js")),
+                Some(Route::Asset(&ASSETS[2])),
             ),
             (
                 &get,
