@@ -203,7 +203,8 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
             started.elapsed(),
         );
     }
-    if app.log_requests {
+    // The console polls while it is open: its own reads would bury the lines people read the log for.
+    if app.log_requests && !seen.console {
         log_request(&seen, &response, error, started);
     }
     if seen.control_path.is_none() && app.console.requests.is_enabled() {
@@ -290,6 +291,8 @@ struct Seen {
     control_path: Option<String>,
     /// The request body as the console's ring keeps it (when the ring is on).
     request_body: Option<CappedBody>,
+    /// A request of the web console (its page, its JSON, its login).
+    console: bool,
 }
 
 /// One line per request, as LocalStack logs its calls:
@@ -433,6 +436,7 @@ async fn answer<S: Store>(
             body: &body,
         };
         if console::is_console_path(parts.uri.path()) {
+            seen.console = true;
             return Ok(Answered::Page(
                 console::handle(&app.console, &control, &request).await?,
             ));

@@ -481,3 +481,27 @@ async fn no_secret_reaches_the_request_log_or_the_session() {
         assert!(!shown.contains(secret), "{secret} appeared in {shown}");
     }
 }
+
+#[tokio::test]
+async fn the_consoles_own_requests_stay_out_of_the_log_lines() {
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("stderr.log");
+    let mut server = Server::start_with(Options {
+        env: vec![("RUST_LOG".into(), "info".into())],
+        stderr_file: Some(log.clone()),
+        ..Default::default()
+    });
+    let (cookie, _) = local_session(&server).await;
+    get(&server, &format!("{CONSOLE}/api/requests"), Some(&cookie)).await;
+    server
+        .raw()
+        .control("GET", "/_sagemaker-images/live", None)
+        .await;
+    server.terminate();
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        text.contains("control GET /_sagemaker-images/live"),
+        "{text}"
+    );
+    assert!(!text.contains("/_sagemaker-images/console"), "{text}");
+}
