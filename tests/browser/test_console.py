@@ -60,6 +60,10 @@ def test_an_image_appears_and_moves_to_created_without_a_reload(server, page, sh
         create_image(client, name)
     expect(image_row(page, "r-studio").locator(".status")).to_have_text("CREATED", timeout=10000)
     shoot(page, "catalog")
+    page.get_by_label("Filter images").fill("tensor")
+    page.get_by_label("Filter images").press("Enter")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(image_row(page, "tensorflow-gpu")).to_have_count(1)
 
 
 def test_an_images_page_shows_its_versions_with_aliases_and_base_image(server, page, shoot):
@@ -81,6 +85,11 @@ def test_an_images_page_shows_its_versions_with_aliases_and_base_image(server, p
     expect(versions.locator("tbody tr")).to_have_count(2, timeout=10000)
     expect(versions.locator("tbody tr").first.locator(".status")).to_have_text("CREATED", timeout=10000)
     shoot(page, "image")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page.get_by_role("button", name="Copy the image ARN").click()
+    expect(page.locator("#notice")).to_contain_text("Copied")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == "arn:aws:sagemaker:us-east-1:000000000000:image/pytorch-kernel"
 
 
 def test_a_forced_failure_shows_its_reason(server, page):
