@@ -9,17 +9,20 @@
 //! - with `--postgres URL`: the same on the PostgreSQL store;
 //! - beside the embedded store's rows: DescribeImage while 200 clients trickle request heads, UpdateImage
 //!   with twice as many connections as requests may be in flight (the errors are ThrottlingExceptions),
-//!   UpdateImage with the request log written, and each write row's largest write-ahead log;
+//!   UpdateImage with the request log written, UpdateImage with the console's request ring off (it is on
+//!   by default, so the first row has it), and each write row's largest write-ahead log;
 //! - with `--large N`: a store of N images (1,000,000 for the targets): cold start to first answer, resident
-//!   memory, and the median ListImages page for every SortBy and for NameContains.
+//!   memory, the median ListImages page for every SortBy and for NameContains, and the median console
+//!   catalog page (25 images, each with its role and tags).
 //!
 //! Each row's ratio is to the floor measured beside it: the row's load alternates one-second slices with
 //! the floor's, so that both see the machine as it is at that moment.
 //!
 //! Run: `cargo bench --bench load -- [--seconds 5] [--postgres URL] [--large 1000000] [--skip-sqlite]
-//! [--request-path] [--server PATH]`: `--request-path` measures only SQLite UpdateImage and DescribeImage
-//! (cached and not), the rows the request path's own cost moves; `--server` measures another build of the
-//! server (an older one, back to back with this one).
+//! [--request-path] [--server PATH] [--ring-rows]`: `--request-path` measures only SQLite UpdateImage and
+//! DescribeImage (cached and not), the rows the request path's own cost moves; `--server` measures another
+//! build of the server (an older one, back to back with this one); `--ring-rows` measures, of the embedded
+//! store's rows, only UpdateImage with the request ring on and off, one after the other.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -55,6 +58,8 @@ struct Options {
     /// The server binary to measure (another build, to compare two back to back); this package's own
     /// by default.
     server: std::path::PathBuf,
+    /// Of the embedded store's rows, only UpdateImage with the request ring on and off.
+    ring_rows: bool,
 }
 
 fn options() -> Options {
@@ -65,6 +70,7 @@ fn options() -> Options {
         skip_sqlite: false,
         request_path: false,
         server: env!("CARGO_BIN_EXE_sagemaker-images").into(),
+        ring_rows: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -80,6 +86,7 @@ fn options() -> Options {
             "--skip-sqlite" => options.skip_sqlite = true,
             "--request-path" => options.request_path = true,
             "--server" => options.server = args.next().expect("--server PATH").into(),
+            "--ring-rows" => options.ring_rows = true,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -484,6 +491,27 @@ async fn measure_updates(
     measure(name, &served, updates, seconds, floor).await;
 }
 
+/// UpdateImage with the console's request ring on (the default) and off, one right after the other: the
+/// ring's price is the difference of their ratios to the floor.
+async fn measure_ring(seconds: u64, floor: &Served) {
+    measure_updates(
+        "sqlite UpdateImage (request ring on)",
+        &[],
+        false,
+        seconds,
+        floor,
+    )
+    .await;
+    measure_updates(
+        "sqlite UpdateImage (request ring off)",
+        &["--request-log-size", "0"],
+        false,
+        seconds,
+        floor,
+    )
+    .await;
+}
+
 /// UpdateImage of each seeded image.
 fn update_requests(host: &str) -> Vec<Prepared> {
     (0..IMAGES)
@@ -831,10 +859,40 @@ async fn measure_large(count: usize) {
             samples[samples.len() / 2]
         );
     }
+    // The console's catalog view: one page of 25 images, each with its role (DescribeImage) and tags.
+    let mut samples = Vec::new();
+    let page = "/_sagemaker-images/console/api/images?account=000000000000&region=us-east-1";
+    for _ in 0..51 {
+        samples.push(get_once(served.address, page).await);
+    }
+    samples.sort_by(f64::total_cmp);
+    println!(
+        "console catalog page on {count} images (25 with roles and tags)   median {:.2} ms",
+        samples[samples.len() / 2]
+    );
     println!(
         "resident memory after the lists: {:.1} MB",
         resident_mb(served.child.id())
     );
+}
+
+/// Sends one GET of a control-plane path (as a local caller) on a fresh connection; its latency in ms.
+async fn get_once(address: SocketAddr, path: &str) -> f64 {
+    let stream = TcpStream::connect(address).await.expect("connect");
+    let (mut sender, driver) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("handshake");
+    tokio::spawn(driver);
+    let request = Request::get(path)
+        .header("host", address.to_string())
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let sent = Instant::now();
+    let response = sender.send_request(request).await.expect("send");
+    assert!(response.status().is_success(), "{}", response.status());
+    let _ = response.into_body().collect().await;
+    sent.elapsed().as_secs_f64() * 1000.0
 }
 
 /// Sends one request on a fresh connection and returns its latency in milliseconds.
@@ -921,6 +979,7 @@ async fn measure_sqlite(seconds: u64, floor: &Served) {
         floor,
     )
     .await;
+    measure_ring(seconds, floor).await;
     // The same UpdateImage load with the request log written: its price beside the first row.
     measure_updates(
         "sqlite UpdateImage (request log on)",
@@ -996,6 +1055,8 @@ fn main() {
 
         if options.request_path {
             measure_request_path(options.seconds, &floor).await;
+        } else if options.ring_rows {
+            measure_ring(options.seconds, &floor).await;
         } else if !options.skip_sqlite {
             measure_sqlite(options.seconds, &floor).await;
         }

@@ -37,6 +37,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending schema migrations to the store, then exit.
     Migrate(StoreArgs),
+    /// Print a one-time login link of a running server's web console, minted by a control call signed with
+    /// an administrator's key (read as the AWS CLI reads it); the secret key is never sent.
+    ConsoleLink(ConsoleLinkArgs),
     /// Ask a running server whether it is ready: exit 0 if it is, 1 if not (for container health checks).
     Healthcheck(HealthcheckArgs),
 }
@@ -50,6 +53,34 @@ pub struct HealthcheckArgs {
         default_value = "http://127.0.0.1:7447/_sagemaker-images/health"
     )]
     pub url: String,
+
+    /// How long to wait for the answer.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ConsoleLinkArgs {
+    /// The server, as the SDKs' endpoint URL names it.
+    #[arg(
+        long,
+        env = "AWS_ENDPOINT_URL_SAGEMAKER",
+        default_value = "http://127.0.0.1:7447"
+    )]
+    pub endpoint: String,
+
+    /// The administrator's access key id. Without one the call is unsigned, which a server on the built-in
+    /// test key accepts from a local caller.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+    pub access_key_id: Option<String>,
+
+    /// The administrator's secret access key, used to sign and never sent.
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub secret_access_key: Option<String>,
+
+    /// The region of the signature's scope.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub region: String,
 
     /// How long to wait for the answer.
     #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
@@ -145,6 +176,11 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub limits: Limits,
+
+    /// How many of the most recent API requests the console's request log keeps (0: none are kept). Each
+    /// entry holds at most 4 KiB of the request body and as much of the response's.
+    #[arg(long, env = "SAGEMAKER_IMAGES_REQUEST_LOG_SIZE", default_value_t = 200)]
+    pub request_log_size: usize,
 
     /// Log one line per request at INFO (`sagemaker.CreateImage 000000000000/us-east-1 => 200 (0.4 ms)`).
     #[arg(long, env = "SAGEMAKER_IMAGES_LOG_REQUESTS", default_value_t = true, action = clap::ArgAction::Set)]

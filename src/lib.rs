@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod control;
 pub mod domain;
 pub mod healthcheck;

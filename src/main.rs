@@ -3,7 +3,8 @@ use std::io::IsTerminal;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use sagemaker_images::config::{Cli, Command, LogFormat};
+use sagemaker_images::config::{Cli, Command, ConsoleLinkArgs, LogFormat};
+use sagemaker_images::console::link;
 use sagemaker_images::{healthcheck, server};
 
 /// The server allocates small, short-lived buffers on every request; mimalloc serves them faster than the
@@ -34,6 +35,7 @@ fn main() -> std::process::ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|runtime| runtime.block_on(server::migrate(args))),
+        Command::ConsoleLink(args) => console_link(&args),
         Command::Healthcheck(args) => match healthcheck::status_of(&args.url, args.timeout) {
             Ok(200) => Ok(()),
             Ok(status) => Err(anyhow::anyhow!("{} answered {status}", args.url)),
@@ -47,4 +49,20 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Prints a console login link of the server at `args.endpoint`.
+fn console_link(args: &ConsoleLinkArgs) -> anyhow::Result<()> {
+    let key = match (&args.access_key_id, &args.secret_access_key) {
+        (Some(access_key_id), Some(secret_access_key)) => Some(link::SigningKey {
+            access_key_id: access_key_id.clone(),
+            secret_access_key: secret_access_key.clone(),
+            region: args.region.clone(),
+        }),
+        (None, None) => None,
+        _ => anyhow::bail!("give both the access key id and the secret access key, or neither"),
+    };
+    let url = link::mint(&args.endpoint, key.as_ref(), args.timeout)?;
+    println!("{url}");
+    Ok(())
 }

@@ -135,6 +135,8 @@ pub struct Control<'a, S> {
     pub verifier: &'a Verifier,
     pub access: Access,
     pub faults: &'a Faults,
+    /// The console's sessions, which admit a browser as their login admitted it.
+    pub sessions: &'a crate::console::Sessions,
 }
 
 fn is_loopback_host(host: &str) -> bool {
@@ -306,9 +308,13 @@ impl<S: Store> Control<'_, S> {
         (code, body)
     }
 
-    /// Lets the request in, or refuses it; the account it acts in by default.
-    fn admit(&self, request: &ControlRequest<'_>) -> Result<String, ApiError> {
+    /// Lets the request in, or refuses it; the account it acts in by default. A request that carries a
+    /// console session's cookie is the console's: that session admits it or refuses it.
+    pub(crate) fn admit(&self, request: &ControlRequest<'_>) -> Result<String, ApiError> {
         let headers = request.headers;
+        if let Some(admitted) = self.sessions.admit(request.method, headers) {
+            return Ok(admitted?.account);
+        }
         match self.access {
             Access::LocalCallers => {
                 let host = headers

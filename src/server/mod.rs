@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::{self, Credentials};
 use crate::config::{ServeArgs, StoreArgs};
+use crate::console::{self, requests::CappedBody, requests::RecordedRequest, Console};
 use crate::control;
 use crate::domain::Scope;
 use crate::metrics;
@@ -29,6 +30,7 @@ struct App<S> {
     service: Service<S>,
     access: control::Access,
     faults: control::Faults,
+    console: Console,
     log_requests: bool,
     request_read_timeout: Duration,
     /// API requests in progress, and how many may be.
@@ -84,6 +86,7 @@ async fn run<S: Store>(args: ServeArgs, credentials: Credentials, store: S) -> a
         ),
         access,
         faults: control::Faults::default(),
+        console: Console::new(args.request_log_size),
         log_requests: args.log_requests,
         request_read_timeout: args.limits.request_read_timeout,
         in_flight: AtomicUsize::new(0),
@@ -166,6 +169,7 @@ async fn shutdown_signal(exit_with_parent: bool) {
 
 async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<Body> {
     let started = Instant::now();
+    let arrived = crate::domain::now_millis();
     let request_id = uuid::Uuid::new_v4().to_string();
     let mut seen = Seen::default();
     // A panic must never reach the client as a dropped connection: it becomes InternalFailure.
@@ -183,6 +187,7 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
         Ok(Answered::Api(answer)) => protocol::success(&request_id, answer.clone().into_bytes()),
         Ok(Answered::Control(status, body)) => protocol::control_answer(&request_id, *status, body),
         Ok(Answered::Text(body)) => protocol::text_answer(&request_id, body.clone()),
+        Ok(Answered::Page(page)) => console_answer(&request_id, page.clone()),
         Err(error) => protocol::failure(&request_id, error),
     };
     if let Err(ApiError::RequestTooLarge(_) | ApiError::RequestTimeout(_)) = &outcome {
@@ -199,8 +204,82 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
             started.elapsed(),
         );
     }
-    if app.log_requests {
+    // The console polls while it is open: its own reads would bury the lines people read the log for.
+    if app.log_requests && !seen.console {
         log_request(&seen, &response, error, started);
+    }
+    if seen.control_path.is_none() && app.console.requests.is_enabled() {
+        record_request(
+            &app.console,
+            seen,
+            &outcome,
+            response.status().as_u16(),
+            arrived,
+            started,
+        );
+    }
+    response
+}
+
+/// Adds the request to the console's ring: what it asked and what it got, never its headers.
+fn record_request(
+    console: &Console,
+    seen: Seen,
+    outcome: &Result<Answered, ApiError>,
+    status: u16,
+    arrived: crate::domain::Millis,
+    started: Instant,
+) {
+    let (response_body, error) = match outcome {
+        Ok(Answered::Api(answer)) => (Some(answer.clone().into_bytes()), None),
+        Ok(_) => (None, None),
+        Err(error) => {
+            let body = serde_json::json!({
+                "__type": error.code(),
+                error.message_key(): error.message(),
+            });
+            (serde_json::to_vec(&body).ok().map(Into::into), Some(error))
+        }
+    };
+    let (account, region) = match seen.scope {
+        Some(scope) => (Some(scope.account_id), Some(scope.region)),
+        None => (None, None),
+    };
+    console.requests.record(
+        RecordedRequest {
+            id: 0,
+            time: arrived,
+            account,
+            region,
+            operation: seen.operation,
+            status,
+            error_code: error.map(|e| e.code().to_owned()),
+            error_message: error.map(|e| e.message().to_owned()),
+            latency_micros: started.elapsed().as_micros().try_into().unwrap_or(u64::MAX),
+            request_body: seen.request_body,
+            response_body: None,
+        },
+        response_body.as_ref(),
+    );
+}
+
+/// A console answer: its own status, type and headers, with the request id and the security headers.
+fn console_answer(request_id: &str, page: console::Page) -> Response<Body> {
+    let mut response = Response::new(Body::from(page.body));
+    *response.status_mut() = page.status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(page.content_type),
+    );
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    for (name, value) in console::Page::security_headers() {
+        headers.insert(name, value);
+    }
+    for (name, value) in page.headers {
+        headers.append(name, value);
     }
     response
 }
@@ -211,6 +290,10 @@ struct Seen {
     operation: Option<String>,
     scope: Option<Scope>,
     control_path: Option<String>,
+    /// The request body as the console's ring keeps it (when the ring is on).
+    request_body: Option<CappedBody>,
+    /// A request of the web console (its page, its JSON, its login).
+    console: bool,
 }
 
 /// One line per request, as LocalStack logs its calls:
@@ -245,6 +328,8 @@ enum Answered {
     Control(axum::http::StatusCode, serde_json::Value),
     /// Plain text: the metrics.
     Text(String),
+    /// A page, asset or JSON answer of the console.
+    Page(console::Page),
 }
 
 /// Counts an API request in progress for as long as it lives.
@@ -342,6 +427,7 @@ async fn answer<S: Store>(
             verifier: &app.verifier,
             access: app.access,
             faults: &app.faults,
+            sessions: &app.console.sessions,
         };
         let request = control::ControlRequest {
             method: &parts.method,
@@ -350,11 +436,18 @@ async fn answer<S: Store>(
             headers: &parts.headers,
             body: &body,
         };
+        if console::is_console_path(parts.uri.path()) {
+            seen.console = true;
+            return Ok(Answered::Page(
+                console::handle(&app.console, &control, &request).await?,
+            ));
+        }
         return Ok(match control.handle(&request).await? {
             control::Answer::Json(status, answer) => Answered::Control(status, answer),
             control::Answer::Text(text) => Answered::Text(text),
         });
     }
+    seen.request_body = app.console.requests.capture(&body);
     // Past the bound, answered at once and not applied, so that SDKs back off and retry.
     let Some(_in_flight) = InFlight::enter(&app.in_flight, app.max_in_flight) else {
         metrics::throttled();

@@ -258,6 +258,40 @@ pub fn contents(db: &dyn Db) -> Result<Vec<ScopeContents>, StoreError> {
     Ok(all)
 }
 
+/// Every account and region that holds an image or an app image config, in order. Each is found by one
+/// seek past the last in the tables' primary keys (a skip scan), so the cost follows the number of scopes,
+/// not of resources; at most `limit` of them.
+pub fn scopes(db: &dyn Db, limit: usize) -> Result<Vec<Scope>, StoreError> {
+    let mut found = std::collections::BTreeSet::new();
+    for table in ["images", "app_image_configs"] {
+        let mut after: Option<(String, String)> = None;
+        while found.len() < limit {
+            let row = match &after {
+                None => db.query_opt(
+                    &format!("SELECT account_id, region FROM {table} ORDER BY account_id, region LIMIT 1"),
+                    &[],
+                )?,
+                Some((account, region)) => db.query_opt(
+                    &format!(
+                        "SELECT account_id, region FROM {table} WHERE (account_id, region) > (?, ?)
+                         ORDER BY account_id, region LIMIT 1"
+                    ),
+                    &[account.into(), region.into()],
+                )?,
+            };
+            let Some(row) = row else { break };
+            let scope = (row.text("account_id")?, row.text("region")?);
+            found.insert(scope.clone());
+            after = Some(scope);
+        }
+    }
+    Ok(found
+        .into_iter()
+        .take(limit)
+        .map(|(account_id, region)| Scope { account_id, region })
+        .collect())
+}
+
 /// Answers when the database does: the readiness probe.
 pub fn ping(db: &dyn Db) -> Result<(), StoreError> {
     db.query("SELECT 1", &[])?;

@@ -342,6 +342,10 @@ impl<G: Engine> Store for SqlStore<G> {
         self.engine.read(control::contents).await
     }
 
+    async fn scopes(&self, limit: usize) -> Result<Vec<Scope>, StoreError> {
+        self.engine.read(move |db| control::scopes(db, limit)).await
+    }
+
     async fn add_outcome_rule(&self, rule: &OutcomeRule) -> Result<(), StoreError> {
         let (rule, possible) = (rule.clone(), self.outcome_rules_possible.clone());
         self.engine

@@ -232,6 +232,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every account and region that holds anything, with all it holds.
     fn contents(&self) -> impl Future<Output = Result<Vec<ScopeContents>, StoreError>> + Send;
 
+    /// The accounts and regions that hold anything (at most `limit`), without reading what they hold.
+    fn scopes(&self, limit: usize) -> impl Future<Output = Result<Vec<Scope>, StoreError>> + Send;
+
     fn add_outcome_rule(
         &self,
         rule: &OutcomeRule,

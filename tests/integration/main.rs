@@ -4,6 +4,7 @@ mod common;
 
 mod app_image_configs;
 mod auth;
+mod console;
 mod control;
 mod disk;
 mod durability;
