@@ -19,27 +19,8 @@ use crate::domain::paging::TokenSealer;
 use crate::domain::{Millis, Scope};
 use crate::model::{CreateImageVersionRequest, Operation, OperationName};
 use crate::protocol::ApiError;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use cache::AnswerCache;
-
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        tracing::error!(%error, "store failure");
-        if error.is_disk_full() {
-            // 503: every SDK retries it.
-            return ApiError::ServiceUnavailable(
-                "The server's disk is full; the change was not made. Retry once space is free."
-                    .to_owned(),
-            );
-        }
-        if error.is_unreachable() {
-            return ApiError::ServiceUnavailable(
-                "The server's database could not be reached. Retry shortly.".to_owned(),
-            );
-        }
-        ApiError::internal()
-    }
-}
 
 /// The operations that move a resource through a transitional state: the ones a transition delay and a
 /// forced outcome apply to.

@@ -10,6 +10,7 @@ use crate::domain::lifecycle::ImageStatus;
 use crate::domain::tags::MAX_TAGS_PER_RESOURCE;
 use crate::domain::version::VersionSelector;
 use crate::model::RequestError;
+use crate::store::StoreError;
 
 /// An error as the client sees it: an AWS error code, an HTTP status and a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -360,6 +361,27 @@ fn header_problem(problem: HeaderProblem) -> String {
         HeaderProblem::MalformedDate { date } => {
             format!("Date must be in ISO-8601 'basic format'. Got '{date}'.")
         }
+    }
+}
+
+/// A store that failed: a full disk or an unreachable database is worth a retry (503, which every SDK
+/// retries); anything else is an internal error, logged here with its cause.
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(%error, "store failure");
+        if error.is_disk_full() {
+            // 503: every SDK retries it.
+            return ApiError::ServiceUnavailable(
+                "The server's disk is full; the change was not made. Retry once space is free."
+                    .to_owned(),
+            );
+        }
+        if error.is_unreachable() {
+            return ApiError::ServiceUnavailable(
+                "The server's database could not be reached. Retry shortly.".to_owned(),
+            );
+        }
+        ApiError::internal()
     }
 }
 
