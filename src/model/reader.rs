@@ -141,7 +141,7 @@ pub struct Reader {
 }
 
 /// How AWS prints a value inside a validation message (Java's `toString` of the deserialized value).
-fn render(value: &Value) -> String {
+pub(super) fn render(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Array(items) => format!(

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::pattern;
-use super::reader::RequestError;
+use super::reader::{render, RequestError};
 
 const MODEL_JSON: &str = include_str!("../../model/sagemaker-image-family.json");
 
@@ -254,25 +254,6 @@ fn member_path(parent: &str, member: &str) -> String {
         camel
     } else {
         format!("{parent}.{camel}")
-    }
-}
-
-/// How AWS prints a value inside a validation message (Java's `toString` of the deserialized value).
-fn render(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(render).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(map) => format!(
-            "{{{}}}",
-            map.iter()
-                .map(|(k, v)| format!("{k}={}", render(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        other => other.to_string(),
     }
 }
 
