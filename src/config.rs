@@ -213,7 +213,7 @@ pub struct Limits {
     pub max_header_bytes: usize,
 
     /// Most headers a request may carry.
-    #[arg(long, env = "SAGEMAKER_IMAGES_MAX_HEADERS", default_value_t = 64)]
+    #[arg(long, env = "SAGEMAKER_IMAGES_MAX_HEADERS", default_value_t = 100)]
     pub max_headers: usize,
 
     /// Most API requests in progress at once in this process; past it a request is answered

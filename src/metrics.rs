@@ -24,6 +24,51 @@ const POSTGRES_RETRIES: &str = "sagemaker_images_postgres_retries_total";
 const POSTGRES_POOL_WAIT_SECONDS: &str = "sagemaker_images_postgres_pool_wait_seconds";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+/// The series every API request records in, registered once the recorder is installed: looking a series
+/// up by its name and labels costs more than recording in it.
+static HOT: OnceLock<HotSeries> = OnceLock::new();
+
+struct HotSeries {
+    /// Per operation label (see [`operation_slot`]), each registered at its first use, so that the
+    /// exposition shows only what happened: successes, and the duration histogram.
+    succeeded: [OnceLock<metrics::Counter>; OPERATION_SLOTS],
+    seconds: [OnceLock<metrics::Histogram>; OPERATION_SLOTS],
+    in_flight: metrics::Gauge,
+}
+
+/// The model's operations, then `other`, then `none`.
+const OPERATION_SLOTS: usize = OperationName::ALL.len() + 2;
+
+/// Where an operation's series sit in [`HotSeries`].
+fn operation_slot(operation: Option<&str>) -> usize {
+    let known = OperationName::ALL.len();
+    match operation.map(OperationName::from_name) {
+        None => known + 1,
+        Some(None) => known,
+        Some(Some(name)) => OperationName::ALL
+            .iter()
+            .position(|candidate| *candidate == name)
+            .unwrap_or(known),
+    }
+}
+
+fn slot_label(slot: usize) -> &'static str {
+    match OperationName::ALL.get(slot) {
+        Some(name) => name.as_str(),
+        None if slot == OperationName::ALL.len() => "other",
+        None => "none",
+    }
+}
+
+impl HotSeries {
+    fn register() -> HotSeries {
+        HotSeries {
+            succeeded: [const { OnceLock::new() }; OPERATION_SLOTS],
+            seconds: [const { OnceLock::new() }; OPERATION_SLOTS],
+            in_flight: metrics::gauge!(IN_FLIGHT),
+        }
+    }
+}
 
 /// Installs the recorder (once per process) and keeps its histograms trimmed.
 pub fn install() {
@@ -43,6 +88,7 @@ pub fn install() {
         Ok(handle) => {
             let upkeep = handle.clone();
             let _ = HANDLE.set(handle);
+            let _ = HOT.set(HotSeries::register());
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -62,20 +108,29 @@ pub fn render() -> String {
         .unwrap_or_default()
 }
 
-/// An operation name fit for a label: one of the model's, or `other`.
-fn operation_label(operation: Option<&str>) -> &'static str {
-    match operation {
-        None => "none",
-        Some(name) => OperationName::from_name(name).map_or("other", OperationName::as_str),
-    }
-}
-
 /// One answered request: its operation, the error code it got (`None`: success), how long it took.
 pub fn request(operation: Option<&str>, code: Option<&str>, took: Duration) {
-    let operation = operation_label(operation);
-    let outcome = code.map(sanitize_code).unwrap_or("ok");
-    metrics::counter!(REQUESTS, "operation" => operation, "outcome" => outcome).increment(1);
-    metrics::histogram!(REQUEST_SECONDS, "operation" => operation).record(took.as_secs_f64());
+    let Some(hot) = HOT.get() else {
+        return;
+    };
+    let slot = operation_slot(operation);
+    let operation = slot_label(slot);
+    match code {
+        None => hot.succeeded[slot]
+            .get_or_init(
+                || metrics::counter!(REQUESTS, "operation" => operation, "outcome" => "ok"),
+            )
+            .increment(1),
+        Some(code) => metrics::counter!(
+            REQUESTS,
+            "operation" => operation,
+            "outcome" => sanitize_code(code)
+        )
+        .increment(1),
+    }
+    hot.seconds[slot]
+        .get_or_init(|| metrics::histogram!(REQUEST_SECONDS, "operation" => operation))
+        .record(took.as_secs_f64());
 }
 
 /// The codes the server sends, as static labels; anything else (an injected fault's code) is `other`.
@@ -107,14 +162,18 @@ pub struct InFlight(());
 
 impl InFlight {
     pub fn begin() -> Self {
-        metrics::gauge!(IN_FLIGHT).increment(1.0);
+        if let Some(hot) = HOT.get() {
+            hot.in_flight.increment(1.0);
+        }
         InFlight(())
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        metrics::gauge!(IN_FLIGHT).decrement(1.0);
+        if let Some(hot) = HOT.get() {
+            hot.in_flight.decrement(1.0);
+        }
     }
 }
 

@@ -127,7 +127,7 @@ pub fn authorization(data: &[u8]) {
     let general = signature::general(credential, &signed);
     match (&expected, &general) {
         (Some(expected), Some(general)) => assert!(
-            expected.matches(general.hex()),
+            expected.matches(&general.hex()),
             "the direct form signs {} where aws-sigv4 signs {}",
             expected.hex(),
             general.hex()
@@ -178,7 +178,7 @@ mod tests {
             credential_scope: auth.credential,
         };
         let signature = signature::general(credentials.get("test").unwrap(), &signed).unwrap();
-        let text = text.replace("SIG", signature.hex());
+        let text = text.replace("SIG", &signature.hex());
         let request = read(text.as_bytes());
         let verifier = Verifier::new(credentials);
         let now = parse_amz_date("20261129T120000Z").unwrap();

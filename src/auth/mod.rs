@@ -20,12 +20,13 @@ use signature::{SignedRequest, SigningKeys};
 
 use std::time::{Duration, SystemTime};
 
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap, HeaderName};
 
 pub const SIGNING_NAME: &str = "sagemaker";
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// How far a request's X-Amz-Date may be from our clock, either way (SageMaker's Common Errors page).
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
 
 /// Who sent a verified request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,36 +67,50 @@ fn parse_authorization(header: &str) -> Result<AuthorizationHeader<'_>, AuthErro
     let Some(rest) = header.strip_prefix(ALGORITHM) else {
         return Err(incomplete(HeaderProblem::WrongAlgorithm, header));
     };
-    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in rest.split(',') {
+    let (mut credential, mut signed_headers, mut signature) = ("", "", "");
+    // The delimiters are ASCII, so splitting the bytes splits the text at character boundaries.
+    for part in split_ascii(rest, b',') {
         let part = part.trim();
         if let Some(v) = part.strip_prefix("Credential=") {
-            credential = Some(v);
+            credential = v;
         } else if let Some(v) = part.strip_prefix("SignedHeaders=") {
-            signed_headers = Some(v);
+            signed_headers = v;
         } else if let Some(v) = part.strip_prefix("Signature=") {
-            signature = Some(v);
+            signature = v;
         }
     }
-    let missing: Vec<&'static str> = [
-        ("Credential", credential),
-        ("Signature", signature),
-        ("SignedHeaders", signed_headers),
-    ]
-    .into_iter()
-    .filter(|(_, value)| value.is_none_or(str::is_empty))
-    .map(|(name, _)| name)
-    .collect();
-    let (Some(credential), Some(signed_headers), Some(signature), true) =
-        (credential, signed_headers, signature, missing.is_empty())
-    else {
+    if credential.is_empty() || signed_headers.is_empty() || signature.is_empty() {
+        let missing = [
+            ("Credential", credential),
+            ("Signature", signature),
+            ("SignedHeaders", signed_headers),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.is_empty())
+        .map(|(name, _)| name)
+        .collect();
         return Err(incomplete(
             HeaderProblem::MissingParameters(missing),
             header,
         ));
-    };
-    let scope: Vec<&str> = credential.split('/').collect();
-    let [access_key_id, scope_date, region, service, terminator] = scope[..] else {
+    }
+    let mut scope = split_ascii(credential, b'/');
+    let (
+        Some(access_key_id),
+        Some(scope_date),
+        Some(region),
+        Some(service),
+        Some(terminator),
+        None,
+    ) = (
+        scope.next(),
+        scope.next(),
+        scope.next(),
+        scope.next(),
+        scope.next(),
+        scope.next(),
+    )
+    else {
         return Err(incomplete(
             HeaderProblem::CredentialShape {
                 credential: credential.to_owned(),
@@ -110,8 +125,24 @@ fn parse_authorization(header: &str) -> Result<AuthorizationHeader<'_>, AuthErro
         region,
         service,
         terminator,
-        signed_headers: signed_headers.split(';').collect(),
+        signed_headers: split_ascii(signed_headers, b';').collect(),
         signature,
+    })
+}
+
+/// `text` split at each `delimiter` (an ASCII byte), as `str::split` would split it, without its
+/// general pattern search: the header's parts are short.
+fn split_ascii(text: &str, delimiter: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match text.bytes().position(|b| b == delimiter) {
+            Some(at) => {
+                rest = text.get(at + 1..);
+                text.get(..at)
+            }
+            None => rest.take(),
+        }
     })
 }
 
@@ -123,10 +154,42 @@ fn format_amz_date(time: SystemTime) -> String {
 }
 
 fn parse_amz_date(value: &str) -> Option<SystemTime> {
-    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    time::PrimitiveDateTime::parse(value, format)
-        .ok()
-        .map(|t| SystemTime::from(t.assume_utc()))
+    basic_format_date(value).or_else(|| {
+        let format =
+            time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+        time::PrimitiveDateTime::parse(value, format)
+            .ok()
+            .map(|t| SystemTime::from(t.assume_utc()))
+    })
+}
+
+/// `YYYYMMDDTHHMMSSZ`, the form every SDK sends, read without the general format parser (which costs
+/// more than the rest of the header's checks together); anything else is left to it.
+fn basic_format_date(value: &str) -> Option<SystemTime> {
+    let bytes: &[u8; 16] = value.as_bytes().try_into().ok()?;
+    if bytes[8] != b'T' || bytes[15] != b'Z' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| {
+        bytes[range].iter().try_fold(0u32, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    let date = time::Date::from_calendar_date(
+        i32::try_from(number(0..4)?).ok()?,
+        time::Month::try_from(u8::try_from(number(4..6)?).ok()?).ok()?,
+        u8::try_from(number(6..8)?).ok()?,
+    )
+    .ok()?;
+    let clock = time::Time::from_hms(
+        u8::try_from(number(9..11)?).ok()?,
+        u8::try_from(number(11..13)?).ok()?,
+        u8::try_from(number(13..15)?).ok()?,
+    )
+    .ok()?;
+    Some(SystemTime::from(
+        time::PrimitiveDateTime::new(date, clock).assume_utc(),
+    ))
 }
 
 /// Checks signatures against the server's credentials, reusing signing keys across requests.
@@ -162,7 +225,7 @@ impl Verifier {
         now: SystemTime,
         required: &[&str],
     ) -> Result<Principal, AuthError> {
-        let Some(authorization) = headers.get("authorization") else {
+        let Some(authorization) = headers.get(header::AUTHORIZATION) else {
             return Err(AuthError::MissingAuthorization);
         };
         let authorization = authorization
@@ -170,7 +233,7 @@ impl Verifier {
             .map_err(|_| incomplete(HeaderProblem::NotText, ""))?;
         let auth = parse_authorization(authorization)?;
 
-        let mut dates = headers.get_all("x-amz-date").iter();
+        let mut dates = headers.get_all(X_AMZ_DATE).iter();
         let Some(amz_date) = dates.next().and_then(|v| v.to_str().ok()) else {
             return Err(incomplete(HeaderProblem::MissingDate, authorization));
         };
@@ -178,7 +241,7 @@ impl Verifier {
         // the others unsigned where `aws-sigv4` canonicalises: it writes the one date it signs at.)
         if dates.next().is_some() {
             let combined: Vec<&str> = headers
-                .get_all("x-amz-date")
+                .get_all(X_AMZ_DATE)
                 .iter()
                 .map(|v| v.to_str().unwrap_or_default())
                 .collect();
@@ -267,6 +330,70 @@ impl Verifier {
             })
         } else {
             Err(AuthError::Mismatch)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The general parser alone: what `parse_amz_date` answered before it read the common form itself.
+    fn general_reading(value: &str) -> Option<SystemTime> {
+        let format =
+            time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+        time::PrimitiveDateTime::parse(value, format)
+            .ok()
+            .map(|t| SystemTime::from(t.assume_utc()))
+    }
+
+    #[test]
+    fn the_common_date_form_reads_as_the_general_parser_reads_it() {
+        // (value, read by the direct path)
+        let cases = [
+            ("20261129T120000Z", true),
+            ("20240229T235959Z", true),
+            ("00000101T000000Z", true),
+            ("99991231T235959Z", true),
+            ("20230229T000000Z", false),
+            ("20261301T000000Z", false),
+            ("20261100T000000Z", false),
+            ("20261131T000000Z", false),
+            ("20261129T240000Z", false),
+            ("20261129T126000Z", false),
+            ("20261129T120060Z", false),
+            ("2026112aT120000Z", false),
+            ("20261129 120000Z", false),
+            ("20261129T120000z", false),
+            ("+2026112T120000Z", false),
+            ("+20261129T120000Z", false),
+            ("2026-11-29T12:00:00Z", false),
+            ("20261129T120000Z ", false),
+            ("", false),
+        ];
+        for (value, direct) in cases {
+            assert_eq!(basic_format_date(value).is_some(), direct, "{value:?}");
+            assert_eq!(parse_amz_date(value), general_reading(value), "{value:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn splitting_at_an_ascii_byte_splits_as_str_split_does(
+            text in "[a-z,;/é =]{0,12}",
+            delimiter in proptest::sample::select(vec![b',', b';', b'/'])
+        ) {
+            let ours: Vec<&str> = split_ascii(&text, delimiter).collect();
+            let std: Vec<&str> = text.split(char::from(delimiter)).collect();
+            prop_assert_eq!(ours, std);
+        }
+
+        #[test]
+        fn any_date_like_text_reads_as_the_general_parser_reads_it(
+            value in "[0-9+T Z-]{0,3}[0-9]{4}[0-1][0-9][0-3][0-9][T ][0-2][0-9][0-6][0-9][0-6][0-9][Zz]?[0-9]?"
+        ) {
+            prop_assert_eq!(parse_amz_date(&value), general_reading(&value));
         }
     }
 }

@@ -39,20 +39,22 @@ pub struct SignedRequest<'a> {
 }
 
 /// Derived signing keys by credential scope. A key depends only on the secret, the day, the region and the
-/// service, so one derivation (four HMACs) serves every request of that day.
+/// service, so one derivation (four HMACs) serves every request of that day. The key is kept as an HMAC
+/// already keyed with it: the two blocks of its padded key are hashed once, not on every request.
 #[derive(Default)]
 pub struct SigningKeys {
-    by_scope: Mutex<HashMap<String, [u8; 32]>>,
+    by_scope: Mutex<HashMap<String, Hmac<Sha256>>>,
 }
 
 /// Enough for every key and region a server sees in a day; beyond it the cache starts over.
 const MAX_CACHED_KEYS: usize = 1024;
 
 impl SigningKeys {
-    fn key(&self, credential: &Credential, request: &SignedRequest<'_>) -> [u8; 32] {
+    /// An HMAC keyed with the signing key of `request`'s scope, ready for its string to sign.
+    fn mac(&self, credential: &Credential, request: &SignedRequest<'_>) -> Option<Hmac<Sha256>> {
         let mut cache = self.by_scope.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(key) = cache.get(request.credential_scope) {
-            return *key;
+        if let Some(mac) = cache.get(request.credential_scope) {
+            return Some(mac.clone());
         }
         let derived = v4::generate_signing_key(
             &credential.secret_access_key,
@@ -60,32 +62,69 @@ impl SigningKeys {
             request.region,
             request.service,
         );
-        let mut key = [0u8; 32];
-        key.copy_from_slice(derived.as_ref());
+        let mac = Hmac::<Sha256>::new_from_slice(derived.as_ref()).ok()?;
         if cache.len() >= MAX_CACHED_KEYS {
             cache.clear();
         }
-        cache.insert(request.credential_scope.to_owned(), key);
-        key
+        cache.insert(request.credential_scope.to_owned(), mac.clone());
+        Some(mac)
     }
 }
 
 /// A signature the server computed. It has no `==` (nor any other comparison that stops at the first
 /// difference): the only way to compare it with the signature a request carries is [`Self::matches`], in
 /// constant time, so that the time an answer takes tells nothing of how much of a forgery was right.
-pub(crate) struct ExpectedSignature(String);
+pub(crate) struct ExpectedSignature([u8; 32]);
 
 impl ExpectedSignature {
-    /// Whether `claimed` (the `Signature=` value) is this signature, compared in constant time.
+    /// Whether `claimed` (the `Signature=` value) is this signature: 64 lowercase hex digits, compared in
+    /// constant time. Reading the digits takes a time that depends only on `claimed`.
     pub(crate) fn matches(&self, claimed: &str) -> bool {
-        bool::from(self.0.as_bytes().ct_eq(claimed.as_bytes()))
+        let Some(claimed) = decode_hex(claimed) else {
+            return false;
+        };
+        bool::from(words(&self.0).ct_eq(&words(&claimed)))
     }
 
     /// The hex text, for tests and fuzz targets that check one computation against another.
     #[cfg(any(test, feature = "fuzzing"))]
-    pub(crate) fn hex(&self) -> &str {
-        &self.0
+    pub(crate) fn hex(&self) -> String {
+        let mut text = String::with_capacity(64);
+        push_hex(&mut text, &self.0);
+        text
     }
+}
+
+/// A digest as four words, so that a constant-time comparison takes four steps rather than 32.
+fn words(digest: &[u8; 32]) -> [u64; 4] {
+    let mut words = [0u64; 4];
+    for (word, bytes) in words.iter_mut().zip(digest.chunks_exact(8)) {
+        *word = u64::from_le_bytes(bytes.try_into().unwrap_or_default());
+    }
+    words
+}
+
+/// 64 lowercase hex digits as the 32 bytes they spell; `None` for anything else.
+fn decode_hex(text: &str) -> Option<[u8; 32]> {
+    /// Each byte's value as a lowercase hex digit, or 0xff.
+    const VALUES: [u8; 256] = {
+        let mut values = [0xffu8; 256];
+        let mut digit = 0;
+        while digit < 16 {
+            values[b"0123456789abcdef"[digit] as usize] = digit as u8;
+            digit += 1;
+        }
+        values
+    };
+    let digits: &[u8; 64] = text.as_bytes().try_into().ok()?;
+    let mut bytes = [0u8; 32];
+    let mut invalid = 0u8;
+    for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+        let (high, low) = (VALUES[usize::from(pair[0])], VALUES[usize::from(pair[1])]);
+        invalid |= (high | low) & 0xf0;
+        *byte = (high << 4) | low;
+    }
+    (invalid == 0).then_some(bytes)
 }
 
 /// The signature `credential` gives `request`, or `None` when a header it claims to sign is missing
@@ -98,13 +137,9 @@ pub(crate) fn expected(
     match canonical_request(request) {
         Some(canonical) => {
             let canonical = canonical?;
-            let key = keys.key(credential, request);
-            let string_to_sign = string_to_sign(request, &canonical);
-            let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
-            mac.update(string_to_sign.as_bytes());
-            let mut signature = String::with_capacity(64);
-            push_hex(&mut signature, &mac.finalize().into_bytes());
-            Some(ExpectedSignature(signature))
+            let mut mac = keys.mac(credential, request)?;
+            mac.update(string_to_sign(request, &canonical).as_bytes());
+            Some(ExpectedSignature(mac.finalize().into_bytes().into()))
         }
         None => general(credential, request),
     }
@@ -142,7 +177,7 @@ pub(crate) fn canonical_request(request: &SignedRequest<'_>) -> Option<Option<St
         // the reference for any caller.
         && names.contains(&"host")
         && names.contains(&"x-amz-date")
-        && request.headers.get_all("x-amz-date").iter().count() == 1;
+        && request.headers.get_all(super::X_AMZ_DATE).iter().count() == 1;
     if !common {
         return None;
     }
@@ -181,8 +216,14 @@ pub(crate) fn canonical_request(request: &SignedRequest<'_>) -> Option<Option<St
 
 /// A header value as SigV4 canonicalises it: spaces trimmed at both ends and runs of spaces made one.
 fn push_trimmed(out: &mut String, value: &str) {
+    let value = value.trim_matches(' ');
+    let spaces = value.as_bytes().windows(2).any(|pair| pair == b"  ");
+    if !spaces {
+        out.push_str(value);
+        return;
+    }
     let mut previous_space = false;
-    for c in value.trim_matches(' ').chars() {
+    for c in value.chars() {
         if c == ' ' && previous_space {
             continue;
         }
@@ -191,12 +232,16 @@ fn push_trimmed(out: &mut String, value: &str) {
     }
 }
 
+/// `bytes` (a digest: at most 32 of them) as lowercase hex.
 fn push_hex(out: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    let mut text = [0u8; 64];
+    for (pair, byte) in text.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
     }
+    let length = 2 * bytes.len().min(32);
+    out.push_str(std::str::from_utf8(&text[..length]).unwrap_or_default());
 }
 
 /// The signature by `aws-sigv4`'s general signer, over exactly the headers the client signed.
@@ -255,7 +300,7 @@ pub(crate) fn general(
     )
     .ok()?;
     let output = sign(signable, &params).ok()?;
-    Some(ExpectedSignature(output.signature().to_owned()))
+    decode_hex(output.signature()).map(ExpectedSignature)
 }
 
 #[cfg(test)]
@@ -329,7 +374,7 @@ mod tests {
             let direct =
                 expected(&keys, &credential(), &request).expect("every signed header is present");
             let general = general(&credential(), &request).expect("the general signer signs it");
-            assert!(direct.matches(general.hex()), "{}", general.hex());
+            assert!(direct.matches(&general.hex()), "{}", general.hex());
         }
     }
 
@@ -352,7 +397,7 @@ mod tests {
             let expected = expected(&SigningKeys::default(), &credential(), &request)
                 .expect("the general signer signs it");
             let general = general(&credential(), &request).expect("the general signer signs it");
-            assert!(expected.matches(general.hex()), "{uri} {names:?}");
+            assert!(expected.matches(&general.hex()), "{uri} {names:?}");
         }
     }
 
@@ -370,7 +415,7 @@ mod tests {
             let request = request("/", headers, names, b"");
             assert!(canonical_request(&request).is_none(), "{names:?}");
             let expected = expected(&SigningKeys::default(), &credential(), &request).unwrap();
-            assert!(expected.matches(general(&credential(), &request).unwrap().hex()));
+            assert!(expected.matches(&general(&credential(), &request).unwrap().hex()));
         }
     }
 
@@ -411,13 +456,13 @@ mod tests {
         let request = request("/", &headers, &names, b"");
         let first = expected(&keys, &credential(), &request).expect("signed");
         let second = expected(&keys, &credential(), &request).expect("signed");
-        assert!(first.matches(second.hex()));
-        assert!(first.matches(general(&credential(), &request).expect("signed").hex()));
+        assert!(first.matches(&second.hex()));
+        assert!(first.matches(&general(&credential(), &request).expect("signed").hex()));
     }
 
     #[test]
     fn a_signature_matches_only_itself() {
-        let signature = ExpectedSignature("0a1b".repeat(16));
+        let signature = ExpectedSignature(decode_hex(&"0a1b".repeat(16)).expect("hex"));
         assert!(signature.matches(&"0a1b".repeat(16)));
         for claimed in [
             String::new(),
@@ -426,6 +471,8 @@ mod tests {
             "0A1B".repeat(16),
             "1a1b".to_owned() + &"0a1b".repeat(15),
             "0a1b".repeat(15) + "0a1c",
+            "0a1b".repeat(15) + "0a1g",
+            "0a1b".repeat(15) + "0a1 ",
         ] {
             assert!(!signature.matches(&claimed), "{claimed}");
         }

@@ -16,21 +16,51 @@ use crate::domain::Millis;
 /// The most of a request or response body an entry keeps.
 pub const BODY_CAP: usize = 4 * 1024;
 
-/// A body as kept: its first [`BODY_CAP`] bytes, and whether there was more.
-#[derive(Debug, Clone, Serialize)]
+/// A body as kept: its first [`BODY_CAP`] bytes, and whether there was more. The bytes are kept as they
+/// came and read as text only when the console shows them, so that recording costs a request no more
+/// than a copy of a small body.
+#[derive(Debug, Clone)]
 pub struct CappedBody {
-    pub text: String,
+    bytes: Bytes,
     pub truncated: bool,
 }
 
 impl CappedBody {
-    pub fn of(bytes: &[u8]) -> CappedBody {
-        let kept = &bytes[..bytes.len().min(BODY_CAP)];
+    /// The first [`BODY_CAP`] bytes of `body`, copied: a request's body is a slice of its connection's
+    /// read buffer, which an entry must not keep alive.
+    pub fn copy_of(body: &[u8]) -> CappedBody {
         CappedBody {
-            // A cut in the middle of a character shows as one replacement character, not as an error.
-            text: String::from_utf8_lossy(kept).into_owned(),
-            truncated: bytes.len() > BODY_CAP,
+            bytes: Bytes::copy_from_slice(&body[..body.len().min(BODY_CAP)]),
+            truncated: body.len() > BODY_CAP,
         }
+    }
+
+    /// The first [`BODY_CAP`] bytes of an answer: shared when that is all of it (an answer is an
+    /// allocation of its own size), copied otherwise.
+    pub fn share_of(body: &Bytes) -> CappedBody {
+        if body.len() > BODY_CAP {
+            return CappedBody::copy_of(body);
+        }
+        CappedBody {
+            bytes: body.clone(),
+            truncated: false,
+        }
+    }
+
+    /// The kept bytes as text: a cut in the middle of a character shows as one replacement character,
+    /// not as an error.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
+    }
+}
+
+impl Serialize for CappedBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut body = serializer.serialize_struct("CappedBody", 2)?;
+        body.serialize_field("text", &self.text())?;
+        body.serialize_field("truncated", &self.truncated)?;
+        body.end()
     }
 }
 
@@ -106,7 +136,7 @@ impl RequestLog {
 
     /// The request body as the ring would keep it, or `None` when the ring is off.
     pub fn capture(&self, body: &[u8]) -> Option<CappedBody> {
-        self.is_enabled().then(|| CappedBody::of(body))
+        self.is_enabled().then(|| CappedBody::copy_of(body))
     }
 
     /// Adds an entry (its `id` is assigned here), dropping the oldest past the capacity.
@@ -114,7 +144,7 @@ impl RequestLog {
         if !self.is_enabled() {
             return;
         }
-        entry.response_body = response_body.map(|body| CappedBody::of(body));
+        entry.response_body = response_body.map(CappedBody::share_of);
         let mut ring = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entry.id = ring.next_id;
         ring.next_id += 1;
@@ -220,11 +250,23 @@ mod tests {
 
     #[test]
     fn bodies_are_capped_and_marked() {
-        let long = vec![b'a'; BODY_CAP + 1];
-        let capped = CappedBody::of(&long);
-        assert_eq!(capped.text.len(), BODY_CAP);
-        assert!(capped.truncated);
-        assert!(!CappedBody::of(b"{}").truncated);
+        let long = Bytes::from(vec![b'a'; BODY_CAP + 1]);
+        for capped in [CappedBody::copy_of(&long), CappedBody::share_of(&long)] {
+            assert_eq!(capped.text().len(), BODY_CAP);
+            assert!(capped.truncated);
+        }
+        let short = Bytes::from_static(b"{}");
+        for capped in [CappedBody::copy_of(&short), CappedBody::share_of(&short)] {
+            assert!(!capped.truncated);
+            assert_eq!(capped.text(), "{}");
+        }
+        // A character cut at the cap shows as one replacement character.
+        let mut cut = vec![b'a'; BODY_CAP - 1];
+        cut.extend_from_slice("é".as_bytes());
+        assert_eq!(
+            serde_json::to_value(CappedBody::copy_of(&cut)).expect("serializes"),
+            serde_json::json!({"text": "a".repeat(BODY_CAP - 1) + "\u{FFFD}", "truncated": true})
+        );
     }
 
     #[test]

@@ -108,7 +108,7 @@ pub async fn describe<S: Store>(
     let key = name_key(&input.image_name);
     // Taken before the read, so that a change committed during it makes the answer unusable later.
     let generation = service.store.change_generation();
-    let cache_key = generation.map(|_| format!("{}/{}/{key}", scope.account_id, scope.region));
+    let cache_key = generation.map(|_| [scope.account_id.as_str(), &scope.region, &key].join("/"));
     if let (Some(generation), Some(cache_key)) = (generation, &cache_key) {
         if let Some(answer) = service.descriptions.get(cache_key, generation) {
             return Ok(answer);

@@ -11,7 +11,7 @@ pub mod fuzz;
 pub use error::ApiError;
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 pub const TARGET_PREFIX: &str = "SageMaker.";
@@ -20,8 +20,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The operation named by `X-Amz-Target`, without the service prefix.
 pub fn operation_name(headers: &HeaderMap) -> Result<&str, ApiError> {
+    const TARGET: HeaderName = HeaderName::from_static("x-amz-target");
     let target = headers
-        .get("x-amz-target")
+        .get(TARGET)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     target

@@ -27,6 +27,9 @@ use tokio::sync::{watch, Semaphore};
 use crate::config::Limits;
 use crate::metrics;
 
+/// The most headers hyper reads in a request head unless told otherwise, and this server's default.
+const HYPER_MAX_HEADERS: usize = 100;
+
 /// File descriptors kept free of connections: the store's files, its PostgreSQL connections, logs.
 const DESCRIPTOR_HEADROOM: u64 = 256;
 
@@ -181,14 +184,18 @@ impl AsyncWrite for Watched {
 /// The HTTP/1.1 and HTTP/2 settings every connection is served with.
 fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
+    let mut http1 = builder.http1();
+    http1
         .timer(TokioTimer::new())
         // The watchdog times the head from its first byte; hyper's timer would count idle time too.
         .header_read_timeout(None)
-        .max_headers(limits.max_headers)
         .max_buf_size(limits.max_header_bytes.max(8192))
         .keep_alive(true);
+    // At its own default, hyper reads a head into an array it leaves uninitialised; any other limit
+    // costs an array filled on every request (1,400 instructions of a 75,000-instruction request).
+    if limits.max_headers != HYPER_MAX_HEADERS {
+        http1.max_headers(limits.max_headers);
+    }
     builder
         .http2()
         .timer(TokioTimer::new())

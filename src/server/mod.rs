@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Method, Request, Response};
+use bytes::Bytes;
 use futures_util::FutureExt;
 use tokio::net::TcpListener;
 
@@ -170,7 +171,10 @@ async fn shutdown_signal(exit_with_parent: bool) {
 async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<Body> {
     let started = Instant::now();
     let arrived = crate::domain::now_millis();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut request_id = uuid::Uuid::encode_buffer();
+    let request_id: &str = uuid::Uuid::new_v4()
+        .hyphenated()
+        .encode_lower(&mut request_id);
     let mut seen = Seen::default();
     // A panic must never reach the client as a dropped connection: it becomes InternalFailure.
     let outcome = match AssertUnwindSafe(answer(&app, request, &mut seen))
@@ -184,11 +188,11 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
         }
     };
     let mut response = match &outcome {
-        Ok(Answered::Api(answer)) => protocol::success(&request_id, answer.clone().into_bytes()),
-        Ok(Answered::Control(status, body)) => protocol::control_answer(&request_id, *status, body),
-        Ok(Answered::Text(body)) => protocol::text_answer(&request_id, body.clone()),
-        Ok(Answered::Page(page)) => console_answer(&request_id, page.clone()),
-        Err(error) => protocol::failure(&request_id, error),
+        Ok(Answered::Api(answer)) => protocol::success(request_id, answer.clone().into_bytes()),
+        Ok(Answered::Control(status, body)) => protocol::control_answer(request_id, *status, body),
+        Ok(Answered::Text(body)) => protocol::text_answer(request_id, body.clone()),
+        Ok(Answered::Page(page)) => console_answer(request_id, page.clone()),
+        Err(error) => protocol::failure(request_id, error),
     };
     if let Err(ApiError::RequestTooLarge(_) | ApiError::RequestTimeout(_)) = &outcome {
         // The rest of the body is not read: the connection cannot carry another request.
@@ -363,7 +367,7 @@ async fn read_body(
     body: Body,
     declared: Option<u64>,
     timeout: Duration,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Bytes, ApiError> {
     use axum::body::HttpBody;
     let too_large = || {
         ApiError::RequestTooLarge(format!(
@@ -376,7 +380,9 @@ async fn read_body(
     }
     let collect = async {
         let mut body = body;
-        let mut collected = Vec::new();
+        // A body that arrives in one piece (the usual case) is kept as it came, not copied.
+        let mut first: Option<Bytes> = None;
+        let mut joined = Vec::new();
         while let Some(frame) =
             std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
         {
@@ -387,12 +393,19 @@ async fn read_body(
             let Ok(data) = frame.into_data() else {
                 continue;
             };
-            if collected.len() + data.len() > protocol::MAX_BODY_BYTES {
+            let read = first.as_ref().map_or(joined.len(), Bytes::len);
+            if read + data.len() > protocol::MAX_BODY_BYTES {
                 return Err(too_large());
             }
-            collected.extend_from_slice(&data);
+            match first.take() {
+                None if joined.is_empty() => first = Some(data),
+                earlier => {
+                    joined.extend_from_slice(earlier.as_deref().unwrap_or_default());
+                    joined.extend_from_slice(&data);
+                }
+            }
         }
-        Ok(collected)
+        Ok(first.unwrap_or_else(|| joined.into()))
     };
     match tokio::time::timeout(timeout, collect).await {
         Ok(read) => read,
@@ -461,11 +474,10 @@ async fn answer<S: Store>(
         SystemTime::now(),
         auth::API_SIGNED_HEADERS,
     )?;
-    let scope = Scope {
+    let scope = seen.scope.insert(Scope {
         account_id: principal.account_id,
         region: principal.region,
-    };
-    seen.scope = Some(scope.clone());
+    });
     if parts.method != Method::POST || parts.uri.path() != "/" {
         return Err(ApiError::UnknownOperation(format!(
             "{} {} is not an operation of this service; send POST / with X-Amz-Target.",
@@ -487,5 +499,5 @@ async fn answer<S: Store>(
     // Typed and checked against the model in one pass; an operation the model lacks is refused here,
     // after the body, as AWS refuses it.
     let operation = Operation::read_named(operation, &input)?;
-    app.service.call(&scope, operation).await.map(Answered::Api)
+    app.service.call(scope, operation).await.map(Answered::Api)
 }

@@ -111,6 +111,48 @@ async fn slow_and_idle_connections_are_closed() {
     assert!(closed);
 }
 
+/// The status line of the answer to a GET of the liveness path carrying `headers` headers in all.
+async fn status_with_headers(server: &Server, headers: usize) -> String {
+    let mut stream = TcpStream::connect(address(server)).await.expect("connect");
+    let mut head = String::from("GET /_sagemaker-images/live HTTP/1.1\r\nhost: localhost\r\n");
+    for i in 2..headers {
+        head.push_str(&format!("x-extra-{i}: 1\r\n"));
+    }
+    // The last of them asks the server to close, so that the whole answer is read.
+    head.push_str("connection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let (answer, _) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_head_with_more_headers_than_allowed_is_refused() {
+    let default = Server::start();
+    let configured = server_with(&["--max-headers", "10"]);
+    // (server, headers in the request, status line)
+    let cases = [
+        (&default, 100, "HTTP/1.1 200 OK"),
+        (
+            &default,
+            101,
+            "HTTP/1.1 431 Request Header Fields Too Large",
+        ),
+        (&configured, 10, "HTTP/1.1 200 OK"),
+        (
+            &configured,
+            11,
+            "HTTP/1.1 431 Request Header Fields Too Large",
+        ),
+    ];
+    for (server, headers, status) in cases {
+        assert_eq!(
+            status_with_headers(server, headers).await,
+            status,
+            "{headers} headers"
+        );
+    }
+}
+
 #[tokio::test]
 async fn past_the_connection_cap_a_new_connection_is_closed_at_once() {
     let server = server_with(&["--max-connections", "2"]);
