@@ -26,8 +26,12 @@ pub struct Scope {
 pub type Millis = i64;
 
 pub fn now_millis() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+    millis_at(std::time::SystemTime::now())
+}
+
+/// `time` in epoch milliseconds (0 before the epoch).
+pub fn millis_at(time: std::time::SystemTime) -> Millis {
+    time.duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as Millis)
         .unwrap_or(0)
 }

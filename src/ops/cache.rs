@@ -1,7 +1,7 @@
 //! Whole answers kept for reuse until the store changes: ListImages pages and DescribeImage answers.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::RwLock;
 
 use super::Answer;
 
@@ -12,7 +12,8 @@ use super::Answer;
 pub struct AnswerCache {
     /// Most answers held; past it the cache starts over. 0 turns the cache off.
     capacity: usize,
-    entries: Mutex<CachedAnswers>,
+    /// Read on every cached request from every worker, written only on a miss: readers share it.
+    entries: RwLock<CachedAnswers>,
 }
 
 #[derive(Default)]
@@ -25,13 +26,13 @@ impl AnswerCache {
     pub fn new(capacity: usize) -> Self {
         AnswerCache {
             capacity,
-            entries: Mutex::default(),
+            entries: RwLock::default(),
         }
     }
 
     /// The answer cached for `key` at `generation`, if any.
     pub fn get(&self, key: &str, generation: u64) -> Option<Answer> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         if entries.generation != generation {
             return None;
         }
@@ -43,7 +44,7 @@ impl AnswerCache {
         if self.capacity == 0 {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         if generation != entries.generation {
             if generation < entries.generation {
                 return;

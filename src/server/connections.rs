@@ -6,23 +6,25 @@
 //! nothing once its head timeout or idle timeout passes, whatever it trickles; and a request body is
 //! bounded in size and in read time by the request pipeline (`read_body`).
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, Response};
+use futures_util::task::AtomicWaker;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::Semaphore;
 
 use crate::config::Limits;
 use crate::metrics;
@@ -104,7 +106,8 @@ impl Activity {
 
     fn request_started(&self) {
         self.answering.fetch_add(1, Ordering::Relaxed);
-        self.enter(Phase::Answering);
+        // No timeout runs while a request is answered, so the phase's start is not read from the clock.
+        self.phase.store(Phase::Answering as u8, Ordering::Relaxed);
     }
 
     fn request_ended(&self) {
@@ -213,6 +216,64 @@ fn watch_interval(limits: &Limits) -> Duration {
         .clamp(Duration::from_millis(20), Duration::from_secs(1))
 }
 
+/// Tells open connections that the server is stopping. A connection looks at one flag each time it is
+/// woken and is woken once when the flag is set; a `watch` receiver would instead take a lock shared by
+/// every connection on each of those wake-ups, that is on every request.
+#[derive(Default)]
+struct Stopping {
+    stopped: AtomicBool,
+    /// The wakers of the connections open now, by connection number.
+    wakers: Mutex<HashMap<u64, Arc<AtomicWaker>>>,
+    next_connection: AtomicU64,
+}
+
+impl Stopping {
+    fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        let wakers = self.wakers.lock().unwrap_or_else(|p| p.into_inner());
+        wakers.values().for_each(|waker| waker.wake());
+    }
+
+    /// A connection's view of the flag, for as long as the connection is open.
+    fn watch(self: &Arc<Self>) -> StopWatch {
+        let id = self.next_connection.fetch_add(1, Ordering::Relaxed);
+        let waker = Arc::new(AtomicWaker::new());
+        self.wakers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, waker.clone());
+        StopWatch {
+            stopping: self.clone(),
+            id,
+            waker,
+        }
+    }
+}
+
+struct StopWatch {
+    stopping: Arc<Stopping>,
+    id: u64,
+    waker: Arc<AtomicWaker>,
+}
+
+impl StopWatch {
+    /// Whether the server is stopping; if not, the task of `cx` is woken when it starts to.
+    fn stopped(&self, cx: &Context<'_>) -> bool {
+        self.waker.register(cx.waker());
+        self.stopping.stopped.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for StopWatch {
+    fn drop(&mut self) {
+        self.stopping
+            .wakers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
 /// Accepts and serves connections until `shutdown` completes; then lets requests in progress finish for
 /// the grace period, and closes whatever is left.
 pub async fn serve<H, F>(
@@ -228,7 +289,7 @@ pub async fn serve<H, F>(
     let limits = Arc::new(limits);
     let builder = Arc::new(builder(&limits));
     let slots = Arc::new(Semaphore::new(cap));
-    let (stop, stopping) = watch::channel(false);
+    let stopping = Arc::new(Stopping::default());
     let open = Arc::new(AtomicUsize::new(0));
     tokio::pin!(shutdown);
     loop {
@@ -250,11 +311,11 @@ pub async fn serve<H, F>(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let (builder, limits, handler, mut stopping, open) = (
+        let (builder, limits, handler, stop_watch, open) = (
             builder.clone(),
             limits.clone(),
             handler.clone(),
-            stopping.clone(),
+            stopping.watch(),
             open.clone(),
         );
         open.fetch_add(1, Ordering::Relaxed);
@@ -279,27 +340,29 @@ pub async fn serve<H, F>(
             tokio::pin!(connection);
             let mut ticks = tokio::time::interval(watch_interval(&limits));
             let mut draining = false;
-            loop {
-                tokio::select! {
-                    _ = connection.as_mut() => break,
-                    _ = ticks.tick() => {
-                        if let Some(reason) = activity.overdue(&limits) {
-                            tracing::debug!(reason, "closing a connection");
-                            break;
-                        }
-                    }
-                    _ = stopping.changed(), if !draining => {
-                        draining = true;
-                        connection.as_mut().graceful_shutdown();
+            std::future::poll_fn(|cx| {
+                if !draining && stop_watch.stopped(cx) {
+                    draining = true;
+                    connection.as_mut().graceful_shutdown();
+                }
+                if connection.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(());
+                }
+                while ticks.poll_tick(cx).is_ready() {
+                    if let Some(reason) = activity.overdue(&limits) {
+                        tracing::debug!(reason, "closing a connection");
+                        return Poll::Ready(());
                     }
                 }
-            }
+                Poll::Pending
+            })
+            .await;
             open.fetch_sub(1, Ordering::Relaxed);
             drop(slot);
         });
     }
     drop(listener);
-    let _ = stop.send(true);
+    stopping.stop();
     let deadline = Instant::now() + limits.shutdown_grace;
     while open.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;

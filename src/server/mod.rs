@@ -170,14 +170,14 @@ async fn shutdown_signal(exit_with_parent: bool) {
 
 async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<Body> {
     let started = Instant::now();
-    let arrived = crate::domain::now_millis();
+    let arrived = SystemTime::now();
     let mut request_id = uuid::Uuid::encode_buffer();
     let request_id: &str = uuid::Uuid::new_v4()
         .hyphenated()
         .encode_lower(&mut request_id);
     let mut seen = Seen::default();
     // A panic must never reach the client as a dropped connection: it becomes InternalFailure.
-    let outcome = match AssertUnwindSafe(answer(&app, request, &mut seen))
+    let outcome = match AssertUnwindSafe(answer(&app, request, arrived, &mut seen))
         .catch_unwind()
         .await
     {
@@ -201,16 +201,13 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     let error = outcome.as_ref().err();
+    let took = started.elapsed();
     if seen.control_path.is_none() {
-        metrics::request(
-            seen.operation.as_deref(),
-            error.map(ApiError::code),
-            started.elapsed(),
-        );
+        metrics::request(seen.operation.as_deref(), error.map(ApiError::code), took);
     }
     // The console polls while it is open: its own reads would bury the lines people read the log for.
     if app.log_requests && !seen.console {
-        log_request(&seen, &response, error, started);
+        log_request(&seen, &response, error, took);
     }
     if seen.control_path.is_none() && app.console.requests.is_enabled() {
         record_request(
@@ -218,8 +215,8 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
             seen,
             &outcome,
             response.status().as_u16(),
-            arrived,
-            started,
+            crate::domain::millis_at(arrived),
+            took,
         );
     }
     response
@@ -232,7 +229,7 @@ fn record_request(
     outcome: &Result<Answered, ApiError>,
     status: u16,
     arrived: crate::domain::Millis,
-    started: Instant,
+    took: Duration,
 ) {
     let (response_body, error) = match outcome {
         Ok(Answered::Api(answer)) => (Some(answer.clone().into_bytes()), None),
@@ -259,7 +256,7 @@ fn record_request(
             status,
             error_code: error.map(|e| e.code().to_owned()),
             error_message: error.map(|e| e.message().to_owned()),
-            latency_micros: started.elapsed().as_micros().try_into().unwrap_or(u64::MAX),
+            latency_micros: took.as_micros().try_into().unwrap_or(u64::MAX),
             request_body: seen.request_body,
             response_body: None,
         },
@@ -302,12 +299,12 @@ struct Seen {
 
 /// One line per request, as LocalStack logs its calls:
 /// `sagemaker.CreateImage 000000000000/us-east-1 => 400 ResourceInUse (0.4 ms)`.
-fn log_request(seen: &Seen, response: &Response<Body>, error: Option<&ApiError>, started: Instant) {
+fn log_request(seen: &Seen, response: &Response<Body>, error: Option<&ApiError>, took: Duration) {
     // Nothing is formatted for a line that `RUST_LOG` would drop.
     if !tracing::enabled!(target: "sagemaker_images::requests", tracing::Level::INFO) {
         return;
     }
-    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    let millis = took.as_secs_f64() * 1000.0;
     let status = response.status().as_u16();
     let code = error.map(ApiError::code).unwrap_or("");
     let what = match (&seen.operation, &seen.control_path) {
@@ -416,9 +413,11 @@ async fn read_body(
     }
 }
 
+/// Runs one request that arrived at `arrived` (the time its signature is checked against).
 async fn answer<S: Store>(
     app: &App<S>,
     request: Request<Body>,
+    arrived: SystemTime,
     seen: &mut Seen,
 ) -> Result<Answered, ApiError> {
     let (parts, body) = request.into_parts();
@@ -471,7 +470,7 @@ async fn answer<S: Store>(
         uri,
         &parts.headers,
         &body,
-        SystemTime::now(),
+        arrived,
         auth::API_SIGNED_HEADERS,
     )?;
     let scope = seen.scope.insert(Scope {

@@ -240,6 +240,10 @@ async fn the_write_ahead_log_stays_near_its_limit_under_sustained_writes_and_rea
     eprintln!(
         "write-ahead log: largest {largest} bytes during the load, {after} after (limit {LIMIT})"
     );
-    assert!(largest < LIMIT * 8, "largest {largest}");
+    // Between two checkpoints the log grows by what the writer commits in the checkpointer's rest
+    // (100 ms), which depends on the write rate, not on the limit: 1.3 to 4.6 MB in this test on a
+    // 2-core machine. Without the truncating checkpoint it reached 6 to 11 MB and stayed at 2 to 5 MB
+    // after the load, which the second assertion catches.
+    assert!(largest < LIMIT * 32, "largest {largest}");
     assert!(after <= LIMIT, "after the load {after}");
 }
