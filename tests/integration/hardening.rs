@@ -35,6 +35,21 @@ async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, 
     }
 }
 
+/// Asks for the liveness path on `stream`, keeping it open, and checks the answer is 200.
+async fn assert_live(stream: &mut TcpStream) {
+    stream
+        .write_all(b"GET /_sagemaker-images/live HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buffer = [0u8; 512];
+    let n = stream.read(&mut buffer).await.expect("answer");
+    assert!(
+        buffer[..n].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&buffer[..n])
+    );
+}
+
 #[tokio::test]
 async fn slow_and_idle_connections_are_closed() {
     let server = server_with(&[
@@ -111,6 +126,32 @@ async fn slow_and_idle_connections_are_closed() {
     assert!(closed);
 }
 
+#[tokio::test]
+async fn on_sigterm_idle_connections_are_closed_at_once() {
+    let mut server = server_with(&["--shutdown-grace", "60s"]);
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        let mut stream = TcpStream::connect(address(&server)).await.expect("connect");
+        assert_live(&mut stream).await;
+        idle.push(stream);
+    }
+    let started = std::time::Instant::now();
+    let status = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .expect("terminate");
+    assert!(status.success(), "exit status {status}");
+    // Kept open, they would hold the server for its whole grace period.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "exited after {:?}",
+        started.elapsed()
+    );
+    for mut stream in idle {
+        let (rest, closed) = read_until_closed(&mut stream, Duration::from_secs(1)).await;
+        assert!(closed && rest.is_empty(), "{rest:?}");
+    }
+}
+
 /// The status line of the answer to a GET of the liveness path carrying `headers` headers in all.
 async fn status_with_headers(server: &Server, headers: usize) -> String {
     let mut stream = TcpStream::connect(address(server)).await.expect("connect");
@@ -160,13 +201,7 @@ async fn past_the_connection_cap_a_new_connection_is_closed_at_once() {
     let mut held = Vec::new();
     for _ in 0..2 {
         let mut stream = TcpStream::connect(&address).await.expect("connect");
-        stream
-            .write_all(b"GET /_sagemaker-images/live HTTP/1.1\r\nhost: localhost\r\n\r\n")
-            .await
-            .expect("write");
-        let mut buffer = [0u8; 512];
-        let n = stream.read(&mut buffer).await.expect("answer");
-        assert!(buffer[..n].starts_with(b"HTTP/1.1 200"));
+        assert_live(&mut stream).await;
         held.push(stream);
     }
     let mut third = TcpStream::connect(&address)
@@ -175,14 +210,7 @@ async fn past_the_connection_cap_a_new_connection_is_closed_at_once() {
     let (_, closed) = read_until_closed(&mut third, Duration::from_secs(2)).await;
     assert!(closed, "a connection past the cap is closed");
     // The held connections are still served.
-    let first = &mut held[0];
-    first
-        .write_all(b"GET /_sagemaker-images/live HTTP/1.1\r\nhost: localhost\r\n\r\n")
-        .await
-        .expect("write");
-    let mut buffer = [0u8; 512];
-    let n = first.read(&mut buffer).await.expect("answer");
-    assert!(buffer[..n].starts_with(b"HTTP/1.1 200"));
+    assert_live(&mut held[0]).await;
 }
 
 #[tokio::test]
