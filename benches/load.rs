@@ -876,14 +876,22 @@ async fn measure_large(count: usize) {
     );
 }
 
-/// Sends one GET of a control-plane path (as a local caller) on a fresh connection; its latency in ms.
-async fn get_once(address: SocketAddr, path: &str) -> f64 {
+/// A new HTTP/1.1 connection to `address`, driven in the background.
+async fn fresh_connection(
+    address: SocketAddr,
+) -> hyper::client::conn::http1::SendRequest<Full<Bytes>> {
     let stream = TcpStream::connect(address).await.expect("connect");
-    let (mut sender, driver) =
+    let (sender, driver) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
             .await
             .expect("handshake");
     tokio::spawn(driver);
+    sender
+}
+
+/// Sends one GET of a control-plane path (as a local caller) on a fresh connection; its latency in ms.
+async fn get_once(address: SocketAddr, path: &str) -> f64 {
+    let mut sender = fresh_connection(address).await;
     let request = Request::get(path)
         .header("host", address.to_string())
         .body(Full::new(Bytes::new()))
@@ -897,12 +905,7 @@ async fn get_once(address: SocketAddr, path: &str) -> f64 {
 
 /// Sends one request on a fresh connection and returns its latency in milliseconds.
 async fn load_once(address: SocketAddr, prepared: &Prepared) -> f64 {
-    let stream = TcpStream::connect(address).await.expect("connect");
-    let (mut sender, driver) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .expect("handshake");
-    tokio::spawn(driver);
+    let mut sender = fresh_connection(address).await;
     let mut builder = Request::post("/");
     for (name, value) in &prepared.headers {
         builder = builder.header(name, value);

@@ -221,11 +221,15 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(
             "cookie",
-            HeaderValue::from_str(&format!("other=1; {COOKIE_NAME}={id}")).unwrap(),
+            HeaderValue::from_str(&format!("other=1; {COOKIE_NAME}={id}"))
+                .expect("a cookie is text"),
         );
         headers.insert("host", HeaderValue::from_static("127.0.0.1:7447"));
         for (name, value) in extra {
-            headers.insert(*name, HeaderValue::from_str(value).unwrap());
+            headers.insert(
+                *name,
+                HeaderValue::from_str(value).expect("test values are text"),
+            );
         }
         headers
     }

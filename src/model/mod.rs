@@ -209,7 +209,13 @@ mod tests {
 
     #[test]
     fn timestamps_are_epoch_seconds() {
-        assert_eq!(serde_json::to_string(&Timestamp(1_500)).unwrap(), "1.5");
-        assert_eq!(serde_json::to_string(&Timestamp(2_000)).unwrap(), "2");
+        assert_eq!(
+            serde_json::to_string(&Timestamp(1_500)).expect("serializes"),
+            "1.5"
+        );
+        assert_eq!(
+            serde_json::to_string(&Timestamp(2_000)).expect("serializes"),
+            "2"
+        );
     }
 }

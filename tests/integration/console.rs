@@ -484,13 +484,7 @@ async fn no_secret_reaches_the_request_log_or_the_session() {
 
 #[tokio::test]
 async fn the_consoles_own_requests_stay_out_of_the_log_lines() {
-    let dir = tempfile::tempdir().expect("dir");
-    let log = dir.path().join("stderr.log");
-    let mut server = Server::start_with(Options {
-        env: vec![("RUST_LOG".into(), "info".into())],
-        stderr_file: Some(log.clone()),
-        ..Default::default()
-    });
+    let (mut server, log) = Server::start_logging();
     let (cookie, _) = local_session(&server).await;
     get(&server, &format!("{CONSOLE}/api/requests"), Some(&cookie)).await;
     server
@@ -498,7 +492,7 @@ async fn the_consoles_own_requests_stay_out_of_the_log_lines() {
         .control("GET", "/_sagemaker-images/live", None)
         .await;
     server.terminate();
-    let text = std::fs::read_to_string(&log).expect("log");
+    let text = log.text();
     assert!(
         text.contains("control GET /_sagemaker-images/live"),
         "{text}"

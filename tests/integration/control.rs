@@ -468,13 +468,7 @@ async fn a_missing_resource_is_resource_not_found_whatever_the_user_agent() {
 
 #[tokio::test]
 async fn each_request_is_logged_on_one_line() {
-    let dir = tempfile::tempdir().expect("dir");
-    let log = dir.path().join("stderr.log");
-    let mut server = Server::start_with(Options {
-        env: vec![("RUST_LOG".into(), "info".into())],
-        stderr_file: Some(log.clone()),
-        ..Default::default()
-    });
+    let (mut server, log) = Server::start_logging();
     let client = server.client();
     create_image(&client, "logged").await;
     let error = client
@@ -490,7 +484,7 @@ async fn each_request_is_logged_on_one_line() {
         .control("GET", "/_sagemaker-images/live", None)
         .await;
     server.terminate();
-    let text = std::fs::read_to_string(&log).expect("log");
+    let text = log.text();
     let line = regex::Regex::new(
         r"sagemaker\.CreateImage 000000000000/us-east-1 => 400 ResourceInUse \(\d+\.\d ms\)",
     )

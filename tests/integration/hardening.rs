@@ -215,15 +215,9 @@ async fn past_the_connection_cap_a_new_connection_is_closed_at_once() {
 
 #[tokio::test]
 async fn the_raised_descriptor_limit_is_reported_at_start() {
-    let dir = tempfile::tempdir().expect("dir");
-    let log = dir.path().join("stderr.log");
-    let mut server = Server::start_with(Options {
-        env: vec![("RUST_LOG".into(), "info".into())],
-        stderr_file: Some(log.clone()),
-        ..Default::default()
-    });
+    let (mut server, log) = Server::start_logging();
     server.terminate();
-    let text = std::fs::read_to_string(&log).expect("log");
+    let text = log.text();
     assert!(text.contains("open-file limit raised to"), "{text}");
 }
 

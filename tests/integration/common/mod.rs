@@ -179,9 +179,38 @@ fn spawn(
     (child, endpoint)
 }
 
+/// A server's standard error, written to a file with `RUST_LOG=info`.
+pub struct InfoLog {
+    dir: tempfile::TempDir,
+}
+
+impl InfoLog {
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("stderr.log")
+    }
+
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        std::fs::read_to_string(self.path()).expect("the server's log")
+    }
+}
+
 impl Server {
     pub fn start() -> Server {
         Server::start_with(Options::default())
+    }
+
+    /// A server whose log lines, down to `info`, go to a file.
+    pub fn start_logging() -> (Server, InfoLog) {
+        let log = InfoLog {
+            dir: tempfile::tempdir().expect("a directory for the log"),
+        };
+        let server = Server::start_with(Options {
+            env: vec![("RUST_LOG".into(), "info".into())],
+            stderr_file: Some(log.path()),
+            ..Default::default()
+        });
+        (server, log)
     }
 
     pub fn start_with(options: Options) -> Server {
