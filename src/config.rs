@@ -1,6 +1,6 @@
 //! Command line and environment: every flag of `serve` can also be set by an environment variable.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -46,17 +46,41 @@ pub enum Command {
 
 #[derive(Debug, Args, Clone)]
 pub struct HealthcheckArgs {
-    /// The readiness endpoint to ask.
+    /// The server to ask: its base URL (its readiness endpoint is asked), or the full URL of the endpoint
+    /// to ask (such as `/_localstack/health`). Without it, the server `serve` would listen on, as the same
+    /// variable sets it (a wildcard address is asked on loopback).
+    #[arg(long, env = "SAGEMAKER_IMAGES_HEALTHCHECK_URL")]
+    pub url: Option<String>,
+
+    /// The address `serve` listens on, read from its variable so that a container's health check follows
+    /// the port it is given.
     #[arg(
         long,
-        env = "SAGEMAKER_IMAGES_HEALTHCHECK_URL",
-        default_value = "http://127.0.0.1:7447/_sagemaker-images/health"
+        env = "SAGEMAKER_IMAGES_LISTEN",
+        default_value = "127.0.0.1:7447"
     )]
-    pub url: String,
+    pub listen: SocketAddr,
 
     /// How long to wait for the answer.
     #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
+}
+
+impl HealthcheckArgs {
+    /// The URL to ask.
+    pub fn url(&self) -> String {
+        if let Some(url) = &self.url {
+            return url.clone();
+        }
+        let mut address = self.listen;
+        if address.ip().is_unspecified() {
+            address.set_ip(match address {
+                SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{address}")
+    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -149,6 +173,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SAGEMAKER_IMAGES_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
 
+    /// Accept the well-known test/test credentials on an address other than loopback. The container image
+    /// sets it, since a container's only useful address is its network's: publish its port on 127.0.0.1,
+    /// or give it a credentials file for anything shared.
+    #[arg(long, env = "SAGEMAKER_IMAGES_ALLOW_TEST_CREDENTIALS_ON_ANY_ADDRESS", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub allow_test_credentials_on_any_address: bool,
+
     /// How long an image stays CREATING, UPDATING or DELETING (e.g. 0s, 500ms, 2s). 0 makes transitions
     /// instant.
     #[arg(long, env = "SAGEMAKER_IMAGES_TRANSITION_DELAY", default_value = "0s", value_parser = humantime::parse_duration)]
@@ -232,19 +262,23 @@ pub enum ConfigError {
     Credentials(#[from] CredentialsError),
     #[error(
         "refusing to listen on {0} with the well-known test/test credentials: anyone who can reach this \
-         address could use them. Pass --credentials FILE with keys of your own, or listen on a loopback address."
+         address could use them. Pass --credentials FILE with keys of your own, listen on a loopback address, \
+         or accept the risk with --allow-test-credentials-on-any-address."
     )]
     WellKnownCredentialsExposed(SocketAddr),
 }
 
 impl ServeArgs {
-    /// The credentials to accept, refusing the well-known pair anywhere but loopback.
+    /// The credentials to accept, refusing the well-known pair anywhere but loopback unless allowed.
     pub fn credentials(&self) -> Result<Credentials, ConfigError> {
         let credentials = match &self.credentials {
             Some(path) => Credentials::from_file(path)?,
             None => Credentials::well_known(),
         };
-        if credentials.includes_well_known() && !self.listen.ip().is_loopback() {
+        if credentials.includes_well_known()
+            && !self.listen.ip().is_loopback()
+            && !self.allow_test_credentials_on_any_address
+        {
             return Err(ConfigError::WellKnownCredentialsExposed(self.listen));
         }
         Ok(credentials)
@@ -283,5 +317,29 @@ mod tests {
         assert_eq!(set.list_cache, 0);
         assert_eq!(set.describe_cache, 0);
         assert!(serve_args(&["--database-connections", "0"]).is_err());
+    }
+
+    #[test]
+    fn the_healthcheck_asks_where_serve_listens() {
+        let url_of = |args: &[&str]| {
+            let mut argv = vec!["sagemaker-images", "healthcheck"];
+            argv.extend_from_slice(args);
+            match Cli::try_parse_from(argv).expect("parsed").command {
+                Command::Healthcheck(args) => args.url(),
+                _ => unreachable!("parsed healthcheck"),
+            }
+        };
+        for (args, expected) in [
+            (&[][..], "http://127.0.0.1:7447"),
+            (&["--listen", "0.0.0.0:4566"][..], "http://127.0.0.1:4566"),
+            (&["--listen", "[::]:7447"][..], "http://[::1]:7447"),
+            (&["--listen", "10.0.0.2:80"][..], "http://10.0.0.2:80"),
+            (
+                &["--url", "http://sagemaker:7447", "--listen", "0.0.0.0:1"][..],
+                "http://sagemaker:7447",
+            ),
+        ] {
+            assert_eq!(url_of(args), expected, "{args:?}");
+        }
     }
 }

@@ -5,15 +5,14 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-/// Sends `GET` for `url` (plain `http://host:port/path`) and returns the status the server answered.
+/// Where readiness is answered; a URL that names no path asks it here.
+const HEALTH_PATH: &str = "/_sagemaker-images/health";
+
+/// Sends `GET` for `url` (plain `http://host:port/path`) and returns the status the server answered. A
+/// base URL (`http://host:7447`, with or without the trailing slash) asks the health endpoint, so the same
+/// URL serves the SDKs and the health check.
 pub fn status_of(url: &str, timeout: Duration) -> anyhow::Result<u16> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| anyhow::anyhow!("{url}: only http:// URLs are checked"))?;
-    let (authority, path) = match rest.find('/') {
-        Some(slash) => rest.split_at(slash),
-        None => (rest, "/"),
-    };
+    let (authority, path) = split_url(url)?;
     let address = authority
         .to_socket_addrs()?
         .next()
@@ -32,4 +31,37 @@ pub fn status_of(url: &str, timeout: Duration) -> anyhow::Result<u16> {
         .or_else(|| line.strip_prefix("HTTP/1.0 "))
         .and_then(|code| code.trim().parse().ok())
         .ok_or_else(|| anyhow::anyhow!("not an HTTP answer: {line:?}"))
+}
+
+/// The authority and the path to ask of an `http://` URL.
+fn split_url(url: &str) -> anyhow::Result<(&str, &str)> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("{url}: only http:// URLs are checked"))?;
+    Ok(match rest.find('/') {
+        Some(slash) if rest.len() > slash + 1 => rest.split_at(slash),
+        Some(slash) => (&rest[..slash], HEALTH_PATH),
+        None => (rest, HEALTH_PATH),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_base_url_asks_the_health_endpoint() {
+        for (url, expected) in [
+            ("http://sagemaker:7447", ("sagemaker:7447", HEALTH_PATH)),
+            ("http://sagemaker:7447/", ("sagemaker:7447", HEALTH_PATH)),
+            (
+                "http://127.0.0.1:7447/_localstack/health",
+                ("127.0.0.1:7447", "/_localstack/health"),
+            ),
+            ("http://[::1]:7447/live", ("[::1]:7447", "/live")),
+        ] {
+            assert_eq!(split_url(url).expect(url), expected, "{url}");
+        }
+        assert!(split_url("https://sagemaker:7447").is_err());
+    }
 }

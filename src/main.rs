@@ -36,11 +36,14 @@ fn main() -> std::process::ExitCode {
             .map_err(anyhow::Error::from)
             .and_then(|runtime| runtime.block_on(server::migrate(args))),
         Command::ConsoleLink(args) => console_link(&args),
-        Command::Healthcheck(args) => match healthcheck::status_of(&args.url, args.timeout) {
-            Ok(200) => Ok(()),
-            Ok(status) => Err(anyhow::anyhow!("{} answered {status}", args.url)),
-            Err(error) => Err(error.context(format!("{} did not answer", args.url))),
-        },
+        Command::Healthcheck(args) => {
+            let url = args.url();
+            match healthcheck::status_of(&url, args.timeout) {
+                Ok(200) => Ok(()),
+                Ok(status) => Err(anyhow::anyhow!("{url} answered {status}")),
+                Err(error) => Err(error.context(format!("{url} did not answer"))),
+            }
+        }
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

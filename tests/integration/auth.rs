@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::common::raw::{RawClient, RawRequest, RawResponse, Signer};
 use crate::common::{
-    code, create_image, spawn_serve, wait_for_exit, Options, Server, REGION, ROLE_ARN,
+    code, create_image, spawn_serve, wait_for_exit, Options, Server, Spawned, REGION, ROLE_ARN,
 };
 
 const DOES_NOT_MATCH: &str = "The request signature we calculated does not match the signature you \
@@ -425,6 +425,44 @@ async fn well_known_credentials_are_refused_beyond_loopback() {
 }
 
 #[tokio::test]
+async fn well_known_credentials_beyond_loopback_need_the_explicit_opt_in() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut spawned = spawn_serve(
+        data_dir.path(),
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--allow-test-credentials-on-any-address",
+        ],
+    );
+    let port = listening_port(&mut spawned, "0.0.0.0");
+    let raw = RawClient::new(&format!("http://127.0.0.1:{port}"));
+    let answer = raw
+        .send(
+            raw.request("ListImages", &json!({}))
+                .signed(&Signer::default()),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    drop(spawned);
+}
+
+/// The port of a server spawned on `host`, from its first line.
+fn listening_port(spawned: &mut Spawned, host: &str) -> String {
+    let mut line = String::new();
+    BufReader::new(spawned.0.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let port = line
+        .trim()
+        .strip_prefix(&format!("sagemaker-images listening on http://{host}:"))
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    assert!(spawned.0.try_wait().unwrap().is_none(), "the server exited");
+    port
+}
+
+#[tokio::test]
 async fn own_credentials_may_listen_beyond_loopback() {
     let data_dir = tempfile::tempdir().unwrap();
     let path = data_dir.path().join("credentials.toml");
@@ -438,16 +476,7 @@ async fn own_credentials_may_listen_beyond_loopback() {
             path.to_str().unwrap(),
         ],
     );
-    let mut line = String::new();
-    BufReader::new(spawned.0.stdout.take().expect("piped stdout"))
-        .read_line(&mut line)
-        .expect("read the listening line");
-    let port = line
-        .trim()
-        .strip_prefix("sagemaker-images listening on http://0.0.0.0:")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    assert!(spawned.0.try_wait().unwrap().is_none(), "the server exited");
+    let port = listening_port(&mut spawned, "0.0.0.0");
 
     let raw = RawClient::new(&format!("http://127.0.0.1:{port}"));
     let signer = Signer {

@@ -306,22 +306,47 @@ async fn metrics_count_requests_by_operation_and_outcome() {
 #[tokio::test]
 async fn the_healthcheck_command_exits_by_readiness() {
     let server = Server::start();
-    let run = |url: String| {
+    let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_sagemaker-images"))
-            .args(["healthcheck", "--url", &url, "--timeout", "2s"])
+            .arg("healthcheck")
+            .args(args)
+            .args(["--timeout", "2s"])
+            .env_remove("SAGEMAKER_IMAGES_HEALTHCHECK_URL")
+            .env_remove("SAGEMAKER_IMAGES_LISTEN")
             .output()
             .expect("run healthcheck")
     };
-    let ready = run(format!("{}/_sagemaker-images/health", server.endpoint));
-    assert!(
-        ready.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ready.stderr)
-    );
+    let base = server.endpoint.clone();
+    let wildcard = base.replace("http://127.0.0.1", "0.0.0.0");
+    let asked = [
+        vec![
+            "--url".to_owned(),
+            format!("{base}/_sagemaker-images/health"),
+        ],
+        vec!["--url".to_owned(), format!("{base}/_localstack/health")],
+        // A base URL, as the SDKs take it, asks the health endpoint.
+        vec!["--url".to_owned(), base.clone()],
+        vec!["--url".to_owned(), format!("{base}/")],
+        // No URL: where `serve` listens, a wildcard address asked on loopback.
+        vec!["--listen".to_owned(), wildcard],
+    ];
+    for args in asked {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let ready = run(&args);
+        assert!(
+            ready.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&ready.stderr)
+        );
+    }
+    // An answer other than 200 is not ready (an unknown control path is refused with 400).
+    let refused = run(&["--url", &format!("{base}/_sagemaker-images/nothing-here")]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("answered 400"));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let nobody = listener.local_addr().expect("address");
     drop(listener);
-    let down = run(format!("http://{nobody}/_sagemaker-images/health"));
+    let down = run(&["--url", &format!("http://{nobody}")]);
     assert_eq!(down.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&down.stderr).contains("did not answer"));
 }

@@ -140,6 +140,7 @@ fn spawn(
         "SAGEMAKER_IMAGES_LISTEN",
         "SAGEMAKER_IMAGES_DATA_DIR",
         "SAGEMAKER_IMAGES_CREDENTIALS",
+        "SAGEMAKER_IMAGES_ALLOW_TEST_CREDENTIALS_ON_ANY_ADDRESS",
         "SAGEMAKER_IMAGES_TRANSITION_DELAY",
         "SAGEMAKER_IMAGES_DATABASE_URL",
     ] {
@@ -546,6 +547,7 @@ pub fn spawn_serve(data_dir: &std::path::Path, extra: &[&str]) -> Spawned {
         "SAGEMAKER_IMAGES_LISTEN",
         "SAGEMAKER_IMAGES_DATA_DIR",
         "SAGEMAKER_IMAGES_CREDENTIALS",
+        "SAGEMAKER_IMAGES_ALLOW_TEST_CREDENTIALS_ON_ANY_ADDRESS",
         "SAGEMAKER_IMAGES_TRANSITION_DELAY",
     ] {
         command.env_remove(var);
