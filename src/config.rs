@@ -182,6 +182,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SAGEMAKER_IMAGES_REQUEST_LOG_SIZE", default_value_t = 200)]
     pub request_log_size: usize,
 
+    /// Further host names (comma-separated; any case, any port) that may use the control plane and the
+    /// console under the built-in key's rule, which admits loopback names only: the name another
+    /// container calls this server by, say `sagemaker`.
+    #[arg(long, env = "SAGEMAKER_IMAGES_CONTROL_HOSTS", value_delimiter = ',')]
+    pub control_hosts: Vec<crate::control::HostName>,
+
     /// Log one line per request at INFO (`sagemaker.CreateImage 000000000000/us-east-1 => 200 (0.4 ms)`).
     #[arg(long, env = "SAGEMAKER_IMAGES_LOG_REQUESTS", default_value_t = true, action = clap::ArgAction::Set)]
     pub log_requests: bool,
