@@ -185,8 +185,8 @@ pub struct ServeArgs {
     /// Further host names (comma-separated; any case, any port) that may use the control plane and the
     /// console under the built-in key's rule, which admits loopback names only: the name another
     /// container calls this server by, say `sagemaker`.
-    #[arg(long, env = "SAGEMAKER_IMAGES_CONTROL_HOSTS", value_delimiter = ',')]
-    pub control_hosts: Vec<crate::control::HostName>,
+    #[arg(long, env = "SAGEMAKER_IMAGES_CONTROL_HOSTS", default_value = "")]
+    pub control_hosts: crate::control::AllowedHosts,
 
     /// Log one line per request at INFO (`sagemaker.CreateImage 000000000000/us-east-1 => 200 (0.4 ms)`).
     #[arg(long, env = "SAGEMAKER_IMAGES_LOG_REQUESTS", default_value_t = true, action = clap::ArgAction::Set)]
@@ -289,5 +289,23 @@ mod tests {
         assert_eq!(set.list_cache, 0);
         assert_eq!(set.describe_cache, 0);
         assert!(serve_args(&["--database-connections", "0"]).is_err());
+    }
+
+    #[test]
+    fn control_hosts_are_names_without_ports() {
+        let none = crate::control::AllowedHosts::default();
+        assert_eq!(serve_args(&[]).expect("defaults").control_hosts, none);
+        assert_eq!(
+            serve_args(&["--control-hosts", ""])
+                .expect("empty")
+                .control_hosts,
+            none
+        );
+        let set = serve_args(&["--control-hosts", "sagemaker, Images-1,"]).expect("set");
+        let names: crate::control::AllowedHosts = "sagemaker,images-1".parse().expect("names");
+        assert_eq!(set.control_hosts, names);
+        for bad in ["sagemaker:7447", "a b", "http://sagemaker"] {
+            assert!(serve_args(&["--control-hosts", bad]).is_err(), "{bad}");
+        }
     }
 }

@@ -96,14 +96,23 @@ impl FromStr for HostName {
 }
 
 /// The hosts the built-in key's access rule admits: loopback names, and those the operator names.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AllowedHosts(Vec<HostName>);
 
-impl AllowedHosts {
-    pub fn new(names: Vec<HostName>) -> AllowedHosts {
-        AllowedHosts(names)
-    }
+/// A comma-separated list of host names; empty entries (and an empty list) name nothing.
+impl FromStr for AllowedHosts {
+    type Err = String;
 
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split(',')
+            .filter(|name| !name.trim().is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(AllowedHosts)
+    }
+}
+
+impl AllowedHosts {
     pub fn admits(&self, authority: &Authority) -> bool {
         authority.is_loopback() || self.0.iter().any(|name| name.0 == authority.host)
     }
@@ -250,7 +259,7 @@ mod tests {
 
     #[test]
     fn loopback_names_and_allowed_names_are_admitted() {
-        let allowed = AllowedHosts::new(vec!["Sagemaker".parse().expect("a host name")]);
+        let allowed: AllowedHosts = "Sagemaker".parse().expect("a host name");
         for (host, admitted) in [
             ("localhost:7447", true),
             ("127.0.0.1:7447", true),

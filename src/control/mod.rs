@@ -10,7 +10,7 @@ mod faults;
 mod replays;
 pub mod state;
 
-pub use access::{AllowedHosts, HostName};
+pub use access::AllowedHosts;
 pub use faults::{Faults, MAX_FAULT_RULES};
 pub use replays::{UsedSignatures, MAX_REMEMBERED_SIGNATURES};
 

@@ -88,7 +88,7 @@ async fn run<S: Store>(args: ServeArgs, credentials: Credentials, store: S) -> a
             args.describe_cache,
         ),
         access,
-        control_hosts: control::AllowedHosts::new(args.control_hosts.clone()),
+        control_hosts: args.control_hosts.clone(),
         used_signatures: control::UsedSignatures::default(),
         faults: control::Faults::default(),
         console: Console::new(args.request_log_size),

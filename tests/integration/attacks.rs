@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::common::cases::Failures;
-use crate::common::raw::{exchange, status_of, RawRequest, Signer};
+use crate::common::raw::{exchange, http2, status_of, RawRequest, Signer};
 use crate::common::{create_image, Options, Server};
 
 const FAULTS: &str = "/_sagemaker-images/faults";
@@ -151,16 +151,7 @@ async fn control_hosts_names_further_hosts_and_only_those() {
 async fn over_http2_the_authority_is_read_and_must_agree_with_host() {
     use http_body_util::{BodyExt, Full};
     let server = Server::start();
-    let stream = tokio::net::TcpStream::connect(address(&server))
-        .await
-        .expect("connect");
-    let (mut sender, connection) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(stream),
-    )
-    .await
-    .expect("an HTTP/2 handshake with prior knowledge");
-    tokio::spawn(connection);
+    let mut sender = http2(&address(&server)).await;
     let cases = [
         ("the authority alone", address(&server), None, 200),
         (
@@ -391,21 +382,10 @@ async fn every_answer_under_the_control_paths_carries_the_security_headers() {
     failures.assert_none();
 }
 
-fn admin_credentials() -> String {
-    r#"
-[[credentials]]
-access_key_id = "ADMINKEY"
-secret_access_key = "admin-secret"
-account_id = "111111111111"
-admin = true
-"#
-    .to_owned()
-}
-
 #[tokio::test]
 async fn a_signed_state_changing_control_call_works_once() {
     let server = Server::start_with(Options {
-        credentials_toml: Some(admin_credentials()),
+        credentials_toml: Some(crate::control::admin_credentials()),
         ..Default::default()
     });
     let raw = server.raw();

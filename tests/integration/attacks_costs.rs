@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::common::cases::Failures;
+use crate::common::cases::{check_raw_refused, Failures};
 use crate::common::Server;
 
 const FAULTS: &str = "/_sagemaker-images/faults";
 /// The server's limits, as the README's table gives them.
 const MAX_FAULT_RULES: usize = 1000;
 const MAX_OUTCOME_RULES: usize = 1000;
+const LIMIT: &str = "ResourceLimitExceeded";
 
 /// The longest that `probe` took, run again and again until `work` is done; and `work`'s result.
 async fn slowest_probe_during<T, P>(
@@ -48,14 +49,9 @@ async fn past_the_limits_fault_and_outcome_rules_are_refused_and_nothing_is_kept
     let too_many = raw
         .control("PATCH", FAULTS, Some(&rules("A", MAX_FAULT_RULES + 1)))
         .await;
-    failures.compare(
+    failures.check(
         "one call past the limit",
-        (
-            too_many.status,
-            too_many.error_type(),
-            too_many.message().contains("at most 1000 fault rules"),
-        ),
-        (400, "ResourceLimitExceeded", true),
+        check_raw_refused(&too_many, LIMIT, &["at most 1000 fault rules"]),
     );
     let filled = raw
         .control("POST", FAULTS, Some(&rules("A", MAX_FAULT_RULES)))
@@ -91,14 +87,9 @@ async fn past_the_limits_fault_and_outcome_rules_are_refused_and_nothing_is_kept
             Some(&outcome(MAX_OUTCOME_RULES)),
         )
         .await;
-    failures.compare(
+    failures.check(
         "an outcome rule past the limit",
-        (
-            past.status,
-            past.error_type(),
-            past.message().contains("at most 1000 outcome rules"),
-        ),
-        (400, "ResourceLimitExceeded", true),
+        check_raw_refused(&past, LIMIT, &["at most 1000 outcome rules"]),
     );
     let listed = raw
         .control("GET", "/_sagemaker-images/outcomes", None)

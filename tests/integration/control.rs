@@ -44,7 +44,8 @@ async fn health_and_liveness_answer_anyone_with_localstacks_shape() {
     }
 }
 
-fn admin_credentials() -> String {
+/// An administrator's key and a user's, both of account 111111111111.
+pub fn admin_credentials() -> String {
     r#"
 [[credentials]]
 access_key_id = "ADMINKEY"
