@@ -343,6 +343,8 @@ impl<S: Store> Control<'_, S> {
             }
             Endpoint::AddOutcome => {
                 let rule = self.outcome_rule(parse_body(body)?)?;
+                // Checked before adding: calls that race at the limit may each pass it, so the bound can be
+                // passed by the calls in flight at that moment, once; later calls are refused.
                 let kept = store.outcome_rules().await?.len();
                 if kept >= MAX_OUTCOME_RULES {
                     return Err(ApiError::ResourceLimitExceeded(format!(
