@@ -76,8 +76,8 @@ impl Page {
         }
     }
 
-    /// Headers every console answer carries: the page's policy, and no sniffing, framing or referrer (a
-    /// login link's token must not leak through one).
+    /// Headers every answer under the control plane's paths carries (the console's, and errors too): the
+    /// page's policy, and no sniffing, framing or referrer (a login link's token must not leak through one).
     pub fn security_headers() -> [(HeaderName, HeaderValue); 4] {
         [
             (
