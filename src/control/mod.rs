@@ -51,8 +51,9 @@ pub enum Answer {
 /// Who may use the endpoints that change or show state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// The built-in test key is in use (so the server listens on loopback only): any local caller, but no
-    /// state-changing call from a web page of another origin.
+    /// The built-in test key is in use (so the server listens on loopback only): any caller whose Host is
+    /// a loopback name or one that `--control-hosts` names, but no state-changing call from a web page of
+    /// another origin.
     LocalCallers,
     /// A credentials file is in use: only requests signed with a key the file marks `admin = true`.
     Administrators,
