@@ -212,6 +212,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SAGEMAKER_IMAGES_REQUEST_LOG_SIZE", default_value_t = 200)]
     pub request_log_size: usize,
 
+    /// Further host names (comma-separated; any case, any port) that may use the control plane and the
+    /// console under the built-in key's rule, which admits loopback names only: the name another
+    /// container calls this server by, say `sagemaker`.
+    #[arg(long, env = "SAGEMAKER_IMAGES_CONTROL_HOSTS", default_value = "")]
+    pub control_hosts: crate::control::AllowedHosts,
+
     /// Log one line per request at INFO (`sagemaker.CreateImage 000000000000/us-east-1 => 200 (0.4 ms)`).
     #[arg(long, env = "SAGEMAKER_IMAGES_LOG_REQUESTS", default_value_t = true, action = clap::ArgAction::Set)]
     pub log_requests: bool,
@@ -340,6 +346,24 @@ mod tests {
             ),
         ] {
             assert_eq!(url_of(args), expected, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn control_hosts_are_names_without_ports() {
+        let none = crate::control::AllowedHosts::default();
+        assert_eq!(serve_args(&[]).expect("defaults").control_hosts, none);
+        assert_eq!(
+            serve_args(&["--control-hosts", ""])
+                .expect("empty")
+                .control_hosts,
+            none
+        );
+        let set = serve_args(&["--control-hosts", "sagemaker, Images-1,"]).expect("set");
+        let names: crate::control::AllowedHosts = "sagemaker,images-1".parse().expect("names");
+        assert_eq!(set.control_hosts, names);
+        for bad in ["sagemaker:7447", "a b", "http://sagemaker"] {
+            assert!(serve_args(&["--control-hosts", bad]).is_err(), "{bad}");
         }
     }
 }

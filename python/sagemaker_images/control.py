@@ -6,6 +6,7 @@ Calls are unsigned, which the built-in `test` key lets any local caller make, or
 requires. Bodies and answers are JSON.
 """
 import json
+import uuid
 
 CONTROL_PREFIX = "/_sagemaker-images/"
 DEFAULT_REGION = "us-east-1"
@@ -103,6 +104,9 @@ class Control:
             from botocore.credentials import Credentials
         except ImportError as error:  # pragma: no cover - depends on the environment
             raise RuntimeError("signing control calls with an admin key needs botocore: pip install boto3") from error
+        # A signed state-changing call works once (the server refuses a replayed signature), and two equal
+        # calls signed in the same second would sign alike: a fresh signed id makes each call its own.
+        headers = {**headers, "amz-sdk-invocation-id": str(uuid.uuid4())}
         request = AWSRequest(method=method, url=url, data=data or b"", headers=headers)
         SigV4Auth(Credentials(*self.admin_key), "sagemaker", self.region).add_auth(request)
         return dict(request.headers.items())

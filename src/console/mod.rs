@@ -14,6 +14,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
+use crate::auth::DEFAULT_ACCOUNT_ID;
 use crate::control::{self, Access, Control, ControlRequest};
 use crate::domain::Scope;
 use crate::model::Operation;
@@ -75,8 +76,8 @@ impl Page {
         }
     }
 
-    /// Headers every console answer carries: the page's policy, and no sniffing, framing or referrer (a
-    /// login link's token must not leak through one).
+    /// Headers every answer under the control plane's paths carries (the console's, and errors too): the
+    /// page's policy, and no sniffing, framing or referrer (a login link's token must not leak through one).
     pub fn security_headers() -> [(HeaderName, HeaderValue); 4] {
         [
             (
@@ -339,7 +340,8 @@ pub async fn handle<S: Store>(
 }
 
 /// The session of this browser: its CSRF token. A local caller of a server on the built-in key is given
-/// one on first sight; with a credentials file only a login link opens one.
+/// one on first sight, or when its cookie has gone stale, unless the request comes from another site's
+/// page; with a credentials file only a login link opens one.
 fn session<S: Store>(
     console: &Console,
     control: &Control<'_, S>,
@@ -350,8 +352,15 @@ fn session<S: Store>(
         Access::Administrators => "administrators",
     };
     let answer = |session: &sessions::Session| json!({ "csrfToken": session.csrf_token, "account": session.account, "access": access });
-    if let Some(admitted) = console.sessions.admit(request.method, request.headers) {
-        return Ok(Page::json(&answer(&admitted?)));
+    match console.sessions.admit(request.method, request.headers) {
+        Some(Ok(session)) => {
+            control.admit(request)?;
+            return Ok(Page::json(&answer(&session)));
+        }
+        // A cookie gone stale (evicted, expired, or from before a restart) is replaced below when the
+        // access rule opens sessions without a login.
+        Some(Err(SessionError::UnknownSession)) | None => {}
+        Some(Err(refused)) => return Err(refused.into()),
     }
     if control.access == Access::Administrators {
         return Err(ApiError::AccessDenied(
@@ -360,8 +369,8 @@ fn session<S: Store>(
                 .to_owned(),
         ));
     }
-    let account = control.admit(request)?;
-    let opened = console.sessions.open(&account);
+    control.admit_new_session(request)?;
+    let opened = console.sessions.open(DEFAULT_ACCOUNT_ID);
     let mut page = Page::json(&answer(&opened.session));
     if let Ok(cookie) = HeaderValue::from_str(&opened.cookie()) {
         page.headers.push((header::SET_COOKIE, cookie));

@@ -2,8 +2,9 @@
 //! chosen AWS error, with a probability or for the next N calls, and a latency added to every call. Kept in
 //! this process's memory: on PostgreSQL each process has its own rules.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -31,7 +32,7 @@ pub struct FaultRule {
     pub error: Option<FaultError>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,11 +72,9 @@ impl FaultRule {
     }
 
     fn matches(&self, operation: &str, region: &str) -> bool {
-        self.count != Some(0)
-            && self
-                .service
-                .as_deref()
-                .is_none_or(|s| s.eq_ignore_ascii_case(SIGNING_NAME))
+        self.service
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case(SIGNING_NAME))
             && self.region.as_deref().is_none_or(|r| r == region)
             && self.operation.as_deref().is_none_or(|o| o == operation)
     }
@@ -107,71 +106,182 @@ impl FaultRule {
     }
 }
 
-#[derive(Default)]
-struct State {
-    rules: Vec<FaultRule>,
+/// The most fault rules kept at once. A call that would keep more is refused, whole.
+pub const MAX_FAULT_RULES: usize = 1000;
+
+pub(super) fn too_many_rules(kept: usize) -> ApiError {
+    ApiError::ResourceLimitExceeded(format!(
+        "A server keeps at most {MAX_FAULT_RULES} fault rules; this call would keep {kept}."
+    ))
+}
+
+/// A stored rule: its count, if any, is a counter shared by every snapshot that holds the rule, so that a
+/// call drawing from an older snapshot still spends it.
+#[derive(Clone)]
+struct Kept {
+    rule: FaultRule,
+    remaining: Option<Arc<AtomicU64>>,
+}
+
+impl Kept {
+    fn new(mut rule: FaultRule) -> Kept {
+        let remaining = rule.count.take().map(|n| Arc::new(AtomicU64::new(n)));
+        Kept { rule, remaining }
+    }
+
+    fn remaining(&self) -> Option<u64> {
+        self.remaining.as_ref().map(|n| n.load(Ordering::Relaxed))
+    }
+
+    fn is_spent(&self) -> bool {
+        self.remaining() == Some(0)
+    }
+
+    /// The rule as listed: with what is left of its count.
+    fn shown(&self) -> FaultRule {
+        FaultRule {
+            count: self.remaining(),
+            ..self.rule.clone()
+        }
+    }
+
+    /// Spends one of the rule's count; false when none is left.
+    fn spend(&self) -> bool {
+        self.remaining.as_ref().is_none_or(|n| {
+            n.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+        })
+    }
+}
+
+/// What removal compares: a rule without its count. A probability is compared by value (-0 as 0).
+#[derive(PartialEq, Eq, Hash)]
+struct RuleKey<'a> {
+    service: Option<&'a str>,
+    region: Option<&'a str>,
+    operation: Option<&'a str>,
+    probability: Option<u64>,
+    error: Option<&'a FaultError>,
+}
+
+impl FaultRule {
+    fn key(&self) -> RuleKey<'_> {
+        RuleKey {
+            service: self.service.as_deref(),
+            region: self.region.as_deref(),
+            operation: self.operation.as_deref(),
+            probability: self.probability.map(|p| (p + 0.0).to_bits()),
+            error: self.error.as_ref(),
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct Snapshot {
+    rules: Vec<Kept>,
     effects: Effects,
 }
 
-/// The rules and effects of this process.
+/// The rules and effects of this process. An API call reads the current snapshot (the lock is held only
+/// to clone an `Arc`); a control call builds the next one aside and swaps it in whole, so that no API
+/// call ever waits for control-plane work.
 #[derive(Default)]
 pub struct Faults {
-    /// False while there is nothing to apply, so that a call need not take the lock.
+    /// False while there is nothing to apply, so that a call need not read the snapshot.
     active: AtomicBool,
-    state: Mutex<State>,
+    current: RwLock<Arc<Snapshot>>,
+    /// Control calls build their snapshots one at a time, so that none undoes another.
+    writer: Mutex<()>,
 }
 
 impl Faults {
-    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let result = f(&mut state);
-        let active = !state.rules.is_empty() || state.effects.latency > 0;
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Builds the next snapshot from the current one (spent rules left out) and swaps it in.
+    fn update(
+        &self,
+        change: impl FnOnce(&mut Snapshot) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.snapshot();
+        let mut next = Snapshot {
+            rules: current
+                .rules
+                .iter()
+                .filter(|k| !k.is_spent())
+                .cloned()
+                .collect(),
+            effects: current.effects.clone(),
+        };
+        change(&mut next)?;
+        if next.rules.len() > MAX_FAULT_RULES {
+            return Err(too_many_rules(next.rules.len()));
+        }
+        let active = !next.rules.is_empty() || next.effects.latency > 0;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         self.active.store(active, Ordering::Relaxed);
-        result
+        Ok(())
     }
 
     pub fn rules(&self) -> Vec<FaultRule> {
-        self.with(|s| s.rules.clone())
+        let snapshot = self.snapshot();
+        snapshot
+            .rules
+            .iter()
+            .filter(|k| !k.is_spent())
+            .map(Kept::shown)
+            .collect()
     }
 
-    pub fn replace(&self, rules: Vec<FaultRule>) {
-        self.with(|s| s.rules = rules);
+    pub fn replace(&self, rules: Vec<FaultRule>) -> Result<(), ApiError> {
+        self.update(|s| {
+            s.rules = rules.into_iter().map(Kept::new).collect();
+            Ok(())
+        })
     }
 
-    pub fn add(&self, rules: Vec<FaultRule>) {
-        self.with(|s| s.rules.extend(rules));
+    pub fn add(&self, rules: Vec<FaultRule>) -> Result<(), ApiError> {
+        self.update(|s| {
+            s.rules.extend(rules.into_iter().map(Kept::new));
+            Ok(())
+        })
     }
 
-    /// Removes each rule equal to one given (a spent count aside); all of them when none is given.
-    pub fn remove(&self, rules: &[FaultRule]) {
-        self.with(|s| {
-            if rules.is_empty() {
-                s.rules.clear();
-            } else {
-                let same = |a: &FaultRule, b: &FaultRule| {
-                    FaultRule {
-                        count: None,
-                        ..a.clone()
-                    } == FaultRule {
-                        count: None,
-                        ..b.clone()
-                    }
-                };
-                s.rules.retain(|kept| !rules.iter().any(|r| same(kept, r)));
+    /// Removes each rule equal to one given (counts aside); all of them when none is given. Linear in
+    /// the rules kept and given.
+    pub fn remove(&self, rules: &[FaultRule]) -> Result<(), ApiError> {
+        let removed: HashSet<RuleKey<'_>> = rules.iter().map(FaultRule::key).collect();
+        self.update(|s| {
+            match removed.is_empty() {
+                true => s.rules.clear(),
+                false => s.rules.retain(|kept| !removed.contains(&kept.rule.key())),
             }
-        });
+            Ok(())
+        })
     }
 
     pub fn effects(&self) -> Effects {
-        self.with(|s| s.effects.clone())
+        self.snapshot().effects.clone()
     }
 
-    pub fn set_effects(&self, effects: Effects) {
-        self.with(|s| s.effects = effects);
+    pub fn set_effects(&self, effects: Effects) -> Result<(), ApiError> {
+        self.update(|s| {
+            s.effects = effects;
+            Ok(())
+        })
     }
 
     pub fn clear(&self) {
-        self.with(|s| *s = State::default());
+        // Clearing keeps nothing, so it cannot pass the limit.
+        let _ = self.update(|s| {
+            *s = Snapshot::default();
+            Ok(())
+        });
     }
 
     /// What happens to this call: a delay, and the error of the first matching rule that fires.
@@ -179,21 +289,16 @@ impl Faults {
         if !self.active.load(Ordering::Relaxed) {
             return (None, None);
         }
-        self.with(|s| {
-            let delay = (s.effects.latency > 0).then(|| Duration::from_millis(s.effects.latency));
-            let fired = s.rules.iter_mut().find(|rule| {
-                rule.matches(operation, region)
-                    && rule.probability.is_none_or(|p| fastrand::f64() < p)
-            });
-            let error = fired.map(|rule| {
-                if let Some(count) = &mut rule.count {
-                    *count -= 1;
-                }
-                rule.answer()
-            });
-            s.rules.retain(|rule| rule.count != Some(0));
-            (delay, error)
-        })
+        let snapshot = self.snapshot();
+        let latency = snapshot.effects.latency;
+        let delay = (latency > 0).then(|| Duration::from_millis(latency));
+        let error = snapshot.rules.iter().find_map(|kept| {
+            let fires = kept.rule.matches(operation, region)
+                && kept.rule.probability.is_none_or(|p| fastrand::f64() < p)
+                && kept.spend();
+            fires.then(|| kept.rule.answer())
+        });
+        (delay, error)
     }
 }
 
@@ -208,9 +313,11 @@ mod tests {
     #[test]
     fn a_counted_rule_fails_exactly_that_many_matching_calls() {
         let faults = Faults::default();
-        faults.add(vec![rule(
-            r#"{"operation": "DescribeImage", "count": 2, "error": {"code": "ThrottlingException"}}"#,
-        )]);
+        faults
+            .add(vec![rule(
+                r#"{"operation": "DescribeImage", "count": 2, "error": {"code": "ThrottlingException"}}"#,
+            )])
+            .expect("kept");
         assert!(faults.draw("ListImages", "us-east-1").1.is_none());
         for _ in 0..2 {
             let error = faults
@@ -258,7 +365,7 @@ mod tests {
         ];
         for (json, operation, region, fires) in cases {
             let faults = Faults::default();
-            faults.replace(vec![rule(json)]);
+            faults.replace(vec![rule(json)]).expect("kept");
             assert_eq!(faults.draw(operation, region).1.is_some(), fires, "{json}");
         }
     }
@@ -266,7 +373,7 @@ mod tests {
     #[test]
     fn the_default_error_is_localstacks() {
         let faults = Faults::default();
-        faults.replace(vec![rule("{}")]);
+        faults.replace(vec![rule("{}")]).expect("kept");
         let error = faults.draw("CreateImage", "us-east-1").1.expect("a fault");
         assert_eq!(
             (error.code(), error.status().as_u16()),
@@ -292,14 +399,57 @@ mod tests {
     #[test]
     fn removal_matches_rules_and_nothing_is_active_after_clearing() {
         let faults = Faults::default();
-        faults.replace(vec![
-            rule(r#"{"operation": "A"}"#),
-            rule(r#"{"operation": "B", "count": 3}"#),
-        ]);
-        faults.remove(&[rule(r#"{"operation": "B"}"#)]);
+        faults
+            .replace(vec![
+                rule(r#"{"operation": "A"}"#),
+                rule(r#"{"operation": "B", "count": 3}"#),
+                rule(r#"{"operation": "C", "probability": 0.0}"#),
+            ])
+            .expect("kept");
+        faults
+            .remove(&[
+                rule(r#"{"operation": "B"}"#),
+                rule(r#"{"operation": "C", "probability": -0.0}"#),
+            ])
+            .expect("removed");
         assert_eq!(faults.rules(), vec![rule(r#"{"operation": "A"}"#)]);
-        faults.set_effects(Effects { latency: 5 });
+        faults.set_effects(Effects { latency: 5 }).expect("set");
         faults.clear();
         assert_eq!(faults.draw("A", "r"), (None, None));
+    }
+
+    #[test]
+    fn past_the_limit_a_call_is_refused_and_keeps_nothing_of_it() {
+        let faults = Faults::default();
+        let many = |n: usize| vec![rule(r#"{"operation": "A"}"#); n];
+        let refused = faults.replace(many(MAX_FAULT_RULES + 1)).unwrap_err();
+        assert_eq!(refused.code(), "ResourceLimitExceeded");
+        assert!(
+            refused.message().contains("at most 1000"),
+            "{}",
+            refused.message()
+        );
+        assert!(faults.rules().is_empty());
+        faults.replace(many(MAX_FAULT_RULES - 1)).expect("kept");
+        faults.add(many(1)).expect("kept");
+        assert!(faults.add(many(1)).is_err());
+        assert_eq!(faults.rules().len(), MAX_FAULT_RULES);
+    }
+
+    #[test]
+    fn a_count_is_spent_across_snapshots() {
+        let faults = Faults::default();
+        faults
+            .add(vec![rule(r#"{"operation": "A", "count": 2}"#)])
+            .expect("kept");
+        let before = faults.snapshot();
+        faults
+            .add(vec![rule(r#"{"operation": "B"}"#)])
+            .expect("kept");
+        // A call that read the older snapshot spends the same count.
+        assert!(before.rules[0].spend());
+        assert!(faults.draw("A", "r").1.is_some());
+        assert!(faults.draw("A", "r").1.is_none());
+        assert_eq!(faults.rules(), vec![rule(r#"{"operation": "B"}"#)]);
     }
 }

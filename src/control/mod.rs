@@ -4,15 +4,19 @@
 //! through the service (`ops`) and the store's trait, never around them; the SageMaker API's routing never
 //! reaches it.
 
+mod access;
+mod bodies;
 mod faults;
+mod replays;
 pub mod state;
 
-pub use faults::Faults;
+pub use access::AllowedHosts;
+pub use faults::{Faults, MAX_FAULT_RULES};
+pub use replays::{UsedSignatures, MAX_REMEMBERED_SIGNATURES};
 
 use std::time::{Duration, SystemTime};
 
 use axum::http::{HeaderMap, Method, StatusCode};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::{Verifier, CONTROL_SIGNED_HEADERS, DEFAULT_ACCOUNT_ID};
@@ -21,7 +25,8 @@ use crate::domain::Scope;
 use crate::ops::{Service, TRANSITIONING_OPERATIONS};
 use crate::protocol::ApiError;
 use crate::store::{OutcomeRule, ResetScope, Store};
-use faults::{Effects, FaultRule};
+use bodies::{parse_body, OneOrMany, OutcomeBody, ReleaseBody, ScopeBody};
+use faults::Effects;
 
 pub const PREFIX: &str = "/_sagemaker-images/";
 const LOCALSTACK_PREFIX: &str = "/_localstack/";
@@ -46,8 +51,9 @@ pub enum Answer {
 /// Who may use the endpoints that change or show state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// The built-in test key is in use (so the server listens on loopback only): any local caller, but no
-    /// state-changing call from a web page of another origin.
+    /// The built-in test key is in use (so the server listens on loopback only): any caller whose Host is
+    /// a loopback name or one that `--control-hosts` names, but no state-changing call from a web page of
+    /// another origin.
     LocalCallers,
     /// A credentials file is in use: only requests signed with a key the file marks `admin = true`.
     Administrators,
@@ -122,6 +128,8 @@ impl Endpoint {
 /// A control request, as the server read it.
 pub struct ControlRequest<'a> {
     pub method: &'a Method,
+    /// The request target's authority: HTTP/2's `:authority`, or an absolute-form URI's.
+    pub authority: Option<&'a str>,
     /// Path and query, as signed.
     pub uri: &'a str,
     pub path: &'a str,
@@ -137,112 +145,22 @@ pub struct Control<'a, S> {
     pub faults: &'a Faults,
     /// The console's sessions, which admit a browser as their login admitted it.
     pub sessions: &'a crate::console::Sessions,
+    /// The hosts the built-in key's rule admits.
+    pub hosts: &'a AllowedHosts,
+    /// The signatures of the signed state-changing calls already made.
+    pub used_signatures: &'a UsedSignatures,
 }
 
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+impl ControlRequest<'_> {
+    fn changes_state(&self) -> bool {
+        *self.method != Method::GET && *self.method != Method::HEAD
+    }
 }
 
 fn denied(reason: &str) -> ApiError {
     ApiError::AccessDenied(format!(
         "{reason} The control plane changes and shows every account's state; see the README's \"Testing your code against it\"."
     ))
-}
-
-/// The body as `T`; an empty body, or `null`, is `T`'s default.
-fn parse_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    let not_taken = |e: serde_json::Error| {
-        ApiError::Validation(format!(
-            "The request body is not what this endpoint takes: {e}"
-        ))
-    };
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    match serde_json::from_slice::<Value>(body).map_err(not_taken)? {
-        Value::Null => Ok(T::default()),
-        value => serde_json::from_value(value).map_err(not_taken),
-    }
-}
-
-/// Account and region a control call acts in.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ScopeBody {
-    account: Option<String>,
-    region: Option<String>,
-}
-
-impl ScopeBody {
-    fn check(&self) -> Result<(), ApiError> {
-        if self
-            .account
-            .as_deref()
-            .is_some_and(|a| !state::is_account_id(a))
-        {
-            return Err(ApiError::Validation(
-                "account must be 12 digits.".to_owned(),
-            ));
-        }
-        if self.region.as_deref().is_some_and(|r| !state::is_region(r)) {
-            return Err(ApiError::Validation(
-                "region must be lower-case letters, digits and dashes.".to_owned(),
-            ));
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct OutcomeBody {
-    operation: String,
-    image_name: Option<String>,
-    count: Option<i64>,
-    action: String,
-    failure_reason: Option<String>,
-    #[serde(flatten)]
-    scope: ScopeBody,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ReleaseBody {
-    image_name: String,
-    #[serde(flatten)]
-    scope: ScopeBody,
-}
-
-/// A single rule or a list of them, as LocalStack's chaos API takes either.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    Many(Vec<FaultRule>),
-    One(FaultRule),
-}
-
-impl Default for OneOrMany {
-    fn default() -> Self {
-        OneOrMany::Many(Vec::new())
-    }
-}
-
-impl OneOrMany {
-    fn checked(self) -> Result<Vec<FaultRule>, ApiError> {
-        let rules = match self {
-            OneOrMany::Many(rules) => rules,
-            OneOrMany::One(rule) => vec![rule],
-        };
-        rules.iter().try_for_each(FaultRule::check)?;
-        Ok(rules)
-    }
 }
 
 fn outcome_json(rule: &OutcomeRule) -> Value {
@@ -264,6 +182,8 @@ fn outcome_json(rule: &OutcomeRule) -> Value {
 
 /// The longest FailureReason the model allows.
 const FAILURE_REASON_MAX: usize = 1024;
+/// The most outcome rules kept at once; adding one more is refused until some are spent or cleared.
+pub const MAX_OUTCOME_RULES: usize = 1000;
 
 impl<S: Store> Control<'_, S> {
     /// Answers a control request: a status and a JSON body, or an AWS-shaped error.
@@ -309,31 +229,24 @@ impl<S: Store> Control<'_, S> {
     }
 
     /// Lets the request in, or refuses it; the account it acts in by default. A request that carries a
-    /// console session's cookie is the console's: that session admits it or refuses it.
+    /// console session's cookie is the console's: that session admits it or refuses it. A browser's
+    /// state-changing call (a session's, or any under the built-in key) must come from this server's own
+    /// origin.
     pub(crate) fn admit(&self, request: &ControlRequest<'_>) -> Result<String, ApiError> {
-        let headers = request.headers;
-        if let Some(admitted) = self.sessions.admit(request.method, headers) {
-            return Ok(admitted?.account);
+        let authority = self.authority(request)?;
+        if let Some(admitted) = self.sessions.admit(request.method, request.headers) {
+            let session = admitted?;
+            if request.changes_state() {
+                access::check_same_origin(&authority, request.headers)
+                    .map_err(|why| denied(&why))?;
+            }
+            return Ok(session.account);
         }
         match self.access {
             Access::LocalCallers => {
-                let host = headers
-                    .get("host")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                if !is_loopback_host(host) {
-                    return Err(denied(&format!(
-                        "Host '{host}' is not a loopback name: the control plane answers local callers only."
-                    )));
-                }
-                let changes = *request.method != Method::GET && *request.method != Method::HEAD;
-                if let Some(origin) = headers.get("origin") {
-                    let own = format!("http://{host}");
-                    if changes && origin.to_str().ok() != Some(own.as_str()) {
-                        return Err(denied(
-                            "A web page of another origin may not change this server's state.",
-                        ));
-                    }
+                if request.changes_state() {
+                    access::check_same_origin(&authority, request.headers)
+                        .map_err(|why| denied(&why))?;
                 }
                 Ok(DEFAULT_ACCOUNT_ID.to_owned())
             }
@@ -343,7 +256,7 @@ impl<S: Store> Control<'_, S> {
                     .verify(
                         request.method.as_str(),
                         request.uri,
-                        headers,
+                        request.headers,
                         request.body,
                         SystemTime::now(),
                         CONTROL_SIGNED_HEADERS,
@@ -351,7 +264,7 @@ impl<S: Store> Control<'_, S> {
                     .map_err(|e| {
                         denied(&format!(
                             "Sign control requests with an administrator's key ({}).",
-                            ApiError::from(e).message()
+                            ApiError::from(e).recorded_message()
                         ))
                     })?;
                 if !principal.admin {
@@ -360,9 +273,33 @@ impl<S: Store> Control<'_, S> {
                         principal.access_key_id
                     )));
                 }
+                if request.changes_state() {
+                    self.used_signatures.first_use(request.headers)?;
+                }
                 Ok(principal.account_id)
             }
         }
+    }
+
+    /// A browser's request for a new console session, which the built-in key's rule grants as it would a
+    /// state-changing call: opening a session is one, and no other site's page may make it.
+    pub(crate) fn admit_new_session(&self, request: &ControlRequest<'_>) -> Result<(), ApiError> {
+        let authority = self.authority(request)?;
+        access::check_same_origin(&authority, request.headers).map_err(|why| denied(&why))
+    }
+
+    /// The authority the request was sent to, read strictly; under the built-in key, one of the hosts the
+    /// rule admits.
+    fn authority(&self, request: &ControlRequest<'_>) -> Result<access::Authority, ApiError> {
+        let authority = access::request_authority(request.authority, request.headers)
+            .map_err(|why| denied(&why))?;
+        if self.access == Access::LocalCallers && !self.hosts.admits(&authority) {
+            return Err(denied(&format!(
+                "Host '{authority}' is neither a loopback name nor one that --control-hosts names: \
+                 the control plane answers those callers only."
+            )));
+        }
+        Ok(authority)
     }
 
     async fn act(
@@ -397,10 +334,8 @@ impl<S: Store> Control<'_, S> {
                 crate::ops::state::render(&contents, crate::domain::now_millis())?
             }
             Endpoint::ApplyState => {
-                let document: Value = serde_json::from_slice(body).map_err(|e| {
-                    ApiError::Serialization(format!("The initial state is not JSON: {e}"))
-                })?;
-                serde_json::to_value(state::apply(service, &document).await?)
+                let checked = state::check_off_thread(body.to_vec()).await?;
+                serde_json::to_value(state::apply(service, checked).await?)
                     .map_err(|_| ApiError::internal())?
             }
             Endpoint::ListOutcomes => {
@@ -409,6 +344,15 @@ impl<S: Store> Control<'_, S> {
             }
             Endpoint::AddOutcome => {
                 let rule = self.outcome_rule(parse_body(body)?)?;
+                // Checked before adding: calls that race at the limit may each pass it, so the bound can be
+                // passed by the calls in flight at that moment, once; later calls are refused.
+                let kept = store.outcome_rules().await?.len();
+                if kept >= MAX_OUTCOME_RULES {
+                    return Err(ApiError::ResourceLimitExceeded(format!(
+                        "A server keeps at most {MAX_OUTCOME_RULES} outcome rules, and has {kept}; \
+                         clear them (DELETE outcomes) or let them be spent."
+                    )));
+                }
                 store.add_outcome_rule(&rule).await?;
                 json!({ "outcome": outcome_json(&rule) })
             }
@@ -455,22 +399,20 @@ impl<S: Store> Control<'_, S> {
             }
             Endpoint::ListFaults => json!(self.faults.rules()),
             Endpoint::ReplaceFaults => {
-                self.faults
-                    .replace(parse_body::<OneOrMany>(body)?.checked()?);
+                self.faults.replace(OneOrMany::parse(body)?)?;
                 json!(self.faults.rules())
             }
             Endpoint::AddFaults => {
-                self.faults.add(parse_body::<OneOrMany>(body)?.checked()?);
+                self.faults.add(OneOrMany::parse(body)?)?;
                 json!(self.faults.rules())
             }
             Endpoint::RemoveFaults => {
-                self.faults
-                    .remove(&parse_body::<OneOrMany>(body)?.checked()?);
+                self.faults.remove(&OneOrMany::parse(body)?)?;
                 json!(self.faults.rules())
             }
             Endpoint::GetEffects => json!(self.faults.effects()),
             Endpoint::SetEffects => {
-                self.faults.set_effects(parse_body::<Effects>(body)?);
+                self.faults.set_effects(parse_body::<Effects>(body)?)?;
                 json!(self.faults.effects())
             }
         };
@@ -578,22 +520,6 @@ mod tests {
         for (method, path, expected) in cases {
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             assert_eq!(Endpoint::parse(&method, path), expected, "{method} {path}");
-        }
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for (host, loopback) in [
-            ("localhost:7447", true),
-            ("127.0.0.1:7447", true),
-            ("127.0.0.2", true),
-            ("[::1]:7447", true),
-            ("LOCALHOST", true),
-            ("example.com", false),
-            ("10.0.0.1:7447", false),
-            ("", false),
-        ] {
-            assert_eq!(is_loopback_host(host), loopback, "{host}");
         }
     }
 }

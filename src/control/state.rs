@@ -3,6 +3,8 @@
 //! runs. The whole document is checked before anything is applied; an entry whose resource exists already
 //! is left as it is. What `GET /_sagemaker-images/state` answers is such a document.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Map, Value};
 
 use crate::domain::arn::{app_image_config_arn, image_arn, image_version_arn};
@@ -106,6 +108,8 @@ fn check_scope(path: &str, scope: Scope, body: &Value) -> Result<ScopeEntries, A
         images.push(entry.clone());
     }
     let mut versions = Vec::new();
+    // How many versions each image has had so far in the document, by its name's key.
+    let mut positions: HashMap<String, i64> = HashMap::new();
     for (i, entry) in entries(path, members, "ImageVersions")?.iter().enumerate() {
         let here = format!("{path}.ImageVersions[{i}]");
         let Value::Object(entry) = entry else {
@@ -118,11 +122,9 @@ fn check_scope(path: &str, scope: Scope, body: &Value) -> Result<ScopeEntries, A
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let position = versions
-            .iter()
-            .filter(|v: &&VersionEntry| name_key(&v.image_name) == name_key(&image_name))
-            .count() as i64
-            + 1;
+        let position = positions.entry(name_key(&image_name)).or_default();
+        *position += 1;
+        let position = *position;
         let number = match input.get("Version") {
             None => position,
             Some(v) => v
@@ -203,28 +205,58 @@ fn check(document: &Value) -> Result<Vec<ScopeEntries>, ApiError> {
     Ok(all)
 }
 
-/// Checks `document` whole, then creates what it holds that does not exist yet, settled (CREATED).
-pub async fn apply<S: Store>(service: &Service<S>, document: &Value) -> Result<Applied, ApiError> {
-    let scopes = check(document)?;
+/// A document checked whole, ready to apply.
+pub struct Checked(Vec<ScopeEntries>);
+
+/// Checks a document as [`check`] does; `Checked` when it holds.
+pub fn checked(document: &Value) -> Result<Checked, ApiError> {
+    check(document).map(Checked)
+}
+
+/// Reads and checks a document sent to the control plane on a blocking thread: both take time linear in
+/// its size (at most the body limit), which must not hold up the threads that serve requests.
+pub async fn check_off_thread(body: Vec<u8>) -> Result<Checked, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let document: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::Serialization(format!("The initial state is not JSON: {e}")))?;
+        let checked = checked(&document);
+        // The parsed document is dropped here too, off the request threads.
+        drop(document);
+        checked
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+}
+
+/// Creates what a checked document holds that does not exist yet, settled (CREATED).
+pub async fn apply<S: Store>(service: &Service<S>, checked: Checked) -> Result<Applied, ApiError> {
+    let Checked(scopes) = checked;
     // A version needs its image: in the document or already stored. Known before anything is applied.
     for entries in &scopes {
+        let in_document: HashSet<String> = entries
+            .images
+            .iter()
+            .filter_map(|image| image.get("ImageName").and_then(Value::as_str))
+            .map(name_key)
+            .collect();
+        let mut stored = HashSet::new();
         for version in &entries.versions {
             let key = name_key(&version.image_name);
-            let in_document = entries.images.iter().any(|image| {
-                image.get("ImageName").and_then(Value::as_str).map(name_key) == Some(key.clone())
-            });
-            if !in_document
-                && service
-                    .store()
-                    .get_image(&entries.scope, &key)
-                    .await?
-                    .is_none()
+            if in_document.contains(&key) || stored.contains(&key) {
+                continue;
+            }
+            if service
+                .store()
+                .get_image(&entries.scope, &key)
+                .await?
+                .is_none()
             {
                 return Err(ApiError::Validation(format!(
                     "accounts.{}.{}: ImageVersions name image {}, which is neither in the document nor stored.",
                     entries.scope.account_id, entries.scope.region, version.image_name
                 )));
             }
+            stored.insert(key);
         }
     }
     let mut applied = Applied::default();
@@ -251,9 +283,9 @@ pub async fn apply<S: Store>(service: &Service<S>, document: &Value) -> Result<A
             let key = name_key(&version.image_name);
             let given = service
                 .store()
-                .get_versions(scope, &key)
+                .get_image(scope, &key)
                 .await?
-                .map_or(0, |set| set.image.last_version);
+                .map_or(0, |image| image.last_version);
             if given >= version.number {
                 applied.existing.push(arn);
                 continue;
@@ -350,5 +382,77 @@ mod tests {
         assert_eq!(token, initial_client_token("A", 1));
         assert_eq!(token.len(), 32);
         assert_ne!(token, initial_client_token("a", 2));
+    }
+
+    /// A document of `n` versions of one image, the last of them invalid.
+    fn versions_of_one_image(n: usize) -> Value {
+        let mut versions: Vec<Value> = (1..n)
+            .map(|_| json!({"ImageName": "a", "BaseImage": "b"}))
+            .collect();
+        versions.push(json!({"ImageName": "a"}));
+        json!({"accounts": {"000000000000": {"us-east-1": {"ImageVersions": versions}}}})
+    }
+
+    /// The fastest of three checks of `document`.
+    fn check_time(document: &Value) -> std::time::Duration {
+        (0..3)
+            .map(|_| {
+                let started = std::time::Instant::now();
+                assert!(check(document).is_err());
+                started.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_check_takes_time_linear_in_the_document() {
+        let small = check_time(&versions_of_one_image(2_000));
+        let large = check_time(&versions_of_one_image(8_000));
+        // Four times the entries: about four times the time (sixteen if it were quadratic).
+        assert!(
+            large < small * 9,
+            "2,000 versions: {small:?}; 8,000: {large:?}"
+        );
+    }
+
+    /// Documents of any shape, built from the members a document may hold and a few it may not.
+    fn document() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::from),
+            "[a-zA-Z0-9 .:/-]{0,12}".prop_map(Value::from),
+            Just(json!("000000000000")),
+            Just(json!("us-east-1")),
+        ];
+        let key = prop_oneof![
+            Just("accounts".to_owned()),
+            Just("000000000000".to_owned()),
+            Just("us-east-1".to_owned()),
+            Just("Images".to_owned()),
+            Just("ImageVersions".to_owned()),
+            Just("AppImageConfigs".to_owned()),
+            Just("ImageName".to_owned()),
+            Just("BaseImage".to_owned()),
+            Just("Version".to_owned()),
+            Just("Tags".to_owned()),
+            "[a-zA-Z]{1,8}",
+        ];
+        leaf.prop_recursive(5, 64, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                proptest::collection::btree_map(key.clone(), inner, 0..6)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_document_makes_the_check_panic(document in document()) {
+            let _ = check(&document);
+            let _ = check(&json!({"accounts": {"000000000000": {"us-east-1": document}}}));
+        }
     }
 }

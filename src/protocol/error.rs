@@ -31,8 +31,9 @@ pub enum ApiError {
     RequestTooLarge(String),
     #[error("{0}")]
     MissingAuthenticationToken(String),
-    #[error("{0}")]
-    IncompleteSignature(String),
+    /// `message` echoes the Authorization header, as AWS's does; `recorded` says the same without it.
+    #[error("{message}")]
+    IncompleteSignature { message: String, recorded: String },
     #[error("{0}")]
     InvalidSignature(String),
     #[error("{0}")]
@@ -71,7 +72,7 @@ impl ApiError {
             ApiError::UnknownOperation(_) => "UnknownOperationException",
             ApiError::RequestTooLarge(_) => "RequestEntityTooLargeException",
             ApiError::MissingAuthenticationToken(_) => "MissingAuthenticationTokenException",
-            ApiError::IncompleteSignature(_) => "IncompleteSignatureException",
+            ApiError::IncompleteSignature { .. } => "IncompleteSignatureException",
             ApiError::InvalidSignature(_) => "InvalidSignatureException",
             ApiError::UnrecognizedClient(_) => "UnrecognizedClientException",
             ApiError::Internal(_) => "InternalFailure",
@@ -118,7 +119,7 @@ impl ApiError {
             | ApiError::UnknownOperation(m)
             | ApiError::RequestTooLarge(m)
             | ApiError::MissingAuthenticationToken(m)
-            | ApiError::IncompleteSignature(m)
+            | ApiError::IncompleteSignature { message: m, .. }
             | ApiError::InvalidSignature(m)
             | ApiError::UnrecognizedClient(m)
             | ApiError::Internal(m)
@@ -127,6 +128,15 @@ impl ApiError {
             | ApiError::ServiceUnavailable(m)
             | ApiError::AccessDenied(m)
             | ApiError::Injected { message: m, .. } => m,
+        }
+    }
+
+    /// The message as the request ring, the log and the console may keep it: never a credential, a
+    /// signature or a secret, which the wire's message may echo as AWS's does.
+    pub fn recorded_message(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            ApiError::IncompleteSignature { recorded, .. } => recorded.into(),
+            other => other.message().into(),
         }
     }
 
@@ -289,10 +299,13 @@ impl From<AuthError> for ApiError {
             AuthError::Incomplete {
                 problem,
                 authorization,
-            } => ApiError::IncompleteSignature(format!(
-                "{} Authorization={authorization}",
-                header_problem(problem)
-            )),
+            } => ApiError::IncompleteSignature {
+                recorded: format!(
+                    "{} (The Authorization header is not repeated here.)",
+                    header_problem_unechoed(&problem)
+                ),
+                message: format!("{} Authorization={authorization}", header_problem(problem)),
+            },
             AuthError::WrongService { expected } => invalid(format!(
                 "Credential should be scoped to correct service: '{expected}'."
             )),
@@ -337,6 +350,17 @@ impl From<AuthError> for ApiError {
                     .to_owned(),
             ),
         }
+    }
+}
+
+/// What is wrong with the header, without the parts of it that the wire's message echoes.
+fn header_problem_unechoed(problem: &HeaderProblem) -> String {
+    match problem {
+        HeaderProblem::CredentialShape { .. } => {
+            "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term."
+                .to_owned()
+        }
+        other => header_problem(other.clone()),
     }
 }
 
@@ -388,6 +412,32 @@ impl From<StoreError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recorded_message_never_holds_the_authorization_header() {
+        let basic = "Basic YWRtaW46aHVudGVyMg==";
+        for problem in [
+            HeaderProblem::NotText,
+            HeaderProblem::WrongAlgorithm,
+            HeaderProblem::MissingParameters(vec!["Signature"]),
+            HeaderProblem::CredentialShape {
+                credential: basic.to_owned(),
+            },
+            HeaderProblem::MissingDate,
+            HeaderProblem::MalformedDate {
+                date: "yesterday".to_owned(),
+            },
+        ] {
+            let error = ApiError::from(AuthError::Incomplete {
+                problem,
+                authorization: basic.to_owned(),
+            });
+            assert!(error.message().contains(basic), "{}", error.message());
+            let recorded = error.recorded_message();
+            assert!(!recorded.contains("YWRtaW46aHVudGVyMg"), "{recorded}");
+            assert!(recorded.contains("not repeated"), "{recorded}");
+        }
+    }
 
     /// Each refusal of `auth`, one of a kind, with the AWS code it is answered with.
     fn auth_refusals() -> Vec<(AuthError, &'static str)> {

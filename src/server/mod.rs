@@ -21,7 +21,7 @@ use crate::console::{self, requests::CappedBody, requests::RecordedRequest, Cons
 use crate::control;
 use crate::domain::Scope;
 use crate::metrics;
-use crate::model::Operation;
+use crate::model::{Operation, OperationName};
 use crate::ops::{Answer, Service};
 use crate::protocol::{self, ApiError};
 use crate::store::{PostgresStore, SqliteStore, Store};
@@ -30,6 +30,8 @@ struct App<S> {
     verifier: auth::Verifier,
     service: Service<S>,
     access: control::Access,
+    control_hosts: control::AllowedHosts,
+    used_signatures: control::UsedSignatures,
     faults: control::Faults,
     console: Console,
     log_requests: bool,
@@ -86,6 +88,8 @@ async fn run<S: Store>(args: ServeArgs, credentials: Credentials, store: S) -> a
             args.describe_cache,
         ),
         access,
+        control_hosts: args.control_hosts.clone(),
+        used_signatures: control::UsedSignatures::default(),
         faults: control::Faults::default(),
         console: Console::new(args.request_log_size),
         log_requests: args.log_requests,
@@ -101,16 +105,19 @@ async fn run<S: Store>(args: ServeArgs, credentials: Credentials, store: S) -> a
         let document: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
             anyhow::anyhow!("the initial state {} is not JSON: {e}", path.display())
         })?;
-        let applied = control::state::apply(&app.service, &document)
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "the initial state {} was refused: {}: {}",
-                    path.display(),
-                    e.code(),
-                    e.message()
-                )
-            })?;
+        let checked = control::state::checked(&document);
+        let applied = match checked {
+            Ok(checked) => control::state::apply(&app.service, checked).await,
+            Err(refused) => Err(refused),
+        }
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "the initial state {} was refused: {}: {}",
+                path.display(),
+                e.code(),
+                e.message()
+            )
+        })?;
         tracing::info!(
             created = applied.created.len(),
             existing = applied.existing.len(),
@@ -176,6 +183,7 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
         .hyphenated()
         .encode_lower(&mut request_id);
     let mut seen = Seen::default();
+    let under_control = control::is_control_path(request.uri().path());
     // A panic must never reach the client as a dropped connection: it becomes InternalFailure.
     let outcome = match AssertUnwindSafe(answer(&app, request, arrived, &mut seen))
         .catch_unwind()
@@ -194,6 +202,12 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
         Ok(Answered::Page(page)) => console_answer(request_id, page.clone()),
         Err(error) => protocol::failure(request_id, error),
     };
+    if under_control {
+        // Every answer under the control plane's paths, errors too, as a browser might render it.
+        for (name, value) in console::Page::security_headers() {
+            response.headers_mut().insert(name, value);
+        }
+    }
     if let Err(ApiError::RequestTooLarge(_) | ApiError::RequestTimeout(_)) = &outcome {
         // The rest of the body is not read: the connection cannot carry another request.
         response
@@ -237,7 +251,7 @@ fn record_request(
         Err(error) => {
             let body = serde_json::json!({
                 "__type": error.code(),
-                error.message_key(): error.message(),
+                error.message_key(): error.recorded_message(),
             });
             (serde_json::to_vec(&body).ok().map(Into::into), Some(error))
         }
@@ -255,7 +269,7 @@ fn record_request(
             operation: seen.operation,
             status,
             error_code: error.map(|e| e.code().to_owned()),
-            error_message: error.map(|e| e.message().to_owned()),
+            error_message: error.map(|e| e.recorded_message().into_owned()),
             latency_micros: took.as_micros().try_into().unwrap_or(u64::MAX),
             request_body: seen.request_body,
             response_body: None,
@@ -264,7 +278,7 @@ fn record_request(
     );
 }
 
-/// A console answer: its own status, type and headers, with the request id and the security headers.
+/// A console answer: its own status, type and headers, with the request id.
 fn console_answer(request_id: &str, page: console::Page) -> Response<Body> {
     let mut response = Response::new(Body::from(page.body));
     *response.status_mut() = page.status;
@@ -275,9 +289,6 @@ fn console_answer(request_id: &str, page: console::Page) -> Response<Body> {
     );
     if let Ok(id) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", id);
-    }
-    for (name, value) in console::Page::security_headers() {
-        headers.insert(name, value);
     }
     for (name, value) in page.headers {
         headers.append(name, value);
@@ -308,7 +319,11 @@ fn log_request(seen: &Seen, response: &Response<Body>, error: Option<&ApiError>,
     let status = response.status().as_u16();
     let code = error.map(ApiError::code).unwrap_or("");
     let what = match (&seen.operation, &seen.control_path) {
-        (Some(operation), _) => format!("sagemaker.{operation}"),
+        // A target that names no operation is the caller's text: escaped, so that it cannot forge a line.
+        (Some(operation), _) if OperationName::from_name(operation).is_some() => {
+            format!("sagemaker.{operation}")
+        }
+        (Some(target), _) => format!("sagemaker.{target:?}"),
         (None, Some(path)) => format!("control {path}"),
         (None, None) => "sagemaker.?".to_owned(),
     };
@@ -440,9 +455,12 @@ async fn answer<S: Store>(
             access: app.access,
             faults: &app.faults,
             sessions: &app.console.sessions,
+            hosts: &app.control_hosts,
+            used_signatures: &app.used_signatures,
         };
         let request = control::ControlRequest {
             method: &parts.method,
+            authority: parts.uri.authority().map(|a| a.as_str()),
             uri,
             path: parts.uri.path(),
             headers: &parts.headers,

@@ -226,14 +226,15 @@ def test_with_a_credentials_file_a_browser_is_refused_until_it_opens_a_login_lin
 
 class _ForeignPage(http.server.BaseHTTPRequestHandler):
     """A page of another origin that tries to reset the server behind the user's back, with a request a
-    browser sends without asking the server first (no preflight)."""
+    browser sends without asking the server first (no preflight). Its title becomes "sent" once done."""
 
     target = None
+    script = """fetch("{target}/_sagemaker-images/reset", {{method: "POST", mode: "no-cors", credentials: "include"}})
+  .finally(() => {{ document.title = "sent"; }});"""
 
     def do_GET(self):
-        body = f"""<!doctype html><title>elsewhere</title>
-<script>fetch("{self.target}/_sagemaker-images/reset", {{method: "POST", mode: "no-cors", credentials: "include"}})
-  .finally(() => {{ document.title = "sent"; }});</script>""".encode()
+        script = self.script.format(target=self.target)
+        body = f"<!doctype html><title>elsewhere</title>\n<script>{script}</script>".encode()
         self.send_response(200)
         self.send_header("content-type", "text/html")
         self.send_header("content-length", str(len(body)))
@@ -244,23 +245,67 @@ class _ForeignPage(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def visit_foreign_page(page, server, **handler):
+    """Opens a page of another origin (localhost, where the server is 127.0.0.1) and waits until it is done."""
+    handler = type("Handler", (_ForeignPage,), {"target": server.url, **handler})
+    foreign = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=foreign.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://localhost:{foreign.server_address[1]}/")
+        expect(page).to_have_title("sent", timeout=60000)
+    finally:
+        foreign.shutdown()
+
+
 @pytest.mark.console_errors_expected  # the refused request is a 403 the browser logs
 def test_a_page_of_another_origin_cannot_change_state(server, page):
     instant(server)
     create_image(server.client(), "kept")
     open_console(page, server.url)  # the browser holds a console session for the server
-    handler = type("Handler", (_ForeignPage,), {"target": server.url})
-    foreign = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=foreign.serve_forever, daemon=True).start()
     statuses = []
     page.on("response", lambda r: r.url.endswith("/_sagemaker-images/reset") and statuses.append(r.status))
-    try:
-        page.goto(f"http://localhost:{foreign.server_address[1]}/")
-        expect(page).to_have_title("sent")
-    finally:
-        foreign.shutdown()
+    visit_foreign_page(page, server)
     assert statuses == [403]
     assert [i["ImageName"] for i in server.client().list_images()["Images"]] == ["kept"]
+
+
+# 1,100 images of the session endpoint: more than the 1,024 sessions the server keeps.
+_SESSION_FLOOD = """let done = 0;
+for (let i = 0; i < 1100; i++) {{
+  const image = new Image();
+  image.onload = image.onerror = () => {{ if (++done === 1100) document.title = "sent"; }};
+  image.src = "{target}/_sagemaker-images/console/api/session?i=" + i;
+}}"""
+
+
+@pytest.mark.console_errors_expected  # the refused images are 403s the browser logs
+def test_a_page_of_another_origin_cannot_crowd_out_the_users_session(server, page):
+    instant(server)
+    create_image(server.client(), "kept")
+    open_console(page, server.url)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "sagemaker_images_console")
+    sent = []
+    page.on("request", lambda r: "/api/session" in r.url and sent.append(r.url))
+    visit_foreign_page(page, server, script=_SESSION_FLOOD)
+    # Every request reached the server (the browser then blocks each answer from the page: JSON is no image).
+    assert len(sent) == 1100
+    # No session was opened for them, so the user's is the one it was, and the console still shows the catalog.
+    open_console(page, server.url)
+    expect(image_row(page, "kept")).to_have_count(1)
+    after = next(c for c in page.context.cookies() if c["name"] == "sagemaker_images_console")
+    assert after["value"] == cookie["value"]
+
+
+def test_a_stale_session_cookie_is_replaced_by_the_consoles_own_page(server, page):
+    instant(server)
+    create_image(server.client(), "kept")
+    open_console(page, server.url)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "sagemaker_images_console")
+    page.context.add_cookies([{**cookie, "value": "evicted-or-from-before-a-restart"}])
+    open_console(page, server.url)
+    expect(image_row(page, "kept")).to_have_count(1)
+    after = next(c for c in page.context.cookies() if c["name"] == "sagemaker_images_console")
+    assert after["value"] not in (cookie["value"], "evicted-or-from-before-a-restart")
 
 
 def reachable_controls(page):

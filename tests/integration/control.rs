@@ -44,7 +44,8 @@ async fn health_and_liveness_answer_anyone_with_localstacks_shape() {
     }
 }
 
-fn admin_credentials() -> String {
+/// An administrator's key and a user's, both of account 111111111111.
+pub fn admin_credentials() -> String {
     r#"
 [[credentials]]
 access_key_id = "ADMINKEY"
@@ -145,17 +146,10 @@ async fn with_the_built_in_key_a_page_of_another_origin_cannot_change_state() {
 
 /// Sends `request_line` to `address` with `host` as its Host header; the whole answer.
 async fn send_with_host(address: &str, host: &str, request_line: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("connect");
     let request = format!(
         "{request_line} HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
     );
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.expect("read");
-    answer
+    crate::common::raw::exchange(address, &request).await
 }
 
 #[tokio::test]

@@ -407,14 +407,7 @@ async fn an_oversized_body_is_refused_without_being_read() {
 async fn http2_without_tls_is_served_under_the_same_limits() {
     use http_body_util::{BodyExt, Empty};
     let server = server_with(&["--max-header-bytes", "8192"]);
-    let stream = TcpStream::connect(address(&server)).await.expect("connect");
-    let (mut sender, connection) = hyper::client::conn::http2::handshake(
-        hyper_util::rt::TokioExecutor::new(),
-        hyper_util::rt::TokioIo::new(stream),
-    )
-    .await
-    .expect("an HTTP/2 handshake with prior knowledge");
-    tokio::spawn(connection);
+    let mut sender = crate::common::raw::http2(&address(&server)).await;
     let get = |extra: Option<String>| {
         let mut request =
             hyper::Request::get(format!("{}/_sagemaker-images/live", server.endpoint));

@@ -3,6 +3,8 @@
 mod common;
 
 mod app_image_configs;
+mod attacks;
+mod attacks_costs;
 mod auth;
 mod console;
 mod control;
