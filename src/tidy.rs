@@ -434,3 +434,20 @@ fn modules_declared_for_tests_only_are_known() {
             .map(|(name, test)| (name.to_owned(), test))
     );
 }
+
+/// `src/model/generated.rs` is what `tools/generate_model.py` writes from the model slice today: a
+/// hand edit, or a slice changed without running the generator, fails here, not only in the Python suite.
+#[test]
+fn the_generated_model_is_not_stale() {
+    let checked = std::process::Command::new("python3")
+        .args(["tools/generate_model.py", "--check"])
+        .current_dir(crate_root())
+        .output()
+        .expect("python3 runs tools/generate_model.py");
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}

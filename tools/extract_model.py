@@ -2,13 +2,16 @@
 """Extracts the Image-family slice of botocore's SageMaker service model.
 
 The server validates requests against `model/sagemaker-image-family.json`, which this script writes from the
-botocore package installed in the running Python. `--check` compares the checked-in file with a fresh
+botocore package installed in the running Python; the documentation is kept as plain text, for the generated
+types' doc comments. `--check` compares the checked-in file with a fresh
 extraction and exits non-zero when they differ, so a model change is never picked up silently.
 """
 import gzip
 import json
 import os
+import re
 import sys
+from html.parser import HTMLParser
 
 import botocore
 
@@ -24,11 +27,54 @@ MODEL_DIR = os.path.join(os.path.dirname(botocore.__file__), "data", "sagemaker"
 OUT = os.path.join(os.path.dirname(__file__), "..", "model", "sagemaker-image-family.json")
 
 
-def strip_docs(value):
+class _Text(HTMLParser):
+    """The text of botocore's HTML documentation: paragraphs apart, list items as `- ` lines, tags dropped."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "li":
+            self.parts.append("\n- ")
+        elif tag in ("p", "ul", "ol"):
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("p", "ul", "ol"):
+            self.parts.append("\n\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def doc_text(html):
+    """Plain text of a documentation string: paragraphs separated by one empty line, spaces collapsed."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", "".join(parser.parts)):
+        lines = [" ".join(line.split()) for line in block.split("\n")]
+        text = "\n".join(line for line in lines if line)
+        if text:
+            paragraphs.append(text)
+    return "\n\n".join(paragraphs)
+
+
+def docs_as_text(value):
+    """The shape with each `documentation` as plain text (the generator writes it as doc comments)."""
     if isinstance(value, dict):
-        return {k: strip_docs(v) for k, v in value.items() if k != "documentation"}
+        out = {}
+        for key, inner in value.items():
+            if key == "documentation":
+                if doc_text(inner):
+                    out[key] = doc_text(inner)
+            else:
+                out[key] = docs_as_text(inner)
+        return out
     if isinstance(value, list):
-        return [strip_docs(v) for v in value]
+        return [docs_as_text(v) for v in value]
     return value
 
 
@@ -41,7 +87,7 @@ def extract():
     def walk(name):
         if name in wanted:
             return
-        shape = strip_docs(shapes[name])
+        shape = docs_as_text(shapes[name])
         wanted[name] = shape
         for member in shape.get("members", {}).values():
             walk(member["shape"])
@@ -53,6 +99,7 @@ def extract():
     for op in OPERATIONS:
         spec = model["operations"][op]
         operations[op] = {
+            **({"documentation": doc_text(spec["documentation"])} if spec.get("documentation") else {}),
             "input": spec["input"]["shape"],
             "output": spec.get("output", {}).get("shape"),
             "errors": [e["shape"] for e in spec.get("errors", [])],

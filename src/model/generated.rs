@@ -6,30 +6,85 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::reader::{IntegerRule, Path, Pattern, Read, Reader, RequestError, StringRule};
+use super::reader::{IntegerRule, Path, Pattern, Presence, Read, Reader, RequestError, StringRule};
 use super::Timestamp;
 
 /// The operations of the family, as `X-Amz-Target` names them after `SageMaker.`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OperationName {
+    /// Adds or overwrites one or more tags for the specified SageMaker resource. You can add tags to notebook
+    /// instances, training jobs, hyperparameter tuning jobs, batch transform jobs, models, labeling jobs,
+    /// work teams, endpoint configurations, and endpoints.
+    ///
+    /// Each tag consists of a key and an optional value. Tag keys must be unique per resource. For more
+    /// information about tags, see For more information, see Amazon Web Services Tagging Strategies.
+    ///
+    /// Tags that you add to a hyperparameter tuning job by calling this API are also added to any training
+    /// jobs that the hyperparameter tuning job launches after you call this API, but not to training jobs
+    /// that the hyperparameter tuning job launched before you called this API. To make sure that the tags
+    /// associated with a hyperparameter tuning job are also added to all training jobs that the
+    /// hyperparameter tuning job launches, add the tags when you first create the tuning job by specifying
+    /// them in the Tags parameter of CreateHyperParameterTuningJob
+    ///
+    /// Tags that you add to a SageMaker Domain or User Profile by calling this API are also added to any Apps
+    /// that the Domain or User Profile launches after you call this API, but not to Apps that the Domain or
+    /// User Profile launched before you called this API. To make sure that the tags associated with a Domain
+    /// or User Profile are also added to all Apps that the Domain or User Profile launches, add the tags when
+    /// you first create the Domain or User Profile by specifying them in the Tags parameter of CreateDomain
+    /// or CreateUserProfile.
     AddTags,
+    /// Creates a configuration for running a SageMaker AI image as a KernelGateway app. The configuration
+    /// specifies the Amazon Elastic File System storage volume on the image, and a list of the kernels in the
+    /// image.
     CreateAppImageConfig,
+    /// Creates a custom SageMaker AI image. A SageMaker AI image is a set of image versions. Each image
+    /// version represents a container image stored in Amazon ECR. For more information, see Bring your own
+    /// SageMaker AI image.
     CreateImage,
+    /// Creates a version of the SageMaker AI image specified by ImageName. The version represents the Amazon
+    /// ECR container image specified by BaseImage.
     CreateImageVersion,
+    /// Deletes an AppImageConfig.
     DeleteAppImageConfig,
+    /// Deletes a SageMaker AI image and all versions of the image. The container images aren't deleted.
     DeleteImage,
+    /// Deletes a version of a SageMaker AI image. The container image the version represents isn't deleted.
     DeleteImageVersion,
+    /// Deletes the specified tags from an SageMaker resource.
+    ///
+    /// To list a resource's tags, use the ListTags API.
+    ///
+    /// When you call this API to delete tags from a hyperparameter tuning job, the deleted tags are not
+    /// removed from training jobs that the hyperparameter tuning job launched before you called this API.
+    ///
+    /// When you call this API to delete tags from a SageMaker Domain or User Profile, the deleted tags are
+    /// not removed from Apps that the SageMaker Domain or User Profile launched before you called this API.
     DeleteTags,
+    /// Describes an AppImageConfig.
     DescribeAppImageConfig,
+    /// Describes a SageMaker AI image.
     DescribeImage,
+    /// Describes a version of a SageMaker AI image.
     DescribeImageVersion,
+    /// Lists the aliases of a specified image or image version.
     ListAliases,
+    /// Lists the AppImageConfigs in your account and their properties. The list can be filtered by creation
+    /// time or modified time, and whether the AppImageConfig name contains a specified string.
     ListAppImageConfigs,
+    /// Lists the versions of a specified image and their properties. The list can be filtered by creation
+    /// time or modified time.
     ListImageVersions,
+    /// Lists the images in your account and their properties. The list can be filtered by creation time or
+    /// modified time, and whether the image name contains a specified string.
     ListImages,
+    /// Returns the tags for the specified SageMaker resource.
     ListTags,
+    /// Updates the properties of an AppImageConfig.
     UpdateAppImageConfig,
+    /// Updates the properties of a SageMaker AI image. To change the image's tags, use the AddTags and
+    /// DeleteTags APIs.
     UpdateImage,
+    /// Updates the properties of a SageMaker AI image version.
     UpdateImageVersion,
 }
 
@@ -207,30 +262,6 @@ impl Operation {
             }
         };
         reader.finish(operation)
-    }
-
-    pub fn name(&self) -> OperationName {
-        match self {
-            Operation::AddTags(_) => OperationName::AddTags,
-            Operation::CreateAppImageConfig(_) => OperationName::CreateAppImageConfig,
-            Operation::CreateImage(_) => OperationName::CreateImage,
-            Operation::CreateImageVersion(_) => OperationName::CreateImageVersion,
-            Operation::DeleteAppImageConfig(_) => OperationName::DeleteAppImageConfig,
-            Operation::DeleteImage(_) => OperationName::DeleteImage,
-            Operation::DeleteImageVersion(_) => OperationName::DeleteImageVersion,
-            Operation::DeleteTags(_) => OperationName::DeleteTags,
-            Operation::DescribeAppImageConfig(_) => OperationName::DescribeAppImageConfig,
-            Operation::DescribeImage(_) => OperationName::DescribeImage,
-            Operation::DescribeImageVersion(_) => OperationName::DescribeImageVersion,
-            Operation::ListAliases(_) => OperationName::ListAliases,
-            Operation::ListAppImageConfigs(_) => OperationName::ListAppImageConfigs,
-            Operation::ListImageVersions(_) => OperationName::ListImageVersions,
-            Operation::ListImages(_) => OperationName::ListImages,
-            Operation::ListTags(_) => OperationName::ListTags,
-            Operation::UpdateAppImageConfig(_) => OperationName::UpdateAppImageConfig,
-            Operation::UpdateImage(_) => OperationName::UpdateImage,
-            Operation::UpdateImageVersion(_) => OperationName::UpdateImageVersion,
-        }
     }
 }
 
@@ -999,11 +1030,15 @@ static VENDOR_GUIDANCE: StringRule = StringRule {
     one_of: Some(&["NOT_PROVIDED", "STABLE", "TO_BE_ARCHIVED", "ARCHIVED"]),
 };
 
-/// The model's `AddTagsInput`; members in the model's order.
+/// The model's `AddTagsInput`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AddTagsInput {
+    /// The Amazon Resource Name (ARN) of the resource that you want to tag.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: String,
+    /// An array of key-value pairs. You can use tags to categorize your Amazon Web Services resources in
+    /// different ways, for example, by purpose, owner, or environment. For more information, see Tagging
+    /// Amazon Web Services Resources.
     #[serde(rename = "Tags")]
     pub tags: Vec<Tag>,
 }
@@ -1016,81 +1051,80 @@ impl Read for AddTagsInput {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let resource_arn = match Reader::member(object, "ResourceArn") {
-            None => {
-                reader.missing(&Path::Member(path, "resourceArn"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "resourceArn"), &RESOURCE_ARN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let tags = match Reader::member(object, "Tags") {
-            None => {
-                reader.missing(&Path::Member(path, "tags"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = read_tag_list(inner, &Path::Member(path, "tags"), reader)?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(resource_arn) = resource_arn else {
-            return Ok(None);
-        };
-        let Some(tags) = tags else {
+        let resource_arn = reader.read_member(
+            (object, "ResourceArn"),
+            &Path::Member(path, "resourceArn"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &RESOURCE_ARN)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let tags = reader.read_member(
+            (object, "Tags"),
+            &Path::Member(path, "tags"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| read_tag_list(value, path, reader),
+        )?;
+        let (true, Some(resource_arn), Some(tags)) = (complete, resource_arn, tags) else {
             return Ok(None);
         };
         Ok(Some(Self { resource_arn, tags }))
     }
 }
 
-/// The model's `AddTagsOutput`; members in the model's order.
+/// The model's `AddTagsOutput`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AddTagsOutput {
+    /// A list of tags associated with the SageMaker resource.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
 
-/// The model's `AppImageConfigDetails`; members in the model's order.
+/// The model's `AppImageConfigDetails`; members sorted by name, the order their broken constraints are listed in.
+/// The configuration for running a SageMaker AI image as a KernelGateway app.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppImageConfigDetails {
+    /// The ARN of the AppImageConfig.
     #[serde(rename = "AppImageConfigArn", skip_serializing_if = "Option::is_none")]
     pub app_image_config_arn: Option<String>,
+    /// The name of the AppImageConfig. Must be unique to your account.
     #[serde(rename = "AppImageConfigName", skip_serializing_if = "Option::is_none")]
     pub app_image_config_name: Option<String>,
+    /// The configuration for the file system and the runtime, such as the environment variables and entry
+    /// point.
     #[serde(
         rename = "CodeEditorAppImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_editor_app_image_config: Option<CodeEditorAppImageConfig>,
+    /// When the AppImageConfig was created.
     #[serde(rename = "CreationTime", skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<Timestamp>,
+    /// The configuration for the file system and the runtime, such as the environment variables and entry
+    /// point.
     #[serde(
         rename = "JupyterLabAppImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub jupyter_lab_app_image_config: Option<JupyterLabAppImageConfig>,
+    /// The configuration for the file system and kernels in the SageMaker AI image.
     #[serde(
         rename = "KernelGatewayImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kernel_gateway_image_config: Option<KernelGatewayImageConfig>,
+    /// When the AppImageConfig was last modified.
     #[serde(rename = "LastModifiedTime", skip_serializing_if = "Option::is_none")]
     pub last_modified_time: Option<Timestamp>,
 }
 
-/// The model's `CodeEditorAppImageConfig`; members in the model's order.
+/// The model's `CodeEditorAppImageConfig`; members sorted by name, the order their broken constraints are listed in.
+/// The configuration for the file system and kernels in a SageMaker image running as a Code Editor app. The
+/// FileSystemConfig object is not supported.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CodeEditorAppImageConfig {
     #[serde(rename = "ContainerConfig", skip_serializing_if = "Option::is_none")]
@@ -1107,24 +1141,20 @@ impl Read for CodeEditorAppImageConfig {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let container_config = match Reader::member(object, "ContainerConfig") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    ContainerConfig::read(inner, &Path::Member(path, "containerConfig"), reader)?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let file_system_config = match Reader::member(object, "FileSystemConfig") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    FileSystemConfig::read(inner, &Path::Member(path, "fileSystemConfig"), reader)?;
-                complete &= read.is_some();
-                read
-            }
-        };
+        let container_config = reader.read_member(
+            (object, "ContainerConfig"),
+            &Path::Member(path, "containerConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| ContainerConfig::read(value, path, reader),
+        )?;
+        let file_system_config = reader.read_member(
+            (object, "FileSystemConfig"),
+            &Path::Member(path, "fileSystemConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| FileSystemConfig::read(value, path, reader),
+        )?;
         if !complete {
             return Ok(None);
         }
@@ -1135,16 +1165,20 @@ impl Read for CodeEditorAppImageConfig {
     }
 }
 
-/// The model's `ContainerConfig`; members in the model's order.
+/// The model's `ContainerConfig`; members sorted by name, the order their broken constraints are listed in.
+/// The configuration used to run the application image container.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContainerConfig {
+    /// The arguments for the container when you're running the application.
     #[serde(rename = "ContainerArguments", skip_serializing_if = "Option::is_none")]
     pub container_arguments: Option<Vec<String>>,
+    /// The entrypoint used to run the application in the container.
     #[serde(
         rename = "ContainerEntrypoint",
         skip_serializing_if = "Option::is_none"
     )]
     pub container_entrypoint: Option<Vec<String>>,
+    /// The environment variables to set in the container
     #[serde(
         rename = "ContainerEnvironmentVariables",
         skip_serializing_if = "Option::is_none"
@@ -1160,43 +1194,29 @@ impl Read for ContainerConfig {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let container_arguments = match Reader::member(object, "ContainerArguments") {
-            None => None,
-            Some(inner) => {
-                let read = read_custom_image_container_arguments(
-                    inner,
-                    &Path::Member(path, "containerArguments"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let container_entrypoint = match Reader::member(object, "ContainerEntrypoint") {
-            None => None,
-            Some(inner) => {
-                let read = read_custom_image_container_entrypoint(
-                    inner,
-                    &Path::Member(path, "containerEntrypoint"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let container_environment_variables =
-            match Reader::member(object, "ContainerEnvironmentVariables") {
-                None => None,
-                Some(inner) => {
-                    let read = read_custom_image_container_environment_variables(
-                        inner,
-                        &Path::Member(path, "containerEnvironmentVariables"),
-                        reader,
-                    )?;
-                    complete &= read.is_some();
-                    read
-                }
-            };
+        let container_arguments = reader.read_member(
+            (object, "ContainerArguments"),
+            &Path::Member(path, "containerArguments"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| read_custom_image_container_arguments(value, path, reader),
+        )?;
+        let container_entrypoint = reader.read_member(
+            (object, "ContainerEntrypoint"),
+            &Path::Member(path, "containerEntrypoint"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| read_custom_image_container_entrypoint(value, path, reader),
+        )?;
+        let container_environment_variables = reader.read_member(
+            (object, "ContainerEnvironmentVariables"),
+            &Path::Member(path, "containerEnvironmentVariables"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                read_custom_image_container_environment_variables(value, path, reader)
+            },
+        )?;
         if !complete {
             return Ok(None);
         }
@@ -1208,26 +1228,37 @@ impl Read for ContainerConfig {
     }
 }
 
-/// The model's `CreateAppImageConfigRequest`; members in the model's order.
+/// The model's `CreateAppImageConfigRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateAppImageConfigRequest {
+    /// The name of the AppImageConfig. Must be unique to your account.
     #[serde(rename = "AppImageConfigName")]
     pub app_image_config_name: String,
+    /// The CodeEditorAppImageConfig. You can only specify one image kernel in the AppImageConfig API. This
+    /// kernel is shown to users before the image starts. After the image runs, all kernels are visible in
+    /// Code Editor.
     #[serde(
         rename = "CodeEditorAppImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_editor_app_image_config: Option<CodeEditorAppImageConfig>,
+    /// The JupyterLabAppImageConfig. You can only specify one image kernel in the AppImageConfig API. This
+    /// kernel is shown to users before the image starts. After the image runs, all kernels are visible in
+    /// JupyterLab.
     #[serde(
         rename = "JupyterLabAppImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub jupyter_lab_app_image_config: Option<JupyterLabAppImageConfig>,
+    /// The KernelGatewayImageConfig. You can only specify one image kernel in the AppImageConfig API. This
+    /// kernel will be shown to users before the image starts. Once the image runs, all kernels are visible in
+    /// JupyterLab.
     #[serde(
         rename = "KernelGatewayImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kernel_gateway_image_config: Option<KernelGatewayImageConfig>,
+    /// A list of tags to apply to the AppImageConfig.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
@@ -1240,74 +1271,46 @@ impl Read for CreateAppImageConfigRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let app_image_config_name = match Reader::member(object, "AppImageConfigName") {
-            None => {
-                reader.missing(&Path::Member(path, "appImageConfigName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "appImageConfigName"),
-                        &APP_IMAGE_CONFIG_NAME,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let code_editor_app_image_config = match Reader::member(object, "CodeEditorAppImageConfig")
-        {
-            None => None,
-            Some(inner) => {
-                let read = CodeEditorAppImageConfig::read(
-                    inner,
-                    &Path::Member(path, "codeEditorAppImageConfig"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let jupyter_lab_app_image_config = match Reader::member(object, "JupyterLabAppImageConfig")
-        {
-            None => None,
-            Some(inner) => {
-                let read = JupyterLabAppImageConfig::read(
-                    inner,
-                    &Path::Member(path, "jupyterLabAppImageConfig"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let kernel_gateway_image_config = match Reader::member(object, "KernelGatewayImageConfig") {
-            None => None,
-            Some(inner) => {
-                let read = KernelGatewayImageConfig::read(
-                    inner,
-                    &Path::Member(path, "kernelGatewayImageConfig"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let tags = match Reader::member(object, "Tags") {
-            None => None,
-            Some(inner) => {
-                let read = read_tag_list(inner, &Path::Member(path, "tags"), reader)?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(app_image_config_name) = app_image_config_name else {
+        let app_image_config_name = reader.read_member(
+            (object, "AppImageConfigName"),
+            &Path::Member(path, "appImageConfigName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &APP_IMAGE_CONFIG_NAME)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let code_editor_app_image_config = reader.read_member(
+            (object, "CodeEditorAppImageConfig"),
+            &Path::Member(path, "codeEditorAppImageConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| CodeEditorAppImageConfig::read(value, path, reader),
+        )?;
+        let jupyter_lab_app_image_config = reader.read_member(
+            (object, "JupyterLabAppImageConfig"),
+            &Path::Member(path, "jupyterLabAppImageConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| JupyterLabAppImageConfig::read(value, path, reader),
+        )?;
+        let kernel_gateway_image_config = reader.read_member(
+            (object, "KernelGatewayImageConfig"),
+            &Path::Member(path, "kernelGatewayImageConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| KernelGatewayImageConfig::read(value, path, reader),
+        )?;
+        let tags = reader.read_member(
+            (object, "Tags"),
+            &Path::Member(path, "tags"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| read_tag_list(value, path, reader),
+        )?;
+        let (true, Some(app_image_config_name)) = (complete, app_image_config_name) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -1320,24 +1323,30 @@ impl Read for CreateAppImageConfigRequest {
     }
 }
 
-/// The model's `CreateAppImageConfigResponse`; members in the model's order.
+/// The model's `CreateAppImageConfigResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateAppImageConfigResponse {
+    /// The ARN of the AppImageConfig.
     #[serde(rename = "AppImageConfigArn", skip_serializing_if = "Option::is_none")]
     pub app_image_config_arn: Option<String>,
 }
 
-/// The model's `CreateImageRequest`; members in the model's order.
+/// The model's `CreateImageRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateImageRequest {
+    /// The description of the image.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The display name of the image. If not provided, ImageName is displayed.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// The name of the image. Must be unique to your account.
     #[serde(rename = "ImageName")]
     pub image_name: String,
+    /// The ARN of an IAM role that enables Amazon SageMaker AI to perform tasks on your behalf.
     #[serde(rename = "RoleArn")]
     pub role_arn: String,
+    /// A list of tags to apply to the image.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
@@ -1350,77 +1359,50 @@ impl Read for CreateImageRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let description = match Reader::member(object, "Description") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "description"),
-                        &IMAGE_DESCRIPTION,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let display_name = match Reader::member(object, "DisplayName") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "displayName"),
-                        &IMAGE_DISPLAY_NAME,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let image_name = match Reader::member(object, "ImageName") {
-            None => {
-                reader.missing(&Path::Member(path, "imageName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "imageName"), &IMAGE_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let role_arn = match Reader::member(object, "RoleArn") {
-            None => {
-                reader.missing(&Path::Member(path, "roleArn"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "roleArn"), &ROLE_ARN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let tags = match Reader::member(object, "Tags") {
-            None => None,
-            Some(inner) => {
-                let read = read_tag_list(inner, &Path::Member(path, "tags"), reader)?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(image_name) = image_name else {
-            return Ok(None);
-        };
-        let Some(role_arn) = role_arn else {
+        let description = reader.read_member(
+            (object, "Description"),
+            &Path::Member(path, "description"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &IMAGE_DESCRIPTION)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let display_name = reader.read_member(
+            (object, "DisplayName"),
+            &Path::Member(path, "displayName"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &IMAGE_DISPLAY_NAME)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let image_name = reader.read_member(
+            (object, "ImageName"),
+            &Path::Member(path, "imageName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &IMAGE_NAME)?.map(str::to_owned)),
+        )?;
+        let role_arn = reader.read_member(
+            (object, "RoleArn"),
+            &Path::Member(path, "roleArn"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &ROLE_ARN)?.map(str::to_owned)),
+        )?;
+        let tags = reader.read_member(
+            (object, "Tags"),
+            &Path::Member(path, "tags"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| read_tag_list(value, path, reader),
+        )?;
+        let (true, Some(image_name), Some(role_arn)) = (complete, image_name, role_arn) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -1433,36 +1415,90 @@ impl Read for CreateImageRequest {
     }
 }
 
-/// The model's `CreateImageResponse`; members in the model's order.
+/// The model's `CreateImageResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateImageResponse {
+    /// The ARN of the image.
     #[serde(rename = "ImageArn", skip_serializing_if = "Option::is_none")]
     pub image_arn: Option<String>,
 }
 
-/// The model's `CreateImageVersionRequest`; members in the model's order.
+/// The model's `CreateImageVersionRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateImageVersionRequest {
+    /// A list of aliases created with the image version.
     #[serde(rename = "Aliases", skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<String>>,
+    /// The registry path of the container image to use as the starting point for this version. The path is an
+    /// Amazon ECR URI in the following format:
+    ///
+    /// <acct-id>.dkr.ecr.<region>.amazonaws.com/<repo-name[:tag] or [@digest]>
     #[serde(rename = "BaseImage")]
     pub base_image: String,
+    /// A unique ID. If not specified, the Amazon Web Services CLI and Amazon Web Services SDKs, such as the
+    /// SDK for Python (Boto3), add a unique value to the call.
     #[serde(rename = "ClientToken")]
     pub client_token: String,
+    /// Indicates Horovod compatibility.
     #[serde(rename = "Horovod", skip_serializing_if = "Option::is_none")]
     pub horovod: Option<bool>,
+    /// The ImageName of the Image to create a version of.
     #[serde(rename = "ImageName")]
     pub image_name: String,
+    /// Indicates SageMaker AI job type compatibility.
+    ///
+    /// -
+    ///
+    /// TRAINING: The image version is compatible with SageMaker AI training jobs.
+    ///
+    /// -
+    ///
+    /// INFERENCE: The image version is compatible with SageMaker AI inference jobs.
+    ///
+    /// -
+    ///
+    /// NOTEBOOK_KERNEL: The image version is compatible with SageMaker AI notebook kernels.
     #[serde(rename = "JobType", skip_serializing_if = "Option::is_none")]
     pub job_type: Option<JobType>,
+    /// The machine learning framework vended in the image version.
     #[serde(rename = "MLFramework", skip_serializing_if = "Option::is_none")]
     pub ml_framework: Option<String>,
+    /// Indicates CPU or GPU compatibility.
+    ///
+    /// -
+    ///
+    /// CPU: The image version is compatible with CPU.
+    ///
+    /// -
+    ///
+    /// GPU: The image version is compatible with GPU.
     #[serde(rename = "Processor", skip_serializing_if = "Option::is_none")]
     pub processor: Option<Processor>,
+    /// The supported programming language and its version.
     #[serde(rename = "ProgrammingLang", skip_serializing_if = "Option::is_none")]
     pub programming_lang: Option<String>,
+    /// The maintainer description of the image version.
     #[serde(rename = "ReleaseNotes", skip_serializing_if = "Option::is_none")]
     pub release_notes: Option<String>,
+    /// The stability of the image version, specified by the maintainer.
+    ///
+    /// -
+    ///
+    /// NOT_PROVIDED: The maintainers did not provide a status for image version stability.
+    ///
+    /// -
+    ///
+    /// STABLE: The image version is stable.
+    ///
+    /// -
+    ///
+    /// TO_BE_ARCHIVED: The image version is set to be archived. Custom image versions that are set to be
+    /// archived are automatically archived after three months.
+    ///
+    /// -
+    ///
+    /// ARCHIVED: The image version is archived. Archived image versions are not searchable and are no longer
+    /// actively supported.
     #[serde(rename = "VendorGuidance", skip_serializing_if = "Option::is_none")]
     pub vendor_guidance: Option<VendorGuidance>,
 }
@@ -1475,146 +1511,118 @@ impl Read for CreateImageVersionRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let aliases = match Reader::member(object, "Aliases") {
-            None => None,
-            Some(inner) => {
-                let read = read_sage_maker_image_version_aliases(
-                    inner,
-                    &Path::Member(path, "aliases"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let base_image = match Reader::member(object, "BaseImage") {
-            None => {
-                reader.missing(&Path::Member(path, "baseImage"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "baseImage"), &IMAGE_BASE_IMAGE)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let client_token = match Reader::member(object, "ClientToken") {
-            None => {
-                reader.missing(&Path::Member(path, "clientToken"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "clientToken"), &CLIENT_TOKEN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let horovod = match Reader::member(object, "Horovod") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.boolean(inner, &Path::Member(path, "horovod"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let image_name = match Reader::member(object, "ImageName") {
-            None => {
-                reader.missing(&Path::Member(path, "imageName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "imageName"), &IMAGE_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let job_type = match Reader::member(object, "JobType") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "jobType"), &JOB_TYPE)?
-                    .and_then(JobType::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let ml_framework = match Reader::member(object, "MLFramework") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "mLFramework"), &ML_FRAMEWORK)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let processor = match Reader::member(object, "Processor") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "processor"), &PROCESSOR)?
-                    .and_then(Processor::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let programming_lang = match Reader::member(object, "ProgrammingLang") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "programmingLang"),
-                        &PROGRAMMING_LANG,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let release_notes = match Reader::member(object, "ReleaseNotes") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "releaseNotes"), &RELEASE_NOTES)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let vendor_guidance = match Reader::member(object, "VendorGuidance") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "vendorGuidance"),
-                        &VENDOR_GUIDANCE,
-                    )?
-                    .and_then(VendorGuidance::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(base_image) = base_image else {
-            return Ok(None);
-        };
-        let Some(client_token) = client_token else {
-            return Ok(None);
-        };
-        let Some(image_name) = image_name else {
+        let aliases = reader.read_member(
+            (object, "Aliases"),
+            &Path::Member(path, "aliases"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| read_sage_maker_image_version_aliases(value, path, reader),
+        )?;
+        let base_image = reader.read_member(
+            (object, "BaseImage"),
+            &Path::Member(path, "baseImage"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &IMAGE_BASE_IMAGE)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let client_token = reader.read_member(
+            (object, "ClientToken"),
+            &Path::Member(path, "clientToken"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &CLIENT_TOKEN)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let horovod = reader.read_member(
+            (object, "Horovod"),
+            &Path::Member(path, "horovod"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.boolean(value, path)?)),
+        )?;
+        let image_name = reader.read_member(
+            (object, "ImageName"),
+            &Path::Member(path, "imageName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &IMAGE_NAME)?.map(str::to_owned)),
+        )?;
+        let job_type = reader.read_member(
+            (object, "JobType"),
+            &Path::Member(path, "jobType"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &JOB_TYPE)?
+                    .and_then(JobType::from_wire))
+            },
+        )?;
+        let ml_framework = reader.read_member(
+            (object, "MLFramework"),
+            &Path::Member(path, "mLFramework"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &ML_FRAMEWORK)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let processor = reader.read_member(
+            (object, "Processor"),
+            &Path::Member(path, "processor"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &PROCESSOR)?
+                    .and_then(Processor::from_wire))
+            },
+        )?;
+        let programming_lang = reader.read_member(
+            (object, "ProgrammingLang"),
+            &Path::Member(path, "programmingLang"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &PROGRAMMING_LANG)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let release_notes = reader.read_member(
+            (object, "ReleaseNotes"),
+            &Path::Member(path, "releaseNotes"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &RELEASE_NOTES)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let vendor_guidance = reader.read_member(
+            (object, "VendorGuidance"),
+            &Path::Member(path, "vendorGuidance"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &VENDOR_GUIDANCE)?
+                    .and_then(VendorGuidance::from_wire))
+            },
+        )?;
+        let (true, Some(base_image), Some(client_token), Some(image_name)) =
+            (complete, base_image, client_token, image_name)
+        else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -1633,16 +1641,18 @@ impl Read for CreateImageVersionRequest {
     }
 }
 
-/// The model's `CreateImageVersionResponse`; members in the model's order.
+/// The model's `CreateImageVersionResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateImageVersionResponse {
+    /// The ARN of the image version.
     #[serde(rename = "ImageVersionArn", skip_serializing_if = "Option::is_none")]
     pub image_version_arn: Option<String>,
 }
 
-/// The model's `DeleteAppImageConfigRequest`; members in the model's order.
+/// The model's `DeleteAppImageConfigRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeleteAppImageConfigRequest {
+    /// The name of the AppImageConfig to delete.
     #[serde(rename = "AppImageConfigName")]
     pub app_image_config_name: String,
 }
@@ -1655,28 +1665,18 @@ impl Read for DeleteAppImageConfigRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let app_image_config_name = match Reader::member(object, "AppImageConfigName") {
-            None => {
-                reader.missing(&Path::Member(path, "appImageConfigName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "appImageConfigName"),
-                        &APP_IMAGE_CONFIG_NAME,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(app_image_config_name) = app_image_config_name else {
+        let app_image_config_name = reader.read_member(
+            (object, "AppImageConfigName"),
+            &Path::Member(path, "appImageConfigName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &APP_IMAGE_CONFIG_NAME)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let (true, Some(app_image_config_name)) = (complete, app_image_config_name) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -1685,9 +1685,10 @@ impl Read for DeleteAppImageConfigRequest {
     }
 }
 
-/// The model's `DeleteImageRequest`; members in the model's order.
+/// The model's `DeleteImageRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeleteImageRequest {
+    /// The name of the image to delete.
     #[serde(rename = "ImageName")]
     pub image_name: String,
 }
@@ -1700,41 +1701,34 @@ impl Read for DeleteImageRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let image_name = match Reader::member(object, "ImageName") {
-            None => {
-                reader.missing(&Path::Member(path, "imageName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "imageName"), &IMAGE_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(image_name) = image_name else {
+        let image_name = reader.read_member(
+            (object, "ImageName"),
+            &Path::Member(path, "imageName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &IMAGE_NAME)?.map(str::to_owned)),
+        )?;
+        let (true, Some(image_name)) = (complete, image_name) else {
             return Ok(None);
         };
         Ok(Some(Self { image_name }))
     }
 }
 
-/// The model's `DeleteImageResponse`; members in the model's order.
+/// The model's `DeleteImageResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeleteImageResponse {}
 
-/// The model's `DeleteImageVersionRequest`; members in the model's order.
+/// The model's `DeleteImageVersionRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeleteImageVersionRequest {
+    /// The alias of the image to delete.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    /// The name of the image to delete.
     #[serde(rename = "ImageName")]
     pub image_name: String,
+    /// The version to delete.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
 }
@@ -1747,50 +1741,32 @@ impl Read for DeleteImageVersionRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let alias = match Reader::member(object, "Alias") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "alias"),
-                        &SAGE_MAKER_IMAGE_VERSION_ALIAS,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let image_name = match Reader::member(object, "ImageName") {
-            None => {
-                reader.missing(&Path::Member(path, "imageName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "imageName"), &IMAGE_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let version = match Reader::member(object, "Version") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.integer(
-                    inner,
-                    &Path::Member(path, "version"),
-                    &IMAGE_VERSION_NUMBER,
-                )?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(image_name) = image_name else {
+        let alias = reader.read_member(
+            (object, "Alias"),
+            &Path::Member(path, "alias"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &SAGE_MAKER_IMAGE_VERSION_ALIAS)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let image_name = reader.read_member(
+            (object, "ImageName"),
+            &Path::Member(path, "imageName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &IMAGE_NAME)?.map(str::to_owned)),
+        )?;
+        let version = reader.read_member(
+            (object, "Version"),
+            &Path::Member(path, "version"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &IMAGE_VERSION_NUMBER)?)),
+        )?;
+        let (true, Some(image_name)) = (complete, image_name) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -1801,15 +1777,17 @@ impl Read for DeleteImageVersionRequest {
     }
 }
 
-/// The model's `DeleteImageVersionResponse`; members in the model's order.
+/// The model's `DeleteImageVersionResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeleteImageVersionResponse {}
 
-/// The model's `DeleteTagsInput`; members in the model's order.
+/// The model's `DeleteTagsInput`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeleteTagsInput {
+    /// The Amazon Resource Name (ARN) of the resource whose tags you want to delete.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: String,
+    /// An array or one or more tag keys to delete.
     #[serde(rename = "TagKeys")]
     pub tag_keys: Vec<String>,
 }
@@ -1822,39 +1800,25 @@ impl Read for DeleteTagsInput {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let resource_arn = match Reader::member(object, "ResourceArn") {
-            None => {
-                reader.missing(&Path::Member(path, "resourceArn"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "resourceArn"), &RESOURCE_ARN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let tag_keys = match Reader::member(object, "TagKeys") {
-            None => {
-                reader.missing(&Path::Member(path, "tagKeys"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = read_tag_key_list(inner, &Path::Member(path, "tagKeys"), reader)?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(resource_arn) = resource_arn else {
-            return Ok(None);
-        };
-        let Some(tag_keys) = tag_keys else {
+        let resource_arn = reader.read_member(
+            (object, "ResourceArn"),
+            &Path::Member(path, "resourceArn"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &RESOURCE_ARN)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let tag_keys = reader.read_member(
+            (object, "TagKeys"),
+            &Path::Member(path, "tagKeys"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| read_tag_key_list(value, path, reader),
+        )?;
+        let (true, Some(resource_arn), Some(tag_keys)) = (complete, resource_arn, tag_keys) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -1864,13 +1828,14 @@ impl Read for DeleteTagsInput {
     }
 }
 
-/// The model's `DeleteTagsOutput`; members in the model's order.
+/// The model's `DeleteTagsOutput`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeleteTagsOutput {}
 
-/// The model's `DescribeAppImageConfigRequest`; members in the model's order.
+/// The model's `DescribeAppImageConfigRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DescribeAppImageConfigRequest {
+    /// The name of the AppImageConfig to describe.
     #[serde(rename = "AppImageConfigName")]
     pub app_image_config_name: String,
 }
@@ -1883,28 +1848,18 @@ impl Read for DescribeAppImageConfigRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let app_image_config_name = match Reader::member(object, "AppImageConfigName") {
-            None => {
-                reader.missing(&Path::Member(path, "appImageConfigName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "appImageConfigName"),
-                        &APP_IMAGE_CONFIG_NAME,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(app_image_config_name) = app_image_config_name else {
+        let app_image_config_name = reader.read_member(
+            (object, "AppImageConfigName"),
+            &Path::Member(path, "appImageConfigName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &APP_IMAGE_CONFIG_NAME)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let (true, Some(app_image_config_name)) = (complete, app_image_config_name) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -1913,37 +1868,45 @@ impl Read for DescribeAppImageConfigRequest {
     }
 }
 
-/// The model's `DescribeAppImageConfigResponse`; members in the model's order.
+/// The model's `DescribeAppImageConfigResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DescribeAppImageConfigResponse {
+    /// The ARN of the AppImageConfig.
     #[serde(rename = "AppImageConfigArn", skip_serializing_if = "Option::is_none")]
     pub app_image_config_arn: Option<String>,
+    /// The name of the AppImageConfig.
     #[serde(rename = "AppImageConfigName", skip_serializing_if = "Option::is_none")]
     pub app_image_config_name: Option<String>,
+    /// The configuration of the Code Editor app.
     #[serde(
         rename = "CodeEditorAppImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_editor_app_image_config: Option<CodeEditorAppImageConfig>,
+    /// When the AppImageConfig was created.
     #[serde(rename = "CreationTime", skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<Timestamp>,
+    /// The configuration of the JupyterLab app.
     #[serde(
         rename = "JupyterLabAppImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub jupyter_lab_app_image_config: Option<JupyterLabAppImageConfig>,
+    /// The configuration of a KernelGateway app.
     #[serde(
         rename = "KernelGatewayImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub kernel_gateway_image_config: Option<KernelGatewayImageConfig>,
+    /// When the AppImageConfig was last modified.
     #[serde(rename = "LastModifiedTime", skip_serializing_if = "Option::is_none")]
     pub last_modified_time: Option<Timestamp>,
 }
 
-/// The model's `DescribeImageRequest`; members in the model's order.
+/// The model's `DescribeImageRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DescribeImageRequest {
+    /// The name of the image to describe.
     #[serde(rename = "ImageName")]
     pub image_name: String,
 }
@@ -1956,60 +1919,62 @@ impl Read for DescribeImageRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let image_name = match Reader::member(object, "ImageName") {
-            None => {
-                reader.missing(&Path::Member(path, "imageName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "imageName"), &IMAGE_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(image_name) = image_name else {
+        let image_name = reader.read_member(
+            (object, "ImageName"),
+            &Path::Member(path, "imageName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &IMAGE_NAME)?.map(str::to_owned)),
+        )?;
+        let (true, Some(image_name)) = (complete, image_name) else {
             return Ok(None);
         };
         Ok(Some(Self { image_name }))
     }
 }
 
-/// The model's `DescribeImageResponse`; members in the model's order.
+/// The model's `DescribeImageResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DescribeImageResponse {
+    /// When the image was created.
     #[serde(rename = "CreationTime", skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<Timestamp>,
+    /// The description of the image.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The name of the image as displayed.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// When a create, update, or delete operation fails, the reason for the failure.
     #[serde(rename = "FailureReason", skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// The ARN of the image.
     #[serde(rename = "ImageArn", skip_serializing_if = "Option::is_none")]
     pub image_arn: Option<String>,
+    /// The name of the image.
     #[serde(rename = "ImageName", skip_serializing_if = "Option::is_none")]
     pub image_name: Option<String>,
+    /// The status of the image.
     #[serde(rename = "ImageStatus", skip_serializing_if = "Option::is_none")]
     pub image_status: Option<ImageStatus>,
+    /// When the image was last modified.
     #[serde(rename = "LastModifiedTime", skip_serializing_if = "Option::is_none")]
     pub last_modified_time: Option<Timestamp>,
+    /// The ARN of the IAM role that enables Amazon SageMaker AI to perform tasks on your behalf.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
 }
 
-/// The model's `DescribeImageVersionRequest`; members in the model's order.
+/// The model's `DescribeImageVersionRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DescribeImageVersionRequest {
+    /// The alias of the image version.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    /// The name of the image.
     #[serde(rename = "ImageName")]
     pub image_name: String,
+    /// The version of the image. If not specified, the latest version is described.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
 }
@@ -2022,50 +1987,32 @@ impl Read for DescribeImageVersionRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let alias = match Reader::member(object, "Alias") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "alias"),
-                        &SAGE_MAKER_IMAGE_VERSION_ALIAS,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let image_name = match Reader::member(object, "ImageName") {
-            None => {
-                reader.missing(&Path::Member(path, "imageName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "imageName"), &IMAGE_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let version = match Reader::member(object, "Version") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.integer(
-                    inner,
-                    &Path::Member(path, "version"),
-                    &IMAGE_VERSION_NUMBER,
-                )?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(image_name) = image_name else {
+        let alias = reader.read_member(
+            (object, "Alias"),
+            &Path::Member(path, "alias"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &SAGE_MAKER_IMAGE_VERSION_ALIAS)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let image_name = reader.read_member(
+            (object, "ImageName"),
+            &Path::Member(path, "imageName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &IMAGE_NAME)?.map(str::to_owned)),
+        )?;
+        let version = reader.read_member(
+            (object, "Version"),
+            &Path::Member(path, "version"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &IMAGE_VERSION_NUMBER)?)),
+        )?;
+        let (true, Some(image_name)) = (complete, image_name) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -2076,50 +2023,109 @@ impl Read for DescribeImageVersionRequest {
     }
 }
 
-/// The model's `DescribeImageVersionResponse`; members in the model's order.
+/// The model's `DescribeImageVersionResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DescribeImageVersionResponse {
+    /// The registry path of the container image on which this image version is based.
     #[serde(rename = "BaseImage", skip_serializing_if = "Option::is_none")]
     pub base_image: Option<String>,
+    /// The registry path of the container image that contains this image version.
     #[serde(rename = "ContainerImage", skip_serializing_if = "Option::is_none")]
     pub container_image: Option<String>,
+    /// When the version was created.
     #[serde(rename = "CreationTime", skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<Timestamp>,
+    /// When a create or delete operation fails, the reason for the failure.
     #[serde(rename = "FailureReason", skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// Indicates Horovod compatibility.
     #[serde(rename = "Horovod", skip_serializing_if = "Option::is_none")]
     pub horovod: Option<bool>,
+    /// The ARN of the image the version is based on.
     #[serde(rename = "ImageArn", skip_serializing_if = "Option::is_none")]
     pub image_arn: Option<String>,
+    /// The ARN of the version.
     #[serde(rename = "ImageVersionArn", skip_serializing_if = "Option::is_none")]
     pub image_version_arn: Option<String>,
+    /// The status of the version.
     #[serde(rename = "ImageVersionStatus", skip_serializing_if = "Option::is_none")]
     pub image_version_status: Option<ImageVersionStatus>,
+    /// Indicates SageMaker AI job type compatibility.
+    ///
+    /// -
+    ///
+    /// TRAINING: The image version is compatible with SageMaker AI training jobs.
+    ///
+    /// -
+    ///
+    /// INFERENCE: The image version is compatible with SageMaker AI inference jobs.
+    ///
+    /// -
+    ///
+    /// NOTEBOOK_KERNEL: The image version is compatible with SageMaker AI notebook kernels.
     #[serde(rename = "JobType", skip_serializing_if = "Option::is_none")]
     pub job_type: Option<JobType>,
+    /// When the version was last modified.
     #[serde(rename = "LastModifiedTime", skip_serializing_if = "Option::is_none")]
     pub last_modified_time: Option<Timestamp>,
+    /// The machine learning framework vended in the image version.
     #[serde(rename = "MLFramework", skip_serializing_if = "Option::is_none")]
     pub ml_framework: Option<String>,
+    /// Indicates CPU or GPU compatibility.
+    ///
+    /// -
+    ///
+    /// CPU: The image version is compatible with CPU.
+    ///
+    /// -
+    ///
+    /// GPU: The image version is compatible with GPU.
     #[serde(rename = "Processor", skip_serializing_if = "Option::is_none")]
     pub processor: Option<Processor>,
+    /// The supported programming language and its version.
     #[serde(rename = "ProgrammingLang", skip_serializing_if = "Option::is_none")]
     pub programming_lang: Option<String>,
+    /// The maintainer description of the image version.
     #[serde(rename = "ReleaseNotes", skip_serializing_if = "Option::is_none")]
     pub release_notes: Option<String>,
+    /// The stability of the image version specified by the maintainer.
+    ///
+    /// -
+    ///
+    /// NOT_PROVIDED: The maintainers did not provide a status for image version stability.
+    ///
+    /// -
+    ///
+    /// STABLE: The image version is stable.
+    ///
+    /// -
+    ///
+    /// TO_BE_ARCHIVED: The image version is set to be archived. Custom image versions that are set to be
+    /// archived are automatically archived after three months.
+    ///
+    /// -
+    ///
+    /// ARCHIVED: The image version is archived. Archived image versions are not searchable and are no longer
+    /// actively supported.
     #[serde(rename = "VendorGuidance", skip_serializing_if = "Option::is_none")]
     pub vendor_guidance: Option<VendorGuidance>,
+    /// The version number.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
 }
 
-/// The model's `FileSystemConfig`; members in the model's order.
+/// The model's `FileSystemConfig`; members sorted by name, the order their broken constraints are listed in.
+/// The Amazon Elastic File System storage configuration for a SageMaker AI image.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileSystemConfig {
+    /// The default POSIX group ID (GID). If not specified, defaults to 100.
     #[serde(rename = "DefaultGid", skip_serializing_if = "Option::is_none")]
     pub default_gid: Option<i32>,
+    /// The default POSIX user ID (UID). If not specified, defaults to 1000.
     #[serde(rename = "DefaultUid", skip_serializing_if = "Option::is_none")]
     pub default_uid: Option<i32>,
+    /// The path within the image to mount the user's EFS home directory. The directory should be empty. If
+    /// not specified, defaults to /home/sagemaker-user.
     #[serde(rename = "MountPath", skip_serializing_if = "Option::is_none")]
     pub mount_path: Option<String>,
 }
@@ -2132,34 +2138,27 @@ impl Read for FileSystemConfig {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let default_gid = match Reader::member(object, "DefaultGid") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.integer(inner, &Path::Member(path, "defaultGid"), &DEFAULT_GID)?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let default_uid = match Reader::member(object, "DefaultUid") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.integer(inner, &Path::Member(path, "defaultUid"), &DEFAULT_UID)?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let mount_path = match Reader::member(object, "MountPath") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "mountPath"), &MOUNT_PATH)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
+        let default_gid = reader.read_member(
+            (object, "DefaultGid"),
+            &Path::Member(path, "defaultGid"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &DEFAULT_GID)?)),
+        )?;
+        let default_uid = reader.read_member(
+            (object, "DefaultUid"),
+            &Path::Member(path, "defaultUid"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &DEFAULT_UID)?)),
+        )?;
+        let mount_path = reader.read_member(
+            (object, "MountPath"),
+            &Path::Member(path, "mountPath"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &MOUNT_PATH)?.map(str::to_owned)),
+        )?;
         if !complete {
             return Ok(None);
         }
@@ -2171,47 +2170,67 @@ impl Read for FileSystemConfig {
     }
 }
 
-/// The model's `Image`; members in the model's order.
+/// The model's `Image`; members sorted by name, the order their broken constraints are listed in.
+/// A SageMaker AI image. A SageMaker AI image represents a set of container images that are derived from a
+/// common base container image. Each of these container images is represented by a SageMaker AI ImageVersion.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Image {
+    /// When the image was created.
     #[serde(rename = "CreationTime")]
     pub creation_time: Timestamp,
+    /// The description of the image.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The name of the image as displayed.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// When a create, update, or delete operation fails, the reason for the failure.
     #[serde(rename = "FailureReason", skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// The ARN of the image.
     #[serde(rename = "ImageArn")]
     pub image_arn: String,
+    /// The name of the image.
     #[serde(rename = "ImageName")]
     pub image_name: String,
+    /// The status of the image.
     #[serde(rename = "ImageStatus")]
     pub image_status: ImageStatus,
+    /// When the image was last modified.
     #[serde(rename = "LastModifiedTime")]
     pub last_modified_time: Timestamp,
 }
 
-/// The model's `ImageVersion`; members in the model's order.
+/// The model's `ImageVersion`; members sorted by name, the order their broken constraints are listed in.
+/// A version of a SageMaker AI Image. A version represents an existing container image.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImageVersion {
+    /// When the version was created.
     #[serde(rename = "CreationTime")]
     pub creation_time: Timestamp,
+    /// When a create or delete operation fails, the reason for the failure.
     #[serde(rename = "FailureReason", skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// The ARN of the image the version is based on.
     #[serde(rename = "ImageArn")]
     pub image_arn: String,
+    /// The ARN of the version.
     #[serde(rename = "ImageVersionArn")]
     pub image_version_arn: String,
+    /// The status of the version.
     #[serde(rename = "ImageVersionStatus")]
     pub image_version_status: ImageVersionStatus,
+    /// When the version was last modified.
     #[serde(rename = "LastModifiedTime")]
     pub last_modified_time: Timestamp,
+    /// The version number.
     #[serde(rename = "Version")]
     pub version: i32,
 }
 
-/// The model's `JupyterLabAppImageConfig`; members in the model's order.
+/// The model's `JupyterLabAppImageConfig`; members sorted by name, the order their broken constraints are listed in.
+/// The configuration for the file system and kernels in a SageMaker AI image running as a JupyterLab app. The
+/// FileSystemConfig object is not supported.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JupyterLabAppImageConfig {
     #[serde(rename = "ContainerConfig", skip_serializing_if = "Option::is_none")]
@@ -2228,24 +2247,20 @@ impl Read for JupyterLabAppImageConfig {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let container_config = match Reader::member(object, "ContainerConfig") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    ContainerConfig::read(inner, &Path::Member(path, "containerConfig"), reader)?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let file_system_config = match Reader::member(object, "FileSystemConfig") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    FileSystemConfig::read(inner, &Path::Member(path, "fileSystemConfig"), reader)?;
-                complete &= read.is_some();
-                read
-            }
-        };
+        let container_config = reader.read_member(
+            (object, "ContainerConfig"),
+            &Path::Member(path, "containerConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| ContainerConfig::read(value, path, reader),
+        )?;
+        let file_system_config = reader.read_member(
+            (object, "FileSystemConfig"),
+            &Path::Member(path, "fileSystemConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| FileSystemConfig::read(value, path, reader),
+        )?;
         if !complete {
             return Ok(None);
         }
@@ -2256,11 +2271,14 @@ impl Read for JupyterLabAppImageConfig {
     }
 }
 
-/// The model's `KernelGatewayImageConfig`; members in the model's order.
+/// The model's `KernelGatewayImageConfig`; members sorted by name, the order their broken constraints are listed in.
+/// The configuration for the file system and kernels in a SageMaker AI image running as a KernelGateway app.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KernelGatewayImageConfig {
+    /// The Amazon Elastic File System storage configuration for a SageMaker AI image.
     #[serde(rename = "FileSystemConfig", skip_serializing_if = "Option::is_none")]
     pub file_system_config: Option<FileSystemConfig>,
+    /// The specification of the Jupyter kernels in the image.
     #[serde(rename = "KernelSpecs")]
     pub kernel_specs: Vec<KernelSpec>,
 }
@@ -2273,31 +2291,21 @@ impl Read for KernelGatewayImageConfig {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let file_system_config = match Reader::member(object, "FileSystemConfig") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    FileSystemConfig::read(inner, &Path::Member(path, "fileSystemConfig"), reader)?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let kernel_specs = match Reader::member(object, "KernelSpecs") {
-            None => {
-                reader.missing(&Path::Member(path, "kernelSpecs"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = read_kernel_specs(inner, &Path::Member(path, "kernelSpecs"), reader)?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(kernel_specs) = kernel_specs else {
+        let file_system_config = reader.read_member(
+            (object, "FileSystemConfig"),
+            &Path::Member(path, "fileSystemConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| FileSystemConfig::read(value, path, reader),
+        )?;
+        let kernel_specs = reader.read_member(
+            (object, "KernelSpecs"),
+            &Path::Member(path, "kernelSpecs"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| read_kernel_specs(value, path, reader),
+        )?;
+        let (true, Some(kernel_specs)) = (complete, kernel_specs) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -2307,11 +2315,14 @@ impl Read for KernelGatewayImageConfig {
     }
 }
 
-/// The model's `KernelSpec`; members in the model's order.
+/// The model's `KernelSpec`; members sorted by name, the order their broken constraints are listed in.
+/// The specification of a Jupyter kernel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KernelSpec {
+    /// The display name of the kernel.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// The name of the Jupyter kernel in the image. This value is case sensitive.
     #[serde(rename = "Name")]
     pub name: String,
 }
@@ -2324,55 +2335,49 @@ impl Read for KernelSpec {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let display_name = match Reader::member(object, "DisplayName") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "displayName"),
-                        &KERNEL_DISPLAY_NAME,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let name = match Reader::member(object, "Name") {
-            None => {
-                reader.missing(&Path::Member(path, "name"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "name"), &KERNEL_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(name) = name else {
+        let display_name = reader.read_member(
+            (object, "DisplayName"),
+            &Path::Member(path, "displayName"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &KERNEL_DISPLAY_NAME)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let name = reader.read_member(
+            (object, "Name"),
+            &Path::Member(path, "name"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &KERNEL_NAME)?.map(str::to_owned)),
+        )?;
+        let (true, Some(name)) = (complete, name) else {
             return Ok(None);
         };
         Ok(Some(Self { display_name, name }))
     }
 }
 
-/// The model's `ListAliasesRequest`; members in the model's order.
+/// The model's `ListAliasesRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListAliasesRequest {
+    /// The alias of the image version.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    /// The name of the image.
     #[serde(rename = "ImageName")]
     pub image_name: String,
+    /// The maximum number of aliases to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
+    /// If the previous call to ListAliases didn't return the full set of aliases, the call returns a token
+    /// for retrieving the next set of aliases.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The version of the image. If image version is not specified, the aliases of all versions of the image
+    /// are listed.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
 }
@@ -2385,69 +2390,46 @@ impl Read for ListAliasesRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let alias = match Reader::member(object, "Alias") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "alias"),
-                        &SAGE_MAKER_IMAGE_VERSION_ALIAS,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let image_name = match Reader::member(object, "ImageName") {
-            None => {
-                reader.missing(&Path::Member(path, "imageName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "imageName"), &IMAGE_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let max_results = match Reader::member(object, "MaxResults") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.integer(inner, &Path::Member(path, "maxResults"), &MAX_RESULTS)?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let next_token = match Reader::member(object, "NextToken") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "nextToken"), &NEXT_TOKEN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let version = match Reader::member(object, "Version") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.integer(
-                    inner,
-                    &Path::Member(path, "version"),
-                    &IMAGE_VERSION_NUMBER,
-                )?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(image_name) = image_name else {
+        let alias = reader.read_member(
+            (object, "Alias"),
+            &Path::Member(path, "alias"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &SAGE_MAKER_IMAGE_VERSION_ALIAS)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let image_name = reader.read_member(
+            (object, "ImageName"),
+            &Path::Member(path, "imageName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &IMAGE_NAME)?.map(str::to_owned)),
+        )?;
+        let max_results = reader.read_member(
+            (object, "MaxResults"),
+            &Path::Member(path, "maxResults"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &MAX_RESULTS)?)),
+        )?;
+        let next_token = reader.read_member(
+            (object, "NextToken"),
+            &Path::Member(path, "nextToken"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &NEXT_TOKEN)?.map(str::to_owned)),
+        )?;
+        let version = reader.read_member(
+            (object, "Version"),
+            &Path::Member(path, "version"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &IMAGE_VERSION_NUMBER)?)),
+        )?;
+        let (true, Some(image_name)) = (complete, image_name) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -2460,11 +2442,13 @@ impl Read for ListAliasesRequest {
     }
 }
 
-/// The model's `ListAliasesResponse`; members in the model's order.
+/// The model's `ListAliasesResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListAliasesResponse {
+    /// A token for getting the next set of aliases, if more aliases exist.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// A list of SageMaker AI image version aliases.
     #[serde(
         rename = "SageMakerImageVersionAliases",
         skip_serializing_if = "Option::is_none"
@@ -2472,25 +2456,37 @@ pub struct ListAliasesResponse {
     pub sage_maker_image_version_aliases: Option<Vec<String>>,
 }
 
-/// The model's `ListAppImageConfigsRequest`; members in the model's order.
+/// The model's `ListAppImageConfigsRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListAppImageConfigsRequest {
+    /// A filter that returns only AppImageConfigs created on or after the specified time.
     #[serde(rename = "CreationTimeAfter", skip_serializing_if = "Option::is_none")]
     pub creation_time_after: Option<f64>,
+    /// A filter that returns only AppImageConfigs created on or before the specified time.
     #[serde(rename = "CreationTimeBefore", skip_serializing_if = "Option::is_none")]
     pub creation_time_before: Option<f64>,
+    /// The total number of items to return in the response. If the total number of items available is more
+    /// than the value specified, a NextToken is provided in the response. To resume pagination, provide the
+    /// NextToken value in the as part of a subsequent call. The default value is 10.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
+    /// A filter that returns only AppImageConfigs modified on or after the specified time.
     #[serde(rename = "ModifiedTimeAfter", skip_serializing_if = "Option::is_none")]
     pub modified_time_after: Option<f64>,
+    /// A filter that returns only AppImageConfigs modified on or before the specified time.
     #[serde(rename = "ModifiedTimeBefore", skip_serializing_if = "Option::is_none")]
     pub modified_time_before: Option<f64>,
+    /// A filter that returns only AppImageConfigs whose name contains the specified string.
     #[serde(rename = "NameContains", skip_serializing_if = "Option::is_none")]
     pub name_contains: Option<String>,
+    /// If the previous call to ListImages didn't return the full set of AppImageConfigs, the call returns a
+    /// token for getting the next set of AppImageConfigs.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The property used to sort results. The default value is CreationTime.
     #[serde(rename = "SortBy", skip_serializing_if = "Option::is_none")]
     pub sort_by: Option<AppImageConfigSortKey>,
+    /// The sort order. The default value is Descending.
     #[serde(rename = "SortOrder", skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<SortOrder>,
 }
@@ -2503,97 +2499,81 @@ impl Read for ListAppImageConfigsRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let creation_time_after = match Reader::member(object, "CreationTimeAfter") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.timestamp(inner, &Path::Member(path, "creationTimeAfter"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let creation_time_before = match Reader::member(object, "CreationTimeBefore") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.timestamp(inner, &Path::Member(path, "creationTimeBefore"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let max_results = match Reader::member(object, "MaxResults") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.integer(inner, &Path::Member(path, "maxResults"), &MAX_RESULTS)?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let modified_time_after = match Reader::member(object, "ModifiedTimeAfter") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.timestamp(inner, &Path::Member(path, "modifiedTimeAfter"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let modified_time_before = match Reader::member(object, "ModifiedTimeBefore") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.timestamp(inner, &Path::Member(path, "modifiedTimeBefore"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let name_contains = match Reader::member(object, "NameContains") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "nameContains"),
-                        &APP_IMAGE_CONFIG_NAME,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let next_token = match Reader::member(object, "NextToken") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "nextToken"), &NEXT_TOKEN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let sort_by = match Reader::member(object, "SortBy") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "sortBy"),
-                        &APP_IMAGE_CONFIG_SORT_KEY,
-                    )?
-                    .and_then(AppImageConfigSortKey::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let sort_order = match Reader::member(object, "SortOrder") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "sortOrder"), &SORT_ORDER)?
-                    .and_then(SortOrder::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
+        let creation_time_after = reader.read_member(
+            (object, "CreationTimeAfter"),
+            &Path::Member(path, "creationTimeAfter"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let creation_time_before = reader.read_member(
+            (object, "CreationTimeBefore"),
+            &Path::Member(path, "creationTimeBefore"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let max_results = reader.read_member(
+            (object, "MaxResults"),
+            &Path::Member(path, "maxResults"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &MAX_RESULTS)?)),
+        )?;
+        let modified_time_after = reader.read_member(
+            (object, "ModifiedTimeAfter"),
+            &Path::Member(path, "modifiedTimeAfter"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let modified_time_before = reader.read_member(
+            (object, "ModifiedTimeBefore"),
+            &Path::Member(path, "modifiedTimeBefore"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let name_contains = reader.read_member(
+            (object, "NameContains"),
+            &Path::Member(path, "nameContains"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &APP_IMAGE_CONFIG_NAME)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let next_token = reader.read_member(
+            (object, "NextToken"),
+            &Path::Member(path, "nextToken"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &NEXT_TOKEN)?.map(str::to_owned)),
+        )?;
+        let sort_by = reader.read_member(
+            (object, "SortBy"),
+            &Path::Member(path, "sortBy"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &APP_IMAGE_CONFIG_SORT_KEY)?
+                    .and_then(AppImageConfigSortKey::from_wire))
+            },
+        )?;
+        let sort_order = reader.read_member(
+            (object, "SortOrder"),
+            &Path::Member(path, "sortOrder"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &SORT_ORDER)?
+                    .and_then(SortOrder::from_wire))
+            },
+        )?;
         if !complete {
             return Ok(None);
         }
@@ -2611,40 +2591,52 @@ impl Read for ListAppImageConfigsRequest {
     }
 }
 
-/// The model's `ListAppImageConfigsResponse`; members in the model's order.
+/// The model's `ListAppImageConfigsResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListAppImageConfigsResponse {
+    /// A list of AppImageConfigs and their properties.
     #[serde(rename = "AppImageConfigs", skip_serializing_if = "Option::is_none")]
     pub app_image_configs: Option<Vec<AppImageConfigDetails>>,
+    /// A token for getting the next set of AppImageConfigs, if there are any.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 
-/// The model's `ListImageVersionsRequest`; members in the model's order.
+/// The model's `ListImageVersionsRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListImageVersionsRequest {
+    /// A filter that returns only versions created on or after the specified time.
     #[serde(rename = "CreationTimeAfter", skip_serializing_if = "Option::is_none")]
     pub creation_time_after: Option<f64>,
+    /// A filter that returns only versions created on or before the specified time.
     #[serde(rename = "CreationTimeBefore", skip_serializing_if = "Option::is_none")]
     pub creation_time_before: Option<f64>,
+    /// The name of the image to list the versions of.
     #[serde(rename = "ImageName")]
     pub image_name: String,
+    /// A filter that returns only versions modified on or after the specified time.
     #[serde(
         rename = "LastModifiedTimeAfter",
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_time_after: Option<f64>,
+    /// A filter that returns only versions modified on or before the specified time.
     #[serde(
         rename = "LastModifiedTimeBefore",
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_time_before: Option<f64>,
+    /// The maximum number of versions to return in the response. The default value is 10.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
+    /// If the previous call to ListImageVersions didn't return the full set of versions, the call returns a
+    /// token for getting the next set of versions.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The property used to sort results. The default value is CREATION_TIME.
     #[serde(rename = "SortBy", skip_serializing_if = "Option::is_none")]
     pub sort_by: Option<ImageVersionSortBy>,
+    /// The sort order. The default value is DESCENDING.
     #[serde(rename = "SortOrder", skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<ImageVersionSortOrder>,
 }
@@ -2657,102 +2649,78 @@ impl Read for ListImageVersionsRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let creation_time_after = match Reader::member(object, "CreationTimeAfter") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.timestamp(inner, &Path::Member(path, "creationTimeAfter"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let creation_time_before = match Reader::member(object, "CreationTimeBefore") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.timestamp(inner, &Path::Member(path, "creationTimeBefore"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let image_name = match Reader::member(object, "ImageName") {
-            None => {
-                reader.missing(&Path::Member(path, "imageName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "imageName"), &IMAGE_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let last_modified_time_after = match Reader::member(object, "LastModifiedTimeAfter") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.timestamp(inner, &Path::Member(path, "lastModifiedTimeAfter"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let last_modified_time_before = match Reader::member(object, "LastModifiedTimeBefore") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.timestamp(inner, &Path::Member(path, "lastModifiedTimeBefore"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let max_results = match Reader::member(object, "MaxResults") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.integer(inner, &Path::Member(path, "maxResults"), &MAX_RESULTS)?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let next_token = match Reader::member(object, "NextToken") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "nextToken"), &NEXT_TOKEN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let sort_by = match Reader::member(object, "SortBy") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "sortBy"), &IMAGE_VERSION_SORT_BY)?
-                    .and_then(ImageVersionSortBy::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let sort_order = match Reader::member(object, "SortOrder") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "sortOrder"),
-                        &IMAGE_VERSION_SORT_ORDER,
-                    )?
-                    .and_then(ImageVersionSortOrder::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(image_name) = image_name else {
+        let creation_time_after = reader.read_member(
+            (object, "CreationTimeAfter"),
+            &Path::Member(path, "creationTimeAfter"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let creation_time_before = reader.read_member(
+            (object, "CreationTimeBefore"),
+            &Path::Member(path, "creationTimeBefore"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let image_name = reader.read_member(
+            (object, "ImageName"),
+            &Path::Member(path, "imageName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &IMAGE_NAME)?.map(str::to_owned)),
+        )?;
+        let last_modified_time_after = reader.read_member(
+            (object, "LastModifiedTimeAfter"),
+            &Path::Member(path, "lastModifiedTimeAfter"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let last_modified_time_before = reader.read_member(
+            (object, "LastModifiedTimeBefore"),
+            &Path::Member(path, "lastModifiedTimeBefore"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let max_results = reader.read_member(
+            (object, "MaxResults"),
+            &Path::Member(path, "maxResults"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &MAX_RESULTS)?)),
+        )?;
+        let next_token = reader.read_member(
+            (object, "NextToken"),
+            &Path::Member(path, "nextToken"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &NEXT_TOKEN)?.map(str::to_owned)),
+        )?;
+        let sort_by = reader.read_member(
+            (object, "SortBy"),
+            &Path::Member(path, "sortBy"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &IMAGE_VERSION_SORT_BY)?
+                    .and_then(ImageVersionSortBy::from_wire))
+            },
+        )?;
+        let sort_order = reader.read_member(
+            (object, "SortOrder"),
+            &Path::Member(path, "sortOrder"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &IMAGE_VERSION_SORT_ORDER)?
+                    .and_then(ImageVersionSortOrder::from_wire))
+            },
+        )?;
+        let (true, Some(image_name)) = (complete, image_name) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -2769,40 +2737,52 @@ impl Read for ListImageVersionsRequest {
     }
 }
 
-/// The model's `ListImageVersionsResponse`; members in the model's order.
+/// The model's `ListImageVersionsResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListImageVersionsResponse {
+    /// A list of versions and their properties.
     #[serde(rename = "ImageVersions", skip_serializing_if = "Option::is_none")]
     pub image_versions: Option<Vec<ImageVersion>>,
+    /// A token for getting the next set of versions, if there are any.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 
-/// The model's `ListImagesRequest`; members in the model's order.
+/// The model's `ListImagesRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListImagesRequest {
+    /// A filter that returns only images created on or after the specified time.
     #[serde(rename = "CreationTimeAfter", skip_serializing_if = "Option::is_none")]
     pub creation_time_after: Option<f64>,
+    /// A filter that returns only images created on or before the specified time.
     #[serde(rename = "CreationTimeBefore", skip_serializing_if = "Option::is_none")]
     pub creation_time_before: Option<f64>,
+    /// A filter that returns only images modified on or after the specified time.
     #[serde(
         rename = "LastModifiedTimeAfter",
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_time_after: Option<f64>,
+    /// A filter that returns only images modified on or before the specified time.
     #[serde(
         rename = "LastModifiedTimeBefore",
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_time_before: Option<f64>,
+    /// The maximum number of images to return in the response. The default value is 10.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
+    /// A filter that returns only images whose name contains the specified string.
     #[serde(rename = "NameContains", skip_serializing_if = "Option::is_none")]
     pub name_contains: Option<String>,
+    /// If the previous call to ListImages didn't return the full set of images, the call returns a token for
+    /// getting the next set of images.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The property used to sort results. The default value is CREATION_TIME.
     #[serde(rename = "SortBy", skip_serializing_if = "Option::is_none")]
     pub sort_by: Option<ImageSortBy>,
+    /// The sort order. The default value is DESCENDING.
     #[serde(rename = "SortOrder", skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<ImageSortOrder>,
 }
@@ -2815,94 +2795,81 @@ impl Read for ListImagesRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let creation_time_after = match Reader::member(object, "CreationTimeAfter") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.timestamp(inner, &Path::Member(path, "creationTimeAfter"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let creation_time_before = match Reader::member(object, "CreationTimeBefore") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.timestamp(inner, &Path::Member(path, "creationTimeBefore"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let last_modified_time_after = match Reader::member(object, "LastModifiedTimeAfter") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.timestamp(inner, &Path::Member(path, "lastModifiedTimeAfter"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let last_modified_time_before = match Reader::member(object, "LastModifiedTimeBefore") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.timestamp(inner, &Path::Member(path, "lastModifiedTimeBefore"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let max_results = match Reader::member(object, "MaxResults") {
-            None => None,
-            Some(inner) => {
-                let read =
-                    Some(reader.integer(inner, &Path::Member(path, "maxResults"), &MAX_RESULTS)?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let name_contains = match Reader::member(object, "NameContains") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "nameContains"),
-                        &IMAGE_NAME_CONTAINS,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let next_token = match Reader::member(object, "NextToken") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "nextToken"), &NEXT_TOKEN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let sort_by = match Reader::member(object, "SortBy") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "sortBy"), &IMAGE_SORT_BY)?
-                    .and_then(ImageSortBy::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let sort_order = match Reader::member(object, "SortOrder") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "sortOrder"), &IMAGE_SORT_ORDER)?
-                    .and_then(ImageSortOrder::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
+        let creation_time_after = reader.read_member(
+            (object, "CreationTimeAfter"),
+            &Path::Member(path, "creationTimeAfter"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let creation_time_before = reader.read_member(
+            (object, "CreationTimeBefore"),
+            &Path::Member(path, "creationTimeBefore"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let last_modified_time_after = reader.read_member(
+            (object, "LastModifiedTimeAfter"),
+            &Path::Member(path, "lastModifiedTimeAfter"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let last_modified_time_before = reader.read_member(
+            (object, "LastModifiedTimeBefore"),
+            &Path::Member(path, "lastModifiedTimeBefore"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.timestamp(value, path)?)),
+        )?;
+        let max_results = reader.read_member(
+            (object, "MaxResults"),
+            &Path::Member(path, "maxResults"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &MAX_RESULTS)?)),
+        )?;
+        let name_contains = reader.read_member(
+            (object, "NameContains"),
+            &Path::Member(path, "nameContains"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &IMAGE_NAME_CONTAINS)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let next_token = reader.read_member(
+            (object, "NextToken"),
+            &Path::Member(path, "nextToken"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &NEXT_TOKEN)?.map(str::to_owned)),
+        )?;
+        let sort_by = reader.read_member(
+            (object, "SortBy"),
+            &Path::Member(path, "sortBy"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &IMAGE_SORT_BY)?
+                    .and_then(ImageSortBy::from_wire))
+            },
+        )?;
+        let sort_order = reader.read_member(
+            (object, "SortOrder"),
+            &Path::Member(path, "sortOrder"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &IMAGE_SORT_ORDER)?
+                    .and_then(ImageSortOrder::from_wire))
+            },
+        )?;
         if !complete {
             return Ok(None);
         }
@@ -2920,22 +2887,28 @@ impl Read for ListImagesRequest {
     }
 }
 
-/// The model's `ListImagesResponse`; members in the model's order.
+/// The model's `ListImagesResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListImagesResponse {
+    /// A list of images and their properties.
     #[serde(rename = "Images", skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<Image>>,
+    /// A token for getting the next set of images, if there are any.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 
-/// The model's `ListTagsInput`; members in the model's order.
+/// The model's `ListTagsInput`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListTagsInput {
+    /// Maximum number of tags to return.
     #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
+    /// If the response to the previous ListTags request is truncated, SageMaker returns this token. To
+    /// retrieve the next set of tags, use it in the subsequent request.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// The Amazon Resource Name (ARN) of the resource whose tags you want to retrieve.
     #[serde(rename = "ResourceArn")]
     pub resource_arn: String,
 }
@@ -2948,46 +2921,32 @@ impl Read for ListTagsInput {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let max_results = match Reader::member(object, "MaxResults") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.integer(
-                    inner,
-                    &Path::Member(path, "maxResults"),
-                    &LIST_TAGS_MAX_RESULTS,
-                )?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let next_token = match Reader::member(object, "NextToken") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "nextToken"), &NEXT_TOKEN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let resource_arn = match Reader::member(object, "ResourceArn") {
-            None => {
-                reader.missing(&Path::Member(path, "resourceArn"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "resourceArn"), &RESOURCE_ARN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(resource_arn) = resource_arn else {
+        let max_results = reader.read_member(
+            (object, "MaxResults"),
+            &Path::Member(path, "maxResults"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &LIST_TAGS_MAX_RESULTS)?)),
+        )?;
+        let next_token = reader.read_member(
+            (object, "NextToken"),
+            &Path::Member(path, "nextToken"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &NEXT_TOKEN)?.map(str::to_owned)),
+        )?;
+        let resource_arn = reader.read_member(
+            (object, "ResourceArn"),
+            &Path::Member(path, "resourceArn"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &RESOURCE_ARN)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let (true, Some(resource_arn)) = (complete, resource_arn) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -2998,20 +2957,36 @@ impl Read for ListTagsInput {
     }
 }
 
-/// The model's `ListTagsOutput`; members in the model's order.
+/// The model's `ListTagsOutput`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListTagsOutput {
+    /// If response is truncated, SageMaker includes a token in the response. You can use this token in your
+    /// subsequent request to fetch next set of tokens.
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// An array of Tag objects, each with a tag key and a value.
     #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
 
-/// The model's `Tag`; members in the model's order.
+/// The model's `Tag`; members sorted by name, the order their broken constraints are listed in.
+/// A tag object that consists of a key and an optional value, used to manage metadata for SageMaker Amazon
+/// Web Services resources.
+///
+/// You can add tags to notebook instances, training jobs, hyperparameter tuning jobs, batch transform jobs,
+/// models, labeling jobs, work teams, endpoint configurations, and endpoints. For more information on adding
+/// tags to SageMaker resources, see AddTags.
+///
+/// For more information on adding metadata to your Amazon Web Services resources with tagging, see Tagging
+/// Amazon Web Services resources. For advice on best practices for managing Amazon Web Services resources
+/// with tagging, see Tagging Best Practices: Implement an Effective Amazon Web Services Resource Tagging
+/// Strategy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tag {
+    /// The tag key. Tag keys must be unique per resource.
     #[serde(rename = "Key")]
     pub key: String,
+    /// The tag value.
     #[serde(rename = "Value")]
     pub value: String,
 }
@@ -3024,62 +2999,46 @@ impl Read for Tag {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let key = match Reader::member(object, "Key") {
-            None => {
-                reader.missing(&Path::Member(path, "key"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "key"), &TAG_KEY)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let value = match Reader::member(object, "Value") {
-            None => {
-                reader.missing(&Path::Member(path, "value"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "value"), &TAG_VALUE)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(key) = key else {
-            return Ok(None);
-        };
-        let Some(value) = value else {
+        let key = reader.read_member(
+            (object, "Key"),
+            &Path::Member(path, "key"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &TAG_KEY)?.map(str::to_owned)),
+        )?;
+        let value = reader.read_member(
+            (object, "Value"),
+            &Path::Member(path, "value"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &TAG_VALUE)?.map(str::to_owned)),
+        )?;
+        let (true, Some(key), Some(value)) = (complete, key, value) else {
             return Ok(None);
         };
         Ok(Some(Self { key, value }))
     }
 }
 
-/// The model's `UpdateAppImageConfigRequest`; members in the model's order.
+/// The model's `UpdateAppImageConfigRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpdateAppImageConfigRequest {
+    /// The name of the AppImageConfig to update.
     #[serde(rename = "AppImageConfigName")]
     pub app_image_config_name: String,
+    /// The Code Editor app running on the image.
     #[serde(
         rename = "CodeEditorAppImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub code_editor_app_image_config: Option<CodeEditorAppImageConfig>,
+    /// The JupyterLab app running on the image.
     #[serde(
         rename = "JupyterLabAppImageConfig",
         skip_serializing_if = "Option::is_none"
     )]
     pub jupyter_lab_app_image_config: Option<JupyterLabAppImageConfig>,
+    /// The new KernelGateway app to run on the image.
     #[serde(
         rename = "KernelGatewayImageConfig",
         skip_serializing_if = "Option::is_none"
@@ -3095,66 +3054,39 @@ impl Read for UpdateAppImageConfigRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let app_image_config_name = match Reader::member(object, "AppImageConfigName") {
-            None => {
-                reader.missing(&Path::Member(path, "appImageConfigName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "appImageConfigName"),
-                        &APP_IMAGE_CONFIG_NAME,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let code_editor_app_image_config = match Reader::member(object, "CodeEditorAppImageConfig")
-        {
-            None => None,
-            Some(inner) => {
-                let read = CodeEditorAppImageConfig::read(
-                    inner,
-                    &Path::Member(path, "codeEditorAppImageConfig"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let jupyter_lab_app_image_config = match Reader::member(object, "JupyterLabAppImageConfig")
-        {
-            None => None,
-            Some(inner) => {
-                let read = JupyterLabAppImageConfig::read(
-                    inner,
-                    &Path::Member(path, "jupyterLabAppImageConfig"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let kernel_gateway_image_config = match Reader::member(object, "KernelGatewayImageConfig") {
-            None => None,
-            Some(inner) => {
-                let read = KernelGatewayImageConfig::read(
-                    inner,
-                    &Path::Member(path, "kernelGatewayImageConfig"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(app_image_config_name) = app_image_config_name else {
+        let app_image_config_name = reader.read_member(
+            (object, "AppImageConfigName"),
+            &Path::Member(path, "appImageConfigName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &APP_IMAGE_CONFIG_NAME)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let code_editor_app_image_config = reader.read_member(
+            (object, "CodeEditorAppImageConfig"),
+            &Path::Member(path, "codeEditorAppImageConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| CodeEditorAppImageConfig::read(value, path, reader),
+        )?;
+        let jupyter_lab_app_image_config = reader.read_member(
+            (object, "JupyterLabAppImageConfig"),
+            &Path::Member(path, "jupyterLabAppImageConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| JupyterLabAppImageConfig::read(value, path, reader),
+        )?;
+        let kernel_gateway_image_config = reader.read_member(
+            (object, "KernelGatewayImageConfig"),
+            &Path::Member(path, "kernelGatewayImageConfig"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| KernelGatewayImageConfig::read(value, path, reader),
+        )?;
+        let (true, Some(app_image_config_name)) = (complete, app_image_config_name) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -3166,24 +3098,30 @@ impl Read for UpdateAppImageConfigRequest {
     }
 }
 
-/// The model's `UpdateAppImageConfigResponse`; members in the model's order.
+/// The model's `UpdateAppImageConfigResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpdateAppImageConfigResponse {
+    /// The ARN for the AppImageConfig.
     #[serde(rename = "AppImageConfigArn", skip_serializing_if = "Option::is_none")]
     pub app_image_config_arn: Option<String>,
 }
 
-/// The model's `UpdateImageRequest`; members in the model's order.
+/// The model's `UpdateImageRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpdateImageRequest {
+    /// A list of properties to delete. Only the Description and DisplayName properties can be deleted.
     #[serde(rename = "DeleteProperties", skip_serializing_if = "Option::is_none")]
     pub delete_properties: Option<Vec<ImageDeleteProperty>>,
+    /// The new description for the image.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The new display name for the image.
     #[serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// The name of the image to update.
     #[serde(rename = "ImageName")]
     pub image_name: String,
+    /// The new ARN for the IAM role that enables Amazon SageMaker AI to perform tasks on your behalf.
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
 }
@@ -3196,74 +3134,50 @@ impl Read for UpdateImageRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let delete_properties = match Reader::member(object, "DeleteProperties") {
-            None => None,
-            Some(inner) => {
-                let read = read_image_delete_property_list(
-                    inner,
-                    &Path::Member(path, "deleteProperties"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let description = match Reader::member(object, "Description") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "description"),
-                        &IMAGE_DESCRIPTION,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let display_name = match Reader::member(object, "DisplayName") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "displayName"),
-                        &IMAGE_DISPLAY_NAME,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let image_name = match Reader::member(object, "ImageName") {
-            None => {
-                reader.missing(&Path::Member(path, "imageName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "imageName"), &IMAGE_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let role_arn = match Reader::member(object, "RoleArn") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "roleArn"), &ROLE_ARN)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(image_name) = image_name else {
+        let delete_properties = reader.read_member(
+            (object, "DeleteProperties"),
+            &Path::Member(path, "deleteProperties"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| read_image_delete_property_list(value, path, reader),
+        )?;
+        let description = reader.read_member(
+            (object, "Description"),
+            &Path::Member(path, "description"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &IMAGE_DESCRIPTION)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let display_name = reader.read_member(
+            (object, "DisplayName"),
+            &Path::Member(path, "displayName"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &IMAGE_DISPLAY_NAME)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let image_name = reader.read_member(
+            (object, "ImageName"),
+            &Path::Member(path, "imageName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &IMAGE_NAME)?.map(str::to_owned)),
+        )?;
+        let role_arn = reader.read_member(
+            (object, "RoleArn"),
+            &Path::Member(path, "roleArn"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &ROLE_ARN)?.map(str::to_owned)),
+        )?;
+        let (true, Some(image_name)) = (complete, image_name) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -3276,38 +3190,89 @@ impl Read for UpdateImageRequest {
     }
 }
 
-/// The model's `UpdateImageResponse`; members in the model's order.
+/// The model's `UpdateImageResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpdateImageResponse {
+    /// The ARN of the image.
     #[serde(rename = "ImageArn", skip_serializing_if = "Option::is_none")]
     pub image_arn: Option<String>,
 }
 
-/// The model's `UpdateImageVersionRequest`; members in the model's order.
+/// The model's `UpdateImageVersionRequest`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpdateImageVersionRequest {
+    /// The alias of the image version.
     #[serde(rename = "Alias", skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    /// A list of aliases to add.
     #[serde(rename = "AliasesToAdd", skip_serializing_if = "Option::is_none")]
     pub aliases_to_add: Option<Vec<String>>,
+    /// A list of aliases to delete.
     #[serde(rename = "AliasesToDelete", skip_serializing_if = "Option::is_none")]
     pub aliases_to_delete: Option<Vec<String>>,
+    /// Indicates Horovod compatibility.
     #[serde(rename = "Horovod", skip_serializing_if = "Option::is_none")]
     pub horovod: Option<bool>,
+    /// The name of the image.
     #[serde(rename = "ImageName")]
     pub image_name: String,
+    /// Indicates SageMaker AI job type compatibility.
+    ///
+    /// -
+    ///
+    /// TRAINING: The image version is compatible with SageMaker AI training jobs.
+    ///
+    /// -
+    ///
+    /// INFERENCE: The image version is compatible with SageMaker AI inference jobs.
+    ///
+    /// -
+    ///
+    /// NOTEBOOK_KERNEL: The image version is compatible with SageMaker AI notebook kernels.
     #[serde(rename = "JobType", skip_serializing_if = "Option::is_none")]
     pub job_type: Option<JobType>,
+    /// The machine learning framework vended in the image version.
     #[serde(rename = "MLFramework", skip_serializing_if = "Option::is_none")]
     pub ml_framework: Option<String>,
+    /// Indicates CPU or GPU compatibility.
+    ///
+    /// -
+    ///
+    /// CPU: The image version is compatible with CPU.
+    ///
+    /// -
+    ///
+    /// GPU: The image version is compatible with GPU.
     #[serde(rename = "Processor", skip_serializing_if = "Option::is_none")]
     pub processor: Option<Processor>,
+    /// The supported programming language and its version.
     #[serde(rename = "ProgrammingLang", skip_serializing_if = "Option::is_none")]
     pub programming_lang: Option<String>,
+    /// The maintainer description of the image version.
     #[serde(rename = "ReleaseNotes", skip_serializing_if = "Option::is_none")]
     pub release_notes: Option<String>,
+    /// The availability of the image version specified by the maintainer.
+    ///
+    /// -
+    ///
+    /// NOT_PROVIDED: The maintainers did not provide a status for image version stability.
+    ///
+    /// -
+    ///
+    /// STABLE: The image version is stable.
+    ///
+    /// -
+    ///
+    /// TO_BE_ARCHIVED: The image version is set to be archived. Custom image versions that are set to be
+    /// archived are automatically archived after three months.
+    ///
+    /// -
+    ///
+    /// ARCHIVED: The image version is archived. Archived image versions are not searchable and are no longer
+    /// actively supported.
     #[serde(rename = "VendorGuidance", skip_serializing_if = "Option::is_none")]
     pub vendor_guidance: Option<VendorGuidance>,
+    /// The version of the image.
     #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
 }
@@ -3320,150 +3285,119 @@ impl Read for UpdateImageVersionRequest {
     ) -> Result<Option<Self>, RequestError> {
         let object = reader.structure(value, path)?;
         let mut complete = true;
-        let alias = match Reader::member(object, "Alias") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "alias"),
-                        &SAGE_MAKER_IMAGE_VERSION_ALIAS,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let aliases_to_add = match Reader::member(object, "AliasesToAdd") {
-            None => None,
-            Some(inner) => {
-                let read = read_sage_maker_image_version_aliases(
-                    inner,
-                    &Path::Member(path, "aliasesToAdd"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let aliases_to_delete = match Reader::member(object, "AliasesToDelete") {
-            None => None,
-            Some(inner) => {
-                let read = read_sage_maker_image_version_aliases(
-                    inner,
-                    &Path::Member(path, "aliasesToDelete"),
-                    reader,
-                )?;
-                complete &= read.is_some();
-                read
-            }
-        };
-        let horovod = match Reader::member(object, "Horovod") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.boolean(inner, &Path::Member(path, "horovod"))?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let image_name = match Reader::member(object, "ImageName") {
-            None => {
-                reader.missing(&Path::Member(path, "imageName"));
-                complete = false;
-                None
-            }
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "imageName"), &IMAGE_NAME)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let job_type = match Reader::member(object, "JobType") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "jobType"), &JOB_TYPE)?
-                    .and_then(JobType::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let ml_framework = match Reader::member(object, "MLFramework") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "mLFramework"), &ML_FRAMEWORK)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let processor = match Reader::member(object, "Processor") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "processor"), &PROCESSOR)?
-                    .and_then(Processor::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let programming_lang = match Reader::member(object, "ProgrammingLang") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "programmingLang"),
-                        &PROGRAMMING_LANG,
-                    )?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let release_notes = match Reader::member(object, "ReleaseNotes") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(inner, &Path::Member(path, "releaseNotes"), &RELEASE_NOTES)?
-                    .map(str::to_owned);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let vendor_guidance = match Reader::member(object, "VendorGuidance") {
-            None => None,
-            Some(inner) => {
-                let read = reader
-                    .string(
-                        inner,
-                        &Path::Member(path, "vendorGuidance"),
-                        &VENDOR_GUIDANCE,
-                    )?
-                    .and_then(VendorGuidance::from_wire);
-                complete &= read.is_some();
-                read
-            }
-        };
-        let version = match Reader::member(object, "Version") {
-            None => None,
-            Some(inner) => {
-                let read = Some(reader.integer(
-                    inner,
-                    &Path::Member(path, "version"),
-                    &IMAGE_VERSION_NUMBER,
-                )?);
-                complete &= read.is_some();
-                read
-            }
-        };
-        if !complete {
-            return Ok(None);
-        }
-        let Some(image_name) = image_name else {
+        let alias = reader.read_member(
+            (object, "Alias"),
+            &Path::Member(path, "alias"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &SAGE_MAKER_IMAGE_VERSION_ALIAS)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let aliases_to_add = reader.read_member(
+            (object, "AliasesToAdd"),
+            &Path::Member(path, "aliasesToAdd"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| read_sage_maker_image_version_aliases(value, path, reader),
+        )?;
+        let aliases_to_delete = reader.read_member(
+            (object, "AliasesToDelete"),
+            &Path::Member(path, "aliasesToDelete"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| read_sage_maker_image_version_aliases(value, path, reader),
+        )?;
+        let horovod = reader.read_member(
+            (object, "Horovod"),
+            &Path::Member(path, "horovod"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.boolean(value, path)?)),
+        )?;
+        let image_name = reader.read_member(
+            (object, "ImageName"),
+            &Path::Member(path, "imageName"),
+            Presence::Required,
+            &mut complete,
+            |reader, value, path| Ok(reader.string(value, path, &IMAGE_NAME)?.map(str::to_owned)),
+        )?;
+        let job_type = reader.read_member(
+            (object, "JobType"),
+            &Path::Member(path, "jobType"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &JOB_TYPE)?
+                    .and_then(JobType::from_wire))
+            },
+        )?;
+        let ml_framework = reader.read_member(
+            (object, "MLFramework"),
+            &Path::Member(path, "mLFramework"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &ML_FRAMEWORK)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let processor = reader.read_member(
+            (object, "Processor"),
+            &Path::Member(path, "processor"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &PROCESSOR)?
+                    .and_then(Processor::from_wire))
+            },
+        )?;
+        let programming_lang = reader.read_member(
+            (object, "ProgrammingLang"),
+            &Path::Member(path, "programmingLang"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &PROGRAMMING_LANG)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let release_notes = reader.read_member(
+            (object, "ReleaseNotes"),
+            &Path::Member(path, "releaseNotes"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &RELEASE_NOTES)?
+                    .map(str::to_owned))
+            },
+        )?;
+        let vendor_guidance = reader.read_member(
+            (object, "VendorGuidance"),
+            &Path::Member(path, "vendorGuidance"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| {
+                Ok(reader
+                    .string(value, path, &VENDOR_GUIDANCE)?
+                    .and_then(VendorGuidance::from_wire))
+            },
+        )?;
+        let version = reader.read_member(
+            (object, "Version"),
+            &Path::Member(path, "version"),
+            Presence::Optional,
+            &mut complete,
+            |reader, value, path| Ok(Some(reader.integer(value, path, &IMAGE_VERSION_NUMBER)?)),
+        )?;
+        let (true, Some(image_name)) = (complete, image_name) else {
             return Ok(None);
         };
         Ok(Some(Self {
@@ -3483,9 +3417,10 @@ impl Read for UpdateImageVersionRequest {
     }
 }
 
-/// The model's `UpdateImageVersionResponse`; members in the model's order.
+/// The model's `UpdateImageVersionResponse`; members sorted by name, the order their broken constraints are listed in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpdateImageVersionResponse {
+    /// The ARN of the image version.
     #[serde(rename = "ImageVersionArn", skip_serializing_if = "Option::is_none")]
     pub image_version_arn: Option<String>,
 }

@@ -134,6 +134,13 @@ pub struct IntegerRule {
     pub max: Option<i64>,
 }
 
+/// Whether a structure's member must be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+}
+
 /// The constraints broken so far in one request.
 #[derive(Default)]
 pub struct Reader {
@@ -184,6 +191,31 @@ impl Reader {
         self.violations.push(format!(
             "Value '{shown}' at '{path}' failed to satisfy constraint: {constraint}"
         ));
+    }
+
+    /// Reads member `key` of a structure at `path` with `read`, and notes in `complete` whether the
+    /// structure can still be given whole: an absent member is `None` (and a broken constraint when it is
+    /// required); a present one is whatever `read` gives.
+    pub fn read_member<T>(
+        &mut self,
+        (object, key): (&Map<String, Value>, &str),
+        path: &Path<'_>,
+        presence: Presence,
+        complete: &mut bool,
+        read: impl FnOnce(&mut Reader, &Value, &Path<'_>) -> Result<Option<T>, RequestError>,
+    ) -> Result<Option<T>, RequestError> {
+        let read = match Self::member(object, key) {
+            Some(value) => read(self, value, path)?,
+            None => {
+                if presence == Presence::Optional {
+                    return Ok(None);
+                }
+                self.missing(path);
+                None
+            }
+        };
+        *complete &= read.is_some();
+        Ok(read)
     }
 
     pub fn missing(&mut self, path: &Path<'_>) {
