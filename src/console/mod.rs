@@ -4,17 +4,17 @@
 //! It shows; it does not act. The catalog is read through `ops::Service` one page at a time, as ListImages
 //! pages; the test controls the page offers (reset, forced outcomes, release, faults) are the control
 //! plane's own endpoints, which the page calls with its session's CSRF token. Admission is the control
-//! plane's (`control::Control::admit`), which knows console sessions.
+//! plane's (`control::Control::admit`), and so are the sessions it admits by (`control::sessions`).
 
 pub mod link;
 pub mod requests;
-pub mod sessions;
 
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
 use crate::auth::DEFAULT_ACCOUNT_ID;
+use crate::control::sessions::{self, SessionError, Sessions};
 use crate::control::{self, Access, Control, ControlRequest};
 use crate::domain::Scope;
 use crate::model::Operation;
@@ -22,7 +22,6 @@ use crate::protocol::ApiError;
 use crate::store::Store;
 use requests::RequestFilter;
 pub use requests::RequestLog;
-pub use sessions::{SessionError, Sessions};
 
 /// Where the console lives: under the control plane's prefix, so the API's routing never reaches it.
 pub const CONSOLE_PATH: &str = "/_sagemaker-images/console";

@@ -8,11 +8,13 @@ mod access;
 mod bodies;
 mod faults;
 mod replays;
+pub mod sessions;
 pub mod state;
 
 pub use access::AllowedHosts;
 pub use faults::{Faults, MAX_FAULT_RULES};
 pub use replays::{UsedSignatures, MAX_REMEMBERED_SIGNATURES};
+pub use sessions::Sessions;
 
 use std::time::{Duration, SystemTime};
 
@@ -144,7 +146,7 @@ pub struct Control<'a, S> {
     pub access: Access,
     pub faults: &'a Faults,
     /// The console's sessions, which admit a browser as their login admitted it.
-    pub sessions: &'a crate::console::Sessions,
+    pub sessions: &'a Sessions,
     /// The hosts the built-in key's rule admits.
     pub hosts: &'a AllowedHosts,
     /// The signatures of the signed state-changing calls already made.

@@ -3,9 +3,8 @@
 //! for a client, and with which AWS code and status, is decided in one place outside the domain
 //! (`protocol::error`), so that the rules here stay free of the wire.
 
-use super::image::DeletableProperty;
-use super::lifecycle::ImageStatus;
-use super::version::VersionSelector;
+use super::lifecycle::Status;
+use super::selectors::{DeletableProperty, VersionSelector};
 
 /// A refused decision.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,23 +39,23 @@ pub enum Busy {
     #[error("image {name} already exists")]
     ImageExists { name: String },
     #[error("image {name} is {status:?}")]
-    Image { name: String, status: ImageStatus },
+    Image { name: String, status: Status },
     #[error("image {name} is being deleted, with its versions")]
     ImageDeleting { name: String },
     /// A version is created only while its image is CREATED.
     #[error("image {name} is {status:?}, not CREATED, so it takes no new version")]
-    ImageNotReadyForVersion { name: String, status: ImageStatus },
+    ImageNotReadyForVersion { name: String, status: Status },
     #[error("version {version} of image {image} is {status:?} and cannot be updated")]
     VersionNotUpdatable {
         image: String,
         version: i64,
-        status: ImageStatus,
+        status: Status,
     },
     #[error("version {version} of image {image} is {status:?} and cannot be deleted")]
     VersionNotDeletable {
         image: String,
         version: i64,
-        status: ImageStatus,
+        status: Status,
     },
     #[error("app image config {name} already exists")]
     AppImageConfigExists { name: String },
@@ -90,7 +89,7 @@ pub enum Invalid {
     },
     /// A version cannot be created on an image whose last change failed.
     #[error("image {name} is {status:?}")]
-    ImageFailed { name: String, status: ImageStatus },
+    ImageFailed { name: String, status: Status },
     #[error("{property:?} is both set and deleted")]
     SetAndDeleted { property: DeletableProperty },
     #[error("tag key {key} has the reserved 'aws:' prefix")]
@@ -108,7 +107,7 @@ pub enum Invalid {
 /// A request would take a resource past one of its limits.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Limit {
-    /// `count` is how many tags the resource would have.
-    #[error("{count} tags, more than {max}", max = super::tags::MAX_TAGS_PER_RESOURCE)]
-    Tags { count: usize },
+    /// `count` is how many tags the resource would have, past its limit of `max`.
+    #[error("{count} tags, more than {max}")]
+    Tags { count: usize, max: usize },
 }

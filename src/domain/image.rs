@@ -2,7 +2,8 @@
 //! the write to make. The store runs them inside its transaction, so a decision and its write are atomic.
 
 use super::error::{Busy, DomainError, Invalid, Missing};
-use super::lifecycle::{ImageStatus, Lifecycle, Observed, Transition};
+use super::lifecycle::{Lifecycle, Observed, Status, Transition};
+use super::selectors::DeletableProperty;
 use super::tags::Tag;
 use super::Millis;
 
@@ -57,7 +58,7 @@ pub fn not_found(name: &str) -> DomainError {
     .into()
 }
 
-fn busy(name: &str, status: ImageStatus) -> DomainError {
+fn busy(name: &str, status: Status) -> DomainError {
     Busy::Image {
         name: name.to_owned(),
         status,
@@ -70,7 +71,7 @@ pub fn present(
     current: Option<&ImageRecord>,
     name: &str,
     now: Millis,
-) -> Result<ImageStatus, DomainError> {
+) -> Result<Status, DomainError> {
     match current.map(|r| r.observe(now)) {
         Some(Observed::Present(status)) => Ok(status),
         Some(Observed::Gone) | None => Err(not_found(name)),
@@ -102,7 +103,7 @@ pub fn create(
         display_name: new.display_name.clone(),
         description: new.description.clone(),
         role_arn: new.role_arn.clone(),
-        lifecycle: transition.begin(ImageStatus::Creating, now),
+        lifecycle: transition.begin(Status::Creating, now),
         failure_reason: transition.failure.clone(),
         created: now,
         modified: now,
@@ -113,13 +114,6 @@ pub fn create(
         tags: new.tags.clone(),
         replaces: current.is_some(),
     })
-}
-
-/// A property UpdateImage may remove (the model's `ImageDeleteProperty`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeletableProperty {
-    DisplayName,
-    Description,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -158,7 +152,7 @@ pub fn update(
     let Some(current) = current else {
         return Err(not_found(name));
     };
-    if !matches!(status, ImageStatus::Created | ImageStatus::UpdateFailed) {
+    if !matches!(status, Status::Created | Status::UpdateFailed) {
         return Err(busy(&current.name, status));
     }
     let mut record = current.clone();
@@ -178,7 +172,7 @@ pub fn update(
         }
     }
     // A failed update keeps the values it set: SageMaker documents nothing else, and a retry sets them again.
-    record.lifecycle = transition.begin(ImageStatus::Updating, now);
+    record.lifecycle = transition.begin(Status::Updating, now);
     record.failure_reason = transition.failure.clone();
     record.modified = now;
     Ok((ImageWrite::Update(record.clone()), record))
@@ -202,7 +196,7 @@ pub fn delete(
     }
     // A failed deletion leaves the image and its versions as they were, in DELETE_FAILED.
     let mut record = current.clone();
-    record.lifecycle = transition.begin(ImageStatus::Deleting, now);
+    record.lifecycle = transition.begin(Status::Deleting, now);
     record.failure_reason = transition.failure.clone();
     record.modified = now;
     Ok(ImageWrite::Update(record))

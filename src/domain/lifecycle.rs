@@ -8,8 +8,10 @@
 
 use super::Millis;
 
+/// Where an image or an image version is in its lifecycle. One state machine serves both; `ops` renders it
+/// as the model's `ImageStatus` or `ImageVersionStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageStatus {
+pub enum Status {
     Creating,
     Created,
     CreateFailed,
@@ -19,46 +21,43 @@ pub enum ImageStatus {
     DeleteFailed,
 }
 
-impl ImageStatus {
-    pub const ALL: [ImageStatus; 7] = [
-        ImageStatus::Creating,
-        ImageStatus::Created,
-        ImageStatus::CreateFailed,
-        ImageStatus::Updating,
-        ImageStatus::UpdateFailed,
-        ImageStatus::Deleting,
-        ImageStatus::DeleteFailed,
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Creating,
+        Status::Created,
+        Status::CreateFailed,
+        Status::Updating,
+        Status::UpdateFailed,
+        Status::Deleting,
+        Status::DeleteFailed,
     ];
 
-    /// The model's spelling (`ImageStatus` enum).
+    /// The model's spelling (its `ImageStatus` enum, whose words `ImageVersionStatus` shares).
     pub fn as_str(self) -> &'static str {
         match self {
-            ImageStatus::Creating => "CREATING",
-            ImageStatus::Created => "CREATED",
-            ImageStatus::CreateFailed => "CREATE_FAILED",
-            ImageStatus::Updating => "UPDATING",
-            ImageStatus::UpdateFailed => "UPDATE_FAILED",
-            ImageStatus::Deleting => "DELETING",
-            ImageStatus::DeleteFailed => "DELETE_FAILED",
+            Status::Creating => "CREATING",
+            Status::Created => "CREATED",
+            Status::CreateFailed => "CREATE_FAILED",
+            Status::Updating => "UPDATING",
+            Status::UpdateFailed => "UPDATE_FAILED",
+            Status::Deleting => "DELETING",
+            Status::DeleteFailed => "DELETE_FAILED",
         }
     }
 
-    pub fn parse(text: &str) -> Option<ImageStatus> {
+    pub fn parse(text: &str) -> Option<Status> {
         Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
     /// States a request may not act on: the resource is busy until the transition ends.
     pub fn is_transitional(self) -> bool {
-        matches!(
-            self,
-            ImageStatus::Creating | ImageStatus::Updating | ImageStatus::Deleting
-        )
+        matches!(self, Status::Creating | Status::Updating | Status::Deleting)
     }
 
     pub fn is_failed(self) -> bool {
         matches!(
             self,
-            ImageStatus::CreateFailed | ImageStatus::UpdateFailed | ImageStatus::DeleteFailed
+            Status::CreateFailed | Status::UpdateFailed | Status::DeleteFailed
         )
     }
 }
@@ -66,7 +65,7 @@ impl ImageStatus {
 /// A stored state and when (if transitional) it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lifecycle {
-    pub status: ImageStatus,
+    pub status: Status,
     /// When a transitional status ends; `None` for a settled one, and for a held transition, which ends
     /// only when released.
     pub due: Option<Millis>,
@@ -94,7 +93,7 @@ impl Transition {
     }
 
     /// The lifecycle of a resource that enters `status` at `now` on this transition.
-    pub fn begin(&self, status: ImageStatus, now: Millis) -> Lifecycle {
+    pub fn begin(&self, status: Status, now: Millis) -> Lifecycle {
         Lifecycle {
             status,
             due: (!self.held).then(|| now.saturating_add(self.delay)),
@@ -134,12 +133,12 @@ impl ForcedOutcome {
 /// What a reader sees at a given moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Observed {
-    Present(ImageStatus),
+    Present(Status),
     Gone,
 }
 
 impl Lifecycle {
-    pub fn settled(status: ImageStatus) -> Self {
+    pub fn settled(status: Status) -> Self {
         Lifecycle {
             status,
             due: None,
@@ -148,7 +147,7 @@ impl Lifecycle {
     }
 
     /// A lifecycle as stored: its status, due time and the record's failure reason.
-    pub fn stored(status: ImageStatus, due: Option<Millis>, failure_reason: Option<&str>) -> Self {
+    pub fn stored(status: Status, due: Option<Millis>, failure_reason: Option<&str>) -> Self {
         Lifecycle {
             status,
             due,
@@ -157,7 +156,7 @@ impl Lifecycle {
     }
 
     /// Enters `status` for `delay` milliseconds from `now`.
-    pub fn transition(status: ImageStatus, now: Millis, delay: Millis) -> Self {
+    pub fn transition(status: Status, now: Millis, delay: Millis) -> Self {
         Transition::after(delay).begin(status, now)
     }
 
@@ -186,13 +185,13 @@ impl Lifecycle {
     pub fn observe(self, now: Millis) -> Observed {
         let ended = self.due.is_some_and(|due| due <= now);
         match (self.status, self.fails) {
-            (ImageStatus::Creating, true) if ended => Observed::Present(ImageStatus::CreateFailed),
-            (ImageStatus::Updating, true) if ended => Observed::Present(ImageStatus::UpdateFailed),
-            (ImageStatus::Deleting, true) if ended => Observed::Present(ImageStatus::DeleteFailed),
-            (ImageStatus::Creating | ImageStatus::Updating, false) if ended => {
-                Observed::Present(ImageStatus::Created)
+            (Status::Creating, true) if ended => Observed::Present(Status::CreateFailed),
+            (Status::Updating, true) if ended => Observed::Present(Status::UpdateFailed),
+            (Status::Deleting, true) if ended => Observed::Present(Status::DeleteFailed),
+            (Status::Creating | Status::Updating, false) if ended => {
+                Observed::Present(Status::Created)
             }
-            (ImageStatus::Deleting, false) if ended => Observed::Gone,
+            (Status::Deleting, false) if ended => Observed::Gone,
             (status, _) => Observed::Present(status),
         }
     }
@@ -205,42 +204,33 @@ mod tests {
 
     #[test]
     fn transitions_end_on_time() {
-        let creating = Lifecycle::transition(ImageStatus::Creating, 1_000, 500);
-        assert_eq!(
-            creating.observe(1_499),
-            Observed::Present(ImageStatus::Creating)
-        );
-        assert_eq!(
-            creating.observe(1_500),
-            Observed::Present(ImageStatus::Created)
-        );
-        let deleting = Lifecycle::transition(ImageStatus::Deleting, 1_000, 0);
+        let creating = Lifecycle::transition(Status::Creating, 1_000, 500);
+        assert_eq!(creating.observe(1_499), Observed::Present(Status::Creating));
+        assert_eq!(creating.observe(1_500), Observed::Present(Status::Created));
+        let deleting = Lifecycle::transition(Status::Deleting, 1_000, 0);
         assert_eq!(deleting.observe(1_000), Observed::Gone);
-        let failed = Lifecycle::settled(ImageStatus::UpdateFailed);
+        let failed = Lifecycle::settled(Status::UpdateFailed);
         assert_eq!(
             failed.observe(i64::MAX),
-            Observed::Present(ImageStatus::UpdateFailed)
+            Observed::Present(Status::UpdateFailed)
         );
     }
 
     #[test]
     fn statuses_round_trip_through_their_model_spelling() {
-        for status in ImageStatus::ALL {
-            assert_eq!(ImageStatus::parse(status.as_str()), Some(status));
+        for status in Status::ALL {
+            assert_eq!(Status::parse(status.as_str()), Some(status));
         }
-        let model: Vec<&str> = ImageStatus::ALL.iter().map(|s| s.as_str()).collect();
-        assert_eq!(
-            crate::model::MODEL.string_enum("ImageStatus"),
-            model.as_slice()
-        );
+        let model: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(crate::model::MODEL.string_enum("ImageStatus"), model.as_slice());
     }
 
     #[test]
     fn a_lifecycle_is_settled_once_its_transition_has_ended() {
-        let updating = Lifecycle::transition(ImageStatus::Updating, 1_000, 500);
+        let updating = Lifecycle::transition(Status::Updating, 1_000, 500);
         assert!(!updating.settled_at(1_499));
         assert!(updating.settled_at(1_500));
-        assert!(Lifecycle::settled(ImageStatus::Created).settled_at(0));
+        assert!(Lifecycle::settled(Status::Created).settled_at(0));
     }
 
     #[test]
@@ -249,40 +239,40 @@ mod tests {
         // (entered, outcome, seen before the end, seen at the end)
         let cases = [
             (
-                ImageStatus::Creating,
+                Status::Creating,
                 None,
-                Observed::Present(ImageStatus::Creating),
-                Observed::Present(ImageStatus::Created),
+                Observed::Present(Status::Creating),
+                Observed::Present(Status::Created),
             ),
             (
-                ImageStatus::Creating,
+                Status::Creating,
                 Some(&fail),
-                Observed::Present(ImageStatus::Creating),
-                Observed::Present(ImageStatus::CreateFailed),
+                Observed::Present(Status::Creating),
+                Observed::Present(Status::CreateFailed),
             ),
             (
-                ImageStatus::Updating,
+                Status::Updating,
                 Some(&fail),
-                Observed::Present(ImageStatus::Updating),
-                Observed::Present(ImageStatus::UpdateFailed),
+                Observed::Present(Status::Updating),
+                Observed::Present(Status::UpdateFailed),
             ),
             (
-                ImageStatus::Deleting,
+                Status::Deleting,
                 None,
-                Observed::Present(ImageStatus::Deleting),
+                Observed::Present(Status::Deleting),
                 Observed::Gone,
             ),
             (
-                ImageStatus::Deleting,
+                Status::Deleting,
                 Some(&fail),
-                Observed::Present(ImageStatus::Deleting),
-                Observed::Present(ImageStatus::DeleteFailed),
+                Observed::Present(Status::Deleting),
+                Observed::Present(Status::DeleteFailed),
             ),
             (
-                ImageStatus::Updating,
+                Status::Updating,
                 Some(&ForcedOutcome::Hold),
-                Observed::Present(ImageStatus::Updating),
-                Observed::Present(ImageStatus::Updating),
+                Observed::Present(Status::Updating),
+                Observed::Present(Status::Updating),
             ),
         ];
         for (status, outcome, before, after) in cases {
@@ -294,34 +284,28 @@ mod tests {
 
     #[test]
     fn a_held_transition_ends_when_released_and_only_then() {
-        let held = ForcedOutcome::transition(Some(&ForcedOutcome::Hold), 0)
-            .begin(ImageStatus::Creating, 10);
+        let held =
+            ForcedOutcome::transition(Some(&ForcedOutcome::Hold), 0).begin(Status::Creating, 10);
         assert!(held.is_held());
-        assert_eq!(
-            held.observe(i64::MAX),
-            Observed::Present(ImageStatus::Creating)
-        );
+        assert_eq!(held.observe(i64::MAX), Observed::Present(Status::Creating));
         let released = held.release(50);
         assert!(!released.is_held());
-        assert_eq!(
-            released.observe(50),
-            Observed::Present(ImageStatus::Created)
-        );
+        assert_eq!(released.observe(50), Observed::Present(Status::Created));
         // Releasing what is not held changes nothing.
-        let timed = Lifecycle::transition(ImageStatus::Creating, 10, 100);
+        let timed = Lifecycle::transition(Status::Creating, 10, 100);
         assert_eq!(timed.release(20), timed);
     }
 
     #[test]
     fn a_stored_failure_reason_marks_only_a_transition_as_failing() {
-        assert!(Lifecycle::stored(ImageStatus::Creating, Some(5), Some("r")).fails);
-        assert!(!Lifecycle::stored(ImageStatus::Creating, Some(5), None).fails);
-        assert!(!Lifecycle::stored(ImageStatus::UpdateFailed, None, Some("r")).fails);
+        assert!(Lifecycle::stored(Status::Creating, Some(5), Some("r")).fails);
+        assert!(!Lifecycle::stored(Status::Creating, Some(5), None).fails);
+        assert!(!Lifecycle::stored(Status::UpdateFailed, None, Some("r")).fails);
     }
 
     #[test]
     fn what_a_reader_sees_of_each_stored_state() {
-        use ImageStatus::*;
+        use Status::*;
         let ends_at = |status, fails| Lifecycle {
             status,
             due: Some(100),
@@ -374,7 +358,7 @@ mod tests {
         ];
         let mut failures = Failures::default();
         for (name, transition, due, instant) in cases {
-            let begun = transition.begin(ImageStatus::Creating, 1_000);
+            let begun = transition.begin(Status::Creating, 1_000);
             failures.check(name, (begun.due, transition.is_instant()), (due, instant));
         }
         failures.assert_none();

@@ -10,6 +10,7 @@ pub mod error;
 pub mod image;
 pub mod lifecycle;
 pub mod paging;
+pub mod selectors;
 pub mod tags;
 pub mod version;
 

@@ -50,6 +50,7 @@ pub fn merge(mut current: Vec<Tag>, added: &[Tag]) -> Result<Vec<Tag>, DomainErr
     if current.len() > MAX_TAGS_PER_RESOURCE {
         return Err(Limit::Tags {
             count: current.len(),
+            max: MAX_TAGS_PER_RESOURCE,
         }
         .into());
     }
@@ -83,7 +84,7 @@ mod tests {
         assert!(merge(full.clone(), &[tag("k0", "x")]).is_ok());
         assert_eq!(
             merge(full, &[tag("new", "x")]),
-            Err(Limit::Tags { count: 51 }.into())
+            Err(Limit::Tags { count: 51, max: 50 }.into())
         );
     }
 
@@ -117,7 +118,7 @@ mod tests {
     #[test]
     fn adding_and_removing_tags() {
         let many = |n: usize| -> Vec<Tag> { (0..n).map(|i| tag(&format!("k{i}"), "")).collect() };
-        let over = |count| Err(Limit::Tags { count }.into());
+        let over = |count| Err(Limit::Tags { count, max: 50 }.into());
         type Merged = Result<Vec<Tag>, DomainError>;
         #[rustfmt::skip]
         let cases: [(&str, Vec<Tag>, Vec<Tag>, Merged); 6] = [

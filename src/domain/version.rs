@@ -4,7 +4,8 @@
 
 use super::error::{Busy, DomainError, Invalid, Missing};
 use super::image::{self, ImageRecord};
-use super::lifecycle::{ImageStatus, Lifecycle, Observed, Transition};
+use super::lifecycle::{Lifecycle, Observed, Status, Transition};
+use super::selectors::VersionSelector;
 use super::Millis;
 
 /// The metadata members of CreateImageVersion / UpdateImageVersion.
@@ -50,14 +51,6 @@ pub struct VersionWrite {
     pub remove: Vec<i64>,
 }
 
-/// How a request names one version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VersionSelector {
-    Number(i64),
-    Alias(String),
-    Latest,
-}
-
 impl VersionSelector {
     pub fn from_request(version: Option<i64>, alias: Option<String>) -> Result<Self, DomainError> {
         match (version, alias) {
@@ -79,7 +72,7 @@ pub fn version_not_found(image_name: &str, selector: &VersionSelector) -> Domain
 
 impl VersionSet {
     /// The versions a reader sees now, with their observed status; versions whose deletion ended are left out.
-    pub fn visible(&self, now: Millis) -> impl Iterator<Item = (&VersionRecord, ImageStatus)> {
+    pub fn visible(&self, now: Millis) -> impl Iterator<Item = (&VersionRecord, Status)> {
         self.versions
             .iter()
             .filter_map(move |v| match v.lifecycle.observe(now) {
@@ -92,7 +85,7 @@ impl VersionSet {
         &self,
         selector: &VersionSelector,
         now: Millis,
-    ) -> Result<(&VersionRecord, ImageStatus), DomainError> {
+    ) -> Result<(&VersionRecord, Status), DomainError> {
         let found = match selector {
             VersionSelector::Number(n) => self.visible(now).find(|(v, _)| v.version == *n),
             VersionSelector::Alias(a) => self.visible(now).find(|(v, _)| v.aliases.contains(a)),
@@ -125,7 +118,7 @@ fn require_image(current: Option<&VersionSet>, name: &str, now: Millis) -> Resul
 
 /// A version of an image that is being deleted goes with it: it can no longer be changed.
 fn refuse_if_image_deleting(set: &VersionSet, now: Millis) -> Result<(), DomainError> {
-    if set.image.observe(now) == Observed::Present(ImageStatus::Deleting) {
+    if set.image.observe(now) == Observed::Present(Status::Deleting) {
         return Err(Busy::ImageDeleting {
             name: set.image.name.clone(),
         }
@@ -180,7 +173,7 @@ pub fn create(
         .into());
     }
     match set.image.observe(now) {
-        Observed::Present(ImageStatus::Created) => {}
+        Observed::Present(Status::Created) => {}
         Observed::Present(status) if status.is_transitional() => {
             return Err(Busy::ImageNotReadyForVersion {
                 name: set.image.name.clone(),
@@ -226,7 +219,7 @@ pub fn create(
         base_image: new.base_image.clone(),
         metadata: new.metadata.clone(),
         aliases,
-        lifecycle: transition.begin(ImageStatus::Creating, now),
+        lifecycle: transition.begin(Status::Creating, now),
         failure_reason: transition.failure.clone(),
         client_token: new.client_token.clone(),
         request_digest: new.request_digest.clone(),
@@ -352,7 +345,7 @@ pub fn delete(
         remove.push(version.version);
     } else {
         let mut record = version.clone();
-        record.lifecycle = transition.begin(ImageStatus::Deleting, now);
+        record.lifecycle = transition.begin(Status::Deleting, now);
         record.failure_reason = transition.failure.clone();
         record.modified = now;
         put.push(record);

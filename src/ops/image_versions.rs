@@ -5,10 +5,11 @@ use super::listing::{self, TimeRange};
 use super::{Origin, Service};
 use crate::domain::arn::{image_arn, image_version_arn};
 use crate::domain::image::{self, name_key};
-use crate::domain::lifecycle::{ForcedOutcome, ImageStatus};
+use crate::domain::lifecycle::{ForcedOutcome, Status};
 use crate::domain::paging::{fingerprint, Cursor, SortValue};
+use crate::domain::selectors::VersionSelector;
 use crate::domain::version::{
-    self, NewVersion, VersionMetadata, VersionPatch, VersionRecord, VersionSelector, VersionSet,
+    self, NewVersion, VersionMetadata, VersionPatch, VersionRecord, VersionSet,
 };
 use crate::domain::{now_millis, Millis, Scope};
 use crate::model::{
@@ -49,14 +50,14 @@ impl From<MetadataMembers> for VersionMetadata {
 
 /// The model's spelling of a version's status. The domain gives a version no update of its own, so
 /// `Updating` and `UpdateFailed`, which the model's `ImageVersionStatus` lacks, never reach here.
-fn version_status(status: ImageStatus) -> Result<ImageVersionStatus, ApiError> {
+fn version_status(status: Status) -> Result<ImageVersionStatus, ApiError> {
     match status {
-        ImageStatus::Creating => Ok(ImageVersionStatus::Creating),
-        ImageStatus::Created => Ok(ImageVersionStatus::Created),
-        ImageStatus::CreateFailed => Ok(ImageVersionStatus::CreateFailed),
-        ImageStatus::Deleting => Ok(ImageVersionStatus::Deleting),
-        ImageStatus::DeleteFailed => Ok(ImageVersionStatus::DeleteFailed),
-        ImageStatus::Updating | ImageStatus::UpdateFailed => {
+        Status::Creating => Ok(ImageVersionStatus::Creating),
+        Status::Created => Ok(ImageVersionStatus::Created),
+        Status::CreateFailed => Ok(ImageVersionStatus::CreateFailed),
+        Status::Deleting => Ok(ImageVersionStatus::Deleting),
+        Status::DeleteFailed => Ok(ImageVersionStatus::DeleteFailed),
+        Status::Updating | Status::UpdateFailed => {
             tracing::error!(?status, "a version in an image-only status");
             Err(ApiError::internal())
         }
@@ -139,7 +140,7 @@ pub(super) fn describe_output(
     scope: &Scope,
     set: &VersionSet,
     record: &VersionRecord,
-    status: ImageStatus,
+    status: Status,
 ) -> Result<DescribeImageVersionResponse, ApiError> {
     let m = &record.metadata;
     Ok(DescribeImageVersionResponse {

@@ -3,8 +3,9 @@
 use super::listing::{self, ListRequest, Listed};
 use super::{Answer, Origin, Service};
 use crate::domain::arn::image_arn;
-use crate::domain::image::{self, name_key, DeletableProperty, ImagePatch, ImageRecord, NewImage};
+use crate::domain::image::{self, name_key, ImagePatch, ImageRecord, NewImage};
 use crate::domain::lifecycle::{self, ForcedOutcome, Observed};
+use crate::domain::selectors::DeletableProperty;
 use crate::domain::tags;
 use crate::domain::{now_millis, Millis, Scope};
 use crate::model::{
@@ -17,15 +18,15 @@ use crate::protocol::ApiError;
 use crate::store::{ListSort, Store};
 
 /// The model's spelling of a status the domain decided.
-pub(super) fn image_status(status: lifecycle::ImageStatus) -> ImageStatus {
+pub(super) fn image_status(status: lifecycle::Status) -> ImageStatus {
     match status {
-        lifecycle::ImageStatus::Creating => ImageStatus::Creating,
-        lifecycle::ImageStatus::Created => ImageStatus::Created,
-        lifecycle::ImageStatus::CreateFailed => ImageStatus::CreateFailed,
-        lifecycle::ImageStatus::Updating => ImageStatus::Updating,
-        lifecycle::ImageStatus::UpdateFailed => ImageStatus::UpdateFailed,
-        lifecycle::ImageStatus::Deleting => ImageStatus::Deleting,
-        lifecycle::ImageStatus::DeleteFailed => ImageStatus::DeleteFailed,
+        lifecycle::Status::Creating => ImageStatus::Creating,
+        lifecycle::Status::Created => ImageStatus::Created,
+        lifecycle::Status::CreateFailed => ImageStatus::CreateFailed,
+        lifecycle::Status::Updating => ImageStatus::Updating,
+        lifecycle::Status::UpdateFailed => ImageStatus::UpdateFailed,
+        lifecycle::Status::Deleting => ImageStatus::Deleting,
+        lifecycle::Status::DeleteFailed => ImageStatus::DeleteFailed,
     }
 }
 
@@ -33,7 +34,7 @@ pub(super) fn image_status(status: lifecycle::ImageStatus) -> ImageStatus {
 pub(super) fn described(
     scope: &Scope,
     record: &ImageRecord,
-    status: lifecycle::ImageStatus,
+    status: lifecycle::Status,
 ) -> DescribeImageResponse {
     DescribeImageResponse {
         creation_time: Some(Timestamp(record.created)),
@@ -50,7 +51,7 @@ pub(super) fn described(
 }
 
 /// An item of ListImages' `Images`: DescribeImage's answer without the role.
-fn listed(scope: &Scope, record: &ImageRecord, status: lifecycle::ImageStatus) -> Image {
+fn listed(scope: &Scope, record: &ImageRecord, status: lifecycle::Status) -> Image {
     Image {
         creation_time: Timestamp(record.created),
         description: record.description.clone(),

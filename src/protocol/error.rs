@@ -5,10 +5,8 @@ use axum::http::StatusCode;
 
 use crate::auth::{AuthError, HeaderProblem};
 use crate::domain::error::{Busy, DomainError, Invalid, Limit, Missing};
-use crate::domain::image::DeletableProperty;
-use crate::domain::lifecycle::ImageStatus;
-use crate::domain::tags::MAX_TAGS_PER_RESOURCE;
-use crate::domain::version::VersionSelector;
+use crate::domain::lifecycle::Status;
+use crate::domain::selectors::{DeletableProperty, VersionSelector};
 use crate::model::RequestError;
 use crate::store::StoreError;
 
@@ -225,7 +223,7 @@ fn in_use(busy: Busy) -> String {
             version,
             status,
         } => {
-            let reason = if status == ImageStatus::Deleting {
+            let reason = if status == Status::Deleting {
                 "is being deleted"
             } else {
                 "is being created"
@@ -283,8 +281,8 @@ fn invalid_message(invalid: Invalid) -> String {
 
 fn limit_message(limit: Limit) -> String {
     match limit {
-        Limit::Tags { count } => format!(
-            "A resource can have at most {MAX_TAGS_PER_RESOURCE} tags; this request would leave it with {count}."
+        Limit::Tags { count, max } => format!(
+            "A resource can have at most {max} tags; this request would leave it with {count}."
         ),
     }
 }
@@ -573,7 +571,7 @@ mod tests {
             ),
             (Invalid::PageToken.into(), "ValidationException", "message"),
             (
-                Limit::Tags { count: 51 }.into(),
+                Limit::Tags { count: 51, max: 50 }.into(),
                 "ResourceLimitExceeded",
                 "Message",
             ),

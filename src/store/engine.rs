@@ -6,8 +6,8 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use super::control::{self, OutcomeRule, ResetScope, ScopeContents};
 use super::db::Db;
+use super::harness::{self, OutcomeRule, ResetScope, ScopeContents};
 use super::records::{self, Purpose};
 use super::{ListQuery, Store, StoreError};
 use crate::domain::app_image_config::{AppImageConfigRecord, AppImageConfigWrite};
@@ -100,8 +100,8 @@ impl OutcomeLookup {
         if self.sole_writer && !self.possible.load(Ordering::Relaxed) {
             return Ok(None);
         }
-        let rule = control::matching_outcome_rule(db, scope, operation, image_key)?;
-        if rule.is_none() && self.sole_writer && !control::any_outcome_rule(db)? {
+        let rule = harness::matching_outcome_rule(db, scope, operation, image_key)?;
+        if rule.is_none() && self.sole_writer && !harness::any_outcome_rule(db)? {
             self.possible.store(false, Ordering::Relaxed);
         }
         Ok(rule)
@@ -165,7 +165,7 @@ impl<G: Engine> Store for SqlStore<G> {
                         Ok((write, output)) => {
                             records::apply_image_write(db, &scope, &name_key, &write)?;
                             if let Some(rule) = &rule {
-                                control::use_outcome_rule(db, &rule.id)?;
+                                harness::use_outcome_rule(db, &rule.id)?;
                             }
                             Ok(output)
                         }
@@ -215,7 +215,7 @@ impl<G: Engine> Store for SqlStore<G> {
                                 records::apply_version_write(db, &scope, set, &image_key, &write)?;
                             }
                             if let Some(rule) = &rule {
-                                control::use_outcome_rule(db, &rule.id)?;
+                                harness::use_outcome_rule(db, &rule.id)?;
                             }
                             Ok(output)
                         }
@@ -328,29 +328,29 @@ impl<G: Engine> Store for SqlStore<G> {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.engine.read_one(control::ping).await
+        self.engine.read_one(harness::ping).await
     }
 
     async fn reset(&self, narrowing: &ResetScope) -> Result<(), StoreError> {
         let narrowing = narrowing.clone();
         self.engine
-            .write(move |db| control::reset(db, &narrowing).map(Ok::<(), StoreError>))
+            .write(move |db| harness::reset(db, &narrowing).map(Ok::<(), StoreError>))
             .await
     }
 
     async fn contents(&self) -> Result<Vec<ScopeContents>, StoreError> {
-        self.engine.read(control::contents).await
+        self.engine.read(harness::contents).await
     }
 
     async fn scopes(&self, limit: usize) -> Result<Vec<Scope>, StoreError> {
-        self.engine.read(move |db| control::scopes(db, limit)).await
+        self.engine.read(move |db| harness::scopes(db, limit)).await
     }
 
     async fn add_outcome_rule(&self, rule: &OutcomeRule) -> Result<(), StoreError> {
         let (rule, possible) = (rule.clone(), self.outcome_rules_possible.clone());
         self.engine
             .write(move |db| {
-                control::add_outcome_rule(db, &rule)?;
+                harness::add_outcome_rule(db, &rule)?;
                 possible.store(true, Ordering::Relaxed);
                 Ok(Ok::<(), StoreError>(()))
             })
@@ -358,12 +358,12 @@ impl<G: Engine> Store for SqlStore<G> {
     }
 
     async fn outcome_rules(&self) -> Result<Vec<OutcomeRule>, StoreError> {
-        self.engine.read(control::outcome_rules).await
+        self.engine.read(harness::outcome_rules).await
     }
 
     async fn clear_outcome_rules(&self) -> Result<(), StoreError> {
         self.engine
-            .write(|db| control::clear_outcome_rules(db).map(Ok::<(), StoreError>))
+            .write(|db| harness::clear_outcome_rules(db).map(Ok::<(), StoreError>))
             .await
     }
 }

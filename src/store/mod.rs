@@ -6,15 +6,15 @@
 //! the others (and again on a retry), so a decision reads the clock inside it: a change that waited for
 //! another's row lock then decides at a time no earlier than that one's.
 
-mod control;
 mod db;
 mod engine;
+mod harness;
 mod postgres;
 mod records;
 mod sqlite;
 
-pub use control::{OutcomeRule, ResetScope, ScopeContents, StoredImage};
 pub use engine::SqlStore;
+pub use harness::{OutcomeRule, ResetScope, ScopeContents, StoredImage};
 pub use postgres::{PostgresEngine, PostgresStore};
 pub use records::name_grams;
 pub use sqlite::{SqliteEngine, SqliteStore, DEFAULT_WAL_LIMIT};

@@ -7,7 +7,7 @@ use crate::domain::lifecycle::ForcedOutcome;
 
 const NOW: Millis = 1_000;
 
-fn image(status: ImageStatus, due: Option<Millis>) -> ImageRecord {
+fn image(status: Status, due: Option<Millis>) -> ImageRecord {
     ImageRecord {
         name: "Img".into(),
         display_name: Some("d".into()),
@@ -28,7 +28,7 @@ fn update_changes_only_what_is_named() {
         ..Default::default()
     };
     let (_, after) = update(
-        Some(&image(ImageStatus::Created, None)),
+        Some(&image(Status::Created, None)),
         "Img",
         &patch,
         20,
@@ -43,11 +43,7 @@ fn update_changes_only_what_is_named() {
 
 #[test]
 fn transitional_states_refuse_changes() {
-    for status in [
-        ImageStatus::Creating,
-        ImageStatus::Updating,
-        ImageStatus::Deleting,
-    ] {
+    for status in [Status::Creating, Status::Updating, Status::Deleting] {
         let current = image(status, Some(100));
         let err = update(
             Some(&current),
@@ -83,16 +79,13 @@ fn a_contradictory_patch_is_refused() {
 fn a_failing_deletion_keeps_the_image_and_a_plain_one_clears_an_old_failure() {
     let failed_create = ImageRecord {
         failure_reason: Some("old".into()),
-        ..image(ImageStatus::CreateFailed, None)
+        ..image(Status::CreateFailed, None)
     };
     let fail = ForcedOutcome::transition(Some(&ForcedOutcome::Fail("disk".into())), 0);
     let ImageWrite::Update(kept) = delete(Some(&failed_create), "Img", 50, &fail).unwrap() else {
         panic!("a failing deletion must keep the record");
     };
-    assert_eq!(
-        kept.observe(50),
-        Observed::Present(ImageStatus::DeleteFailed)
-    );
+    assert_eq!(kept.observe(50), Observed::Present(Status::DeleteFailed));
     assert_eq!(kept.failure_reason.as_deref(), Some("disk"));
     let ImageWrite::Update(deleting) =
         delete(Some(&kept), "Img", 60, &Transition::after(10)).unwrap()
@@ -109,7 +102,7 @@ fn a_failing_deletion_keeps_the_image_and_a_plain_one_clears_an_old_failure() {
 
 #[test]
 fn states_that_accept_an_update() {
-    for status in ImageStatus::ALL {
+    for status in Status::ALL {
         let accepted = update(
             Some(&image(status, None)),
             "Img",
@@ -118,7 +111,7 @@ fn states_that_accept_an_update() {
             &Transition::after(0),
         )
         .is_ok();
-        let expected = matches!(status, ImageStatus::Created | ImageStatus::UpdateFailed);
+        let expected = matches!(status, Status::Created | Status::UpdateFailed);
         assert_eq!(accepted, expected, "{status:?}");
     }
 }
@@ -156,18 +149,18 @@ fn update_image_sets_and_deletes_properties() {
     let bare = ImageRecord {
         display_name: None,
         description: None,
-        ..image(ImageStatus::Created, None)
+        ..image(Status::Created, None)
     };
     #[rustfmt::skip]
     let cases: [(&str, ImageRecord, ImagePatch, Properties); 10] = [
-        ("an empty patch changes nothing", image(ImageStatus::Created, None), patch(None, None, None, &[]), properties(Some("d"), Some("x"), ROLE)),
-        ("a new description", image(ImageStatus::Created, None), patch(None, Some("new"), None, &[]), properties(Some("d"), Some("new"), ROLE)),
-        ("a new display name", image(ImageStatus::Created, None), patch(Some("new"), None, None, &[]), properties(Some("new"), Some("x"), ROLE)),
-        ("a new role", image(ImageStatus::Created, None), patch(None, None, Some(OTHER), &[]), properties(Some("d"), Some("x"), OTHER)),
-        ("DeleteProperties DisplayName", image(ImageStatus::Created, None), patch(None, None, None, &[DisplayName]), properties(None, Some("x"), ROLE)),
-        ("DeleteProperties Description", image(ImageStatus::Created, None), patch(None, None, None, &[Description]), properties(Some("d"), None, ROLE)),
-        ("DeleteProperties both", image(ImageStatus::Created, None), patch(None, None, None, &[Description, DisplayName]), properties(None, None, ROLE)),
-        ("one set, the other deleted", image(ImageStatus::Created, None), patch(Some("new"), None, None, &[Description]), properties(Some("new"), None, ROLE)),
+        ("an empty patch changes nothing", image(Status::Created, None), patch(None, None, None, &[]), properties(Some("d"), Some("x"), ROLE)),
+        ("a new description", image(Status::Created, None), patch(None, Some("new"), None, &[]), properties(Some("d"), Some("new"), ROLE)),
+        ("a new display name", image(Status::Created, None), patch(Some("new"), None, None, &[]), properties(Some("new"), Some("x"), ROLE)),
+        ("a new role", image(Status::Created, None), patch(None, None, Some(OTHER), &[]), properties(Some("d"), Some("x"), OTHER)),
+        ("DeleteProperties DisplayName", image(Status::Created, None), patch(None, None, None, &[DisplayName]), properties(None, Some("x"), ROLE)),
+        ("DeleteProperties Description", image(Status::Created, None), patch(None, None, None, &[Description]), properties(Some("d"), None, ROLE)),
+        ("DeleteProperties both", image(Status::Created, None), patch(None, None, None, &[Description, DisplayName]), properties(None, None, ROLE)),
+        ("one set, the other deleted", image(Status::Created, None), patch(Some("new"), None, None, &[Description]), properties(Some("new"), None, ROLE)),
         ("deleting a property the image lacks", bare.clone(), patch(None, None, None, &[Description]), properties(None, None, ROLE)),
         ("setting a property the image lacks", bare, patch(None, Some("new"), None, &[]), properties(None, Some("new"), ROLE)),
     ];
@@ -202,17 +195,17 @@ fn a_property_cannot_be_set_and_deleted_at_once() {
 }
 
 /// An image in `status`: a transitional one still under way at [`NOW`].
-fn image_in(status: ImageStatus) -> ImageRecord {
+fn image_in(status: Status) -> ImageRecord {
     image(status, status.is_transitional().then_some(NOW + 1))
 }
 
 #[test]
 fn which_states_take_an_update_or_a_deletion() {
-    use ImageStatus::*;
+    use Status::*;
     let busy = |status| Err(busy("Img", status));
     type Verdict = Result<(), DomainError>;
     #[rustfmt::skip]
-    let cases: [(ImageStatus, Verdict, Verdict); 7] = [
+    let cases: [(Status, Verdict, Verdict); 7] = [
         // (status, UpdateImage, DeleteImage)
         (Created, Ok(()), Ok(())),
         (UpdateFailed, Ok(()), Ok(())),
@@ -244,7 +237,7 @@ fn which_states_take_an_update_or_a_deletion() {
 
 #[test]
 fn an_image_that_is_not_there() {
-    let gone = image(ImageStatus::Deleting, Some(NOW));
+    let gone = image(Status::Deleting, Some(NOW));
     let missing = || not_found("Img");
     let mut failures = Failures::default();
     for (name, current) in [("no record", None), ("deletion ended", Some(&gone))] {
@@ -268,7 +261,7 @@ fn an_image_that_is_not_there() {
     failures.check(
         "present, deletion under way",
         present(Some(&gone), "Img", NOW - 1),
-        Ok(ImageStatus::Deleting),
+        Ok(Status::Deleting),
     );
     failures.assert_none();
 }
@@ -283,26 +276,21 @@ fn create_takes_a_free_name_or_one_whose_deletion_ended() {
         tags: vec![],
     };
     let taken = || Err(Busy::ImageExists { name: "Img".into() }.into());
-    let gone = image(ImageStatus::Deleting, Some(NOW));
+    let gone = image(Status::Deleting, Some(NOW));
     #[rustfmt::skip]
     let cases: [(&str, Option<ImageRecord>, Result<bool, DomainError>); 6] = [
         // (case, current record, whether the write replaces a record, or the refusal)
         ("a free name", None, Ok(false)),
         ("a name whose deletion ended", Some(gone), Ok(true)),
-        ("a name in use", Some(image_in(ImageStatus::Created)), taken()),
-        ("a name being deleted", Some(image_in(ImageStatus::Deleting)), taken()),
-        ("a name whose creation failed", Some(image_in(ImageStatus::CreateFailed)), taken()),
-        ("a name being created", Some(image_in(ImageStatus::Creating)), taken()),
+        ("a name in use", Some(image_in(Status::Created)), taken()),
+        ("a name being deleted", Some(image_in(Status::Deleting)), taken()),
+        ("a name whose creation failed", Some(image_in(Status::CreateFailed)), taken()),
+        ("a name being created", Some(image_in(Status::Creating)), taken()),
     ];
     let mut failures = Failures::default();
     for (name, current, expected) in cases {
         // A new record: CREATING for the delay, times now, no version given yet.
-        let fresh = (
-            Lifecycle::transition(ImageStatus::Creating, NOW, 5),
-            NOW,
-            NOW,
-            0,
-        );
+        let fresh = (Lifecycle::transition(Status::Creating, NOW, 5), NOW, NOW, 0);
         let expected = expected.map(|replaces| (replaces, Some(fresh)));
         let seen =
             create(current.as_ref(), &new, NOW, &Transition::after(5)).map(|write| match write {
@@ -338,7 +326,7 @@ fn a_change_begins_the_transition_its_outcome_asks_for() {
     let mut failures = Failures::default();
     let old_failure = ImageRecord {
         failure_reason: Some("old".into()),
-        ..image(ImageStatus::UpdateFailed, None)
+        ..image(Status::UpdateFailed, None)
     };
     for (name, outcome, expected) in cases {
         let transition = ForcedOutcome::transition(outcome, 50);
@@ -360,7 +348,7 @@ fn a_change_begins_the_transition_its_outcome_asks_for() {
         failures.check(
             &format!("update, {name}: status"),
             updated.lifecycle.status,
-            ImageStatus::Updating,
+            Status::Updating,
         );
         let seen = match delete(Some(&old_failure), "Img", NOW, &transition) {
             Ok(ImageWrite::Update(record)) => Some(begun(&record)),
@@ -375,10 +363,10 @@ fn a_change_begins_the_transition_its_outcome_asks_for() {
 fn release_ends_a_held_transition_only() {
     let held = ImageRecord {
         lifecycle: ForcedOutcome::transition(Some(&ForcedOutcome::Hold), 0)
-            .begin(ImageStatus::Updating, 0),
-        ..image(ImageStatus::Updating, None)
+            .begin(Status::Updating, 0),
+        ..image(Status::Updating, None)
     };
-    let timed = image_in(ImageStatus::Updating);
+    let timed = image_in(Status::Updating);
     let mut failures = Failures::default();
     for (name, current, was_held, due) in [
         ("held", held, true, Some(NOW)),

@@ -8,7 +8,7 @@ use crate::domain::lifecycle::ForcedOutcome;
 const IMAGE: &str = "Img";
 const NOW: Millis = 10_000;
 
-fn image(status: ImageStatus, last_version: i64) -> ImageRecord {
+fn image(status: Status, last_version: i64) -> ImageRecord {
     ImageRecord {
         name: IMAGE.into(),
         display_name: None,
@@ -39,25 +39,21 @@ fn version_in(number: i64, aliases: &[&str], lifecycle: Lifecycle) -> VersionRec
 }
 
 fn version(number: i64, aliases: &[&str]) -> VersionRecord {
-    version_in(number, aliases, Lifecycle::settled(ImageStatus::Created))
+    version_in(number, aliases, Lifecycle::settled(Status::Created))
 }
 
 /// A transition of `status` that began before [`NOW`] and is still under way.
-fn under_way(status: ImageStatus) -> Lifecycle {
+fn under_way(status: Status) -> Lifecycle {
     Lifecycle::transition(status, 0, NOW + 1)
 }
 
 /// A deletion that ended before [`NOW`]: the version is gone, its record not yet removed.
 fn deleted() -> Lifecycle {
-    Lifecycle::transition(ImageStatus::Deleting, 0, NOW - 1)
+    Lifecycle::transition(Status::Deleting, 0, NOW - 1)
 }
 
 /// An image in `status`, counter at `last_version`, with `versions`.
-fn set_in(
-    status: ImageStatus,
-    last_version: i64,
-    versions: Vec<VersionRecord>,
-) -> Option<VersionSet> {
+fn set_in(status: Status, last_version: i64, versions: Vec<VersionRecord>) -> Option<VersionSet> {
     Some(VersionSet {
         image: image(status, last_version),
         versions,
@@ -65,7 +61,7 @@ fn set_in(
 }
 
 fn ready(last_version: i64, versions: Vec<VersionRecord>) -> Option<VersionSet> {
-    set_in(ImageStatus::Created, last_version, versions)
+    set_in(Status::Created, last_version, versions)
 }
 
 /// An image whose deletion is still under way (or, `ended`, has ended).
@@ -74,7 +70,7 @@ fn image_deleting(ended: bool) -> Option<VersionSet> {
     set.image.lifecycle = if ended {
         deleted()
     } else {
-        under_way(ImageStatus::Deleting)
+        under_way(Status::Deleting)
     };
     Some(set)
 }
@@ -108,7 +104,7 @@ struct Written {
     /// The version number the operation answers with (DeleteImageVersion answers none).
     answer: Option<i64>,
     last_version: Option<i64>,
-    put: Vec<(i64, Vec<String>, ImageStatus)>,
+    put: Vec<(i64, Vec<String>, Status)>,
     remove: Vec<i64>,
 }
 
@@ -133,7 +129,7 @@ fn made(number: i64, aliases: &[&str], remove: &[i64]) -> Outcome {
         put: vec![(
             number,
             aliases.iter().map(|a| a.to_string()).collect(),
-            ImageStatus::Creating,
+            Status::Creating,
         )],
         remove: remove.to_vec(),
     })
@@ -154,7 +150,7 @@ fn alias_taken(alias: &str, owner: i64) -> DomainError {
 
 #[test]
 fn create_numbers_names_and_refuses() {
-    use ImageStatus::*;
+    use Status::*;
     let retry_image_busy = set_in(Updating, 1, vec![version(1, &[])]).map(|mut set| {
         set.image.lifecycle = under_way(Updating);
         set
@@ -195,7 +191,7 @@ fn create_numbers_names_and_refuses() {
 
 #[test]
 fn update_aliases_and_metadata() {
-    use ImageStatus::*;
+    use Status::*;
     let two = || {
         ready(
             2,
@@ -289,7 +285,7 @@ fn an_alias_moves_by_leaving_one_version_then_joining_another() {
         Ok(Written {
             answer: Some(2),
             last_version: None,
-            put: vec![(2, vec!["stable".into()], ImageStatus::Created)],
+            put: vec![(2, vec!["stable".into()], Status::Created)],
             remove: vec![],
         })
     );
@@ -328,7 +324,7 @@ fn update_sets_only_the_metadata_it_names() {
 
 #[test]
 fn delete_refuses_and_begins_the_deletion() {
-    use ImageStatus::*;
+    use Status::*;
     let two = || ready(2, vec![version(1, &["stable"]), version(2, &[])]);
     let number = VersionSelector::Number;
     let deleting = |n: i64| {
@@ -421,8 +417,7 @@ fn a_forced_outcome_shapes_the_transition_a_change_begins() {
 
 #[test]
 fn release_ends_the_held_transitions_of_versions() {
-    let held =
-        ForcedOutcome::transition(Some(&ForcedOutcome::Hold), 0).begin(ImageStatus::Creating, 0);
+    let held = ForcedOutcome::transition(Some(&ForcedOutcome::Hold), 0).begin(Status::Creating, 0);
     let set = ready(
         3,
         vec![

@@ -1,16 +1,16 @@
-//! The `images` table: an image's record, and its name in the name-gram index. Removing an image removes
-//! its versions and the tags of both (`versions.rs`, `tags.rs`).
+//! The `images` table: an image's record, its name in the name-gram index, and its own tags. What a change
+//! of an image does to its versions is the cascade's (`cascades.rs`).
 
 use std::marker::PhantomData;
 
 use super::listing::ListedTable;
 use super::name_index::{name_gram_table, NameGramTable};
 use super::tags::replace_tags;
-use super::versions::{read_versions, remove_version};
 use super::{one_row_updated, parse_status, scoped, Purpose};
 use crate::domain::arn::image_arn;
-use crate::domain::image::{ImageRecord, ImageWrite};
+use crate::domain::image::ImageRecord;
 use crate::domain::lifecycle::Lifecycle;
+use crate::domain::tags::Tag;
 use crate::domain::Scope;
 use crate::store::db::{Db, FromRow, Row, Value};
 use crate::store::StoreError;
@@ -141,39 +141,30 @@ pub(super) fn update_image(
     one_row_updated(changed, "image", name_key)
 }
 
-/// Removes an image's record, versions, aliases and every tag of them.
-fn remove_image(db: &dyn Db, scope: &Scope, name_key: &str) -> Result<(), StoreError> {
-    for version in read_versions(db, scope, name_key)? {
-        remove_version(db, scope, name_key, version.version)?;
-    }
+/// Adds a new image: its row, its name in the name-gram index, its tags.
+pub(super) fn add_image(
+    db: &dyn Db,
+    scope: &Scope,
+    name_key: &str,
+    record: &ImageRecord,
+    tags: &[Tag],
+) -> Result<(), StoreError> {
+    insert_image(db, scope, name_key, record)?;
+    IMAGE_NAME_GRAMS.add_name(db, scope, name_key, record.created)?;
+    replace_tags(db, &image_arn(scope, name_key), tags)
+}
+
+/// Removes an image's row, its name from the name-gram index and its tags; its versions are removed first,
+/// by the cascade (`cascades.rs`).
+pub(super) fn remove_image_row(
+    db: &dyn Db,
+    scope: &Scope,
+    name_key: &str,
+) -> Result<(), StoreError> {
     db.execute(
         "DELETE FROM images WHERE account_id = ? AND region = ? AND name_key = ?",
         &scoped(scope, name_key),
     )?;
     IMAGE_NAME_GRAMS.remove_name(db, scope, name_key)?;
     replace_tags(db, &image_arn(scope, name_key), &[])
-}
-
-pub fn apply_image_write(
-    db: &dyn Db,
-    scope: &Scope,
-    name_key: &str,
-    write: &ImageWrite,
-) -> Result<(), StoreError> {
-    match write {
-        ImageWrite::Create {
-            record,
-            tags,
-            replaces,
-        } => {
-            if *replaces {
-                remove_image(db, scope, name_key)?;
-            }
-            insert_image(db, scope, name_key, record)?;
-            IMAGE_NAME_GRAMS.add_name(db, scope, name_key, record.created)?;
-            replace_tags(db, &image_arn(scope, name_key), tags)
-        }
-        ImageWrite::Update(record) => update_image(db, scope, name_key, record),
-        ImageWrite::Remove => remove_image(db, scope, name_key),
-    }
 }

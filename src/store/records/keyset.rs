@@ -6,6 +6,13 @@ use crate::domain::paging::{Cursor, SortValue};
 use crate::store::db::Value;
 use crate::store::{ListQuery, ListSort};
 
+/// One read of a key walk: the NameContains value, the key to continue after, and how many keys.
+pub(super) struct KeyRead<'a> {
+    pub(super) part: &'a str,
+    pub(super) after: Option<&'a Cursor>,
+    pub(super) limit: usize,
+}
+
 /// The query's ORDER BY clause, and the condition (with its values) that continues after `after`. The
 /// columns are named alike in the listed tables and their name-gram tables.
 pub(super) fn keyset(query: &ListQuery, after: Option<&Cursor>) -> (String, String, Vec<Value>) {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::marker::PhantomData;
 
-use super::keyset::{keyset, TimeColumn};
+use super::keyset::{keyset, KeyRead, TimeColumn};
 use super::name_index::{
     containing, rarest_grams, windows_of_value, NameGramTable, GRAM_CANDIDATES_LIMIT,
     GRAM_RARE_ENOUGH,
@@ -119,13 +119,6 @@ enum KeySource<'a> {
     /// The listed table's index in the sort order, which holds the name key: a name is tested without
     /// reading its record.
     SortIndex,
-}
-
-/// One read of a key walk: the NameContains value, the key to continue after, and how many keys.
-pub(super) struct KeyRead<'a> {
-    pub(super) part: &'a str,
-    pub(super) after: Option<&'a Cursor>,
-    pub(super) limit: usize,
 }
 
 impl KeySource<'_> {

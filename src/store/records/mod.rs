@@ -4,12 +4,15 @@
 //! by column name ([`super::db::FromRow`]).
 //!
 //! One file per resource holds all of that resource's SQL: `images.rs`, `versions.rs` (versions and their
-//! aliases), `app_image_configs.rs`, `tags.rs`. Beside them: `listing.rs`, how a page of a listed table is
+//! aliases), `app_image_configs.rs`, `tags.rs`; none imports another's but `versions.rs`, which reads and writes the
+//! image its versions belong to. `cascades.rs` is where resources meet: removing an image with its
+//! versions, and the lifecycle of a tagged resource. Beside them: `listing.rs`, how a page of a listed table is
 //! read (the plan for a NameContains value, the walk of keys); `name_index.rs`, the name-gram postings that
 //! NameContains reads; `keyset.rs`, the ORDER BY and continuation of a page; `migrations.rs` and
 //! `token_secret.rs`, what runs at start.
 
 mod app_image_configs;
+mod cascades;
 mod images;
 mod keyset;
 mod listing;
@@ -23,17 +26,18 @@ pub use app_image_configs::{
     apply_app_image_config_write, read_app_image_config, APP_IMAGE_CONFIGS,
     APP_IMAGE_CONFIG_COLUMNS,
 };
-pub use images::{apply_image_write, read_image, IMAGES, IMAGE_COLUMNS};
+pub use cascades::{apply_image_write, resource_lifecycle};
+pub use images::{read_image, IMAGES, IMAGE_COLUMNS};
 pub use listing::read_page;
 pub use migrations::migrate_next;
 pub use name_index::name_grams;
-pub use tags::{read_tags, replace_tags, resource_lifecycle};
+pub use tags::{read_tags, replace_tags};
 pub use token_secret::token_secret;
 pub use versions::{apply_version_write, read_version_set, read_versions};
 
 use super::db::Value;
 use super::StoreError;
-use crate::domain::lifecycle::ImageStatus;
+use crate::domain::lifecycle::Status;
 use crate::domain::Scope;
 
 /// Why a record is read. A change reads the rows its decision rests on with a row lock where the engine
@@ -55,8 +59,8 @@ fn scoped(scope: &Scope, key: &str) -> Vec<Value> {
     ]
 }
 
-fn parse_status(text: &str) -> Result<ImageStatus, StoreError> {
-    ImageStatus::parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown status '{text}'")))
+fn parse_status(text: &str) -> Result<Status, StoreError> {
+    Status::parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown status '{text}'")))
 }
 
 /// An UPDATE of a record the change read (and, on PostgreSQL, locked) must find exactly that row.

@@ -3,8 +3,7 @@
 //! removed in the transaction that writes the record. Which grams a value is read through, and which of
 //! them is rarest, is decided here; `listing.rs` walks what they hold.
 
-use super::keyset::{keyset, TimeColumn};
-use super::listing::KeyRead;
+use super::keyset::{keyset, KeyRead, TimeColumn};
 use super::scoped;
 use crate::domain::{Millis, Scope};
 use crate::store::db::{Db, Value};

@@ -1,6 +1,9 @@
 //! Console sessions, in this process's memory: one-time login tokens (minted by an admitted control call,
 //! `sagemaker-images console-link`), the sessions they open, and the CSRF token of each.
 //!
+//! They live beside admission, which they are part of: the control plane admits a request by its session,
+//! and the console, which mints and shows sessions, calls the control plane (never the other way round).
+//!
 //! A restart forgets every session (a new link is minted then), and a session opened on one process is
 //! unknown to another sharing the same PostgreSQL database: these are a person's look at one process.
 

@@ -6,6 +6,8 @@
 //! and `#[cfg(test)]` modules (inline, or files declared so) are left out, since a test may check what a
 //! layer's errors become on the wire.
 
+mod circles;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
-//! What the control plane keeps in the store and how it reads it: forced outcomes (rules a test set for
-//! the next calls of an operation), reset, and every scope's contents. The API never reaches this file
+//! The store's part of the harness that tests and operators drive through the control plane (`crate::control`):
+//! forced outcomes (rules a test set for the next calls of an operation), reset, every scope's contents,
+//! and the readiness ping. The API never reaches this file
 //! except through the forced-outcome lookup of a change.
 
 use super::db::{Db, FromRow, Row, Value};
