@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 
 use crate::auth::{AuthError, HeaderProblem};
+use crate::authz::Denial;
 use crate::domain::error::{Busy, DomainError, Invalid, Limit, Missing};
 use crate::domain::image::DeletableProperty;
 use crate::domain::lifecycle::ImageStatus;
@@ -50,6 +51,10 @@ pub enum ApiError {
     /// A control-plane request from someone who may not make it.
     #[error("{0}")]
     AccessDenied(String),
+    /// An API request the key's identity-based policies do not allow: the same code, with HTTP 400, as
+    /// SageMaker answers it.
+    #[error("{0}")]
+    NotAuthorized(String),
     /// An error a test asked for (the control plane's faults): any code, with any status.
     #[error("{message}")]
     Injected {
@@ -78,7 +83,7 @@ impl ApiError {
             ApiError::Throttling(_) => "ThrottlingException",
             ApiError::RequestTimeout(_) => "RequestTimeoutException",
             ApiError::ServiceUnavailable(_) => "ServiceUnavailable",
-            ApiError::AccessDenied(_) => "AccessDeniedException",
+            ApiError::AccessDenied(_) | ApiError::NotAuthorized(_) => "AccessDeniedException",
             ApiError::Injected { code, .. } => code,
         }
     }
@@ -126,6 +131,7 @@ impl ApiError {
             | ApiError::RequestTimeout(m)
             | ApiError::ServiceUnavailable(m)
             | ApiError::AccessDenied(m)
+            | ApiError::NotAuthorized(m)
             | ApiError::Injected { message: m, .. } => m,
         }
     }
@@ -364,6 +370,26 @@ fn header_problem(problem: HeaderProblem) -> String {
     }
 }
 
+/// A request the key's policies refuse, in IAM's words.
+impl From<Denial> for ApiError {
+    fn from(denial: Denial) -> Self {
+        let Denial {
+            principal,
+            action,
+            resource,
+            explicit,
+        } = denial;
+        let why = if explicit {
+            "with an explicit deny in an identity-based policy".to_owned()
+        } else {
+            format!("because no identity-based policy allows the {action} action")
+        };
+        ApiError::NotAuthorized(format!(
+            "User: {principal} is not authorized to perform: {action} on resource: {resource} {why}"
+        ))
+    }
+}
+
 /// A store that failed: a full disk or an unreachable database is worth a retry (503, which every SDK
 /// retries); anything else is an internal error, logged here with its cause.
 impl From<StoreError> for ApiError {
@@ -536,5 +562,30 @@ mod tests {
                 "{refusal:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_denial_is_worded_as_iam_words_it() {
+        let denial = |explicit| Denial {
+            principal: "arn:aws:iam::111111111111:user/ci".to_owned(),
+            action: "sagemaker:DeleteImage".to_owned(),
+            resource: "arn:aws:sagemaker:us-east-1:111111111111:image/base".to_owned(),
+            explicit,
+        };
+        let prefix = "User: arn:aws:iam::111111111111:user/ci is not authorized to perform: \
+                      sagemaker:DeleteImage on resource: arn:aws:sagemaker:us-east-1:111111111111:image/base";
+        let implicit = ApiError::from(denial(false));
+        assert_eq!(
+            (implicit.code(), implicit.status(), implicit.message()),
+            (
+                "AccessDeniedException",
+                StatusCode::BAD_REQUEST,
+                format!("{prefix} because no identity-based policy allows the sagemaker:DeleteImage action").as_str()
+            )
+        );
+        assert_eq!(
+            ApiError::from(denial(true)).message(),
+            format!("{prefix} with an explicit deny in an identity-based policy")
+        );
     }
 }

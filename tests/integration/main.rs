@@ -15,6 +15,7 @@ mod list;
 mod multiprocess;
 mod outage;
 mod outcomes;
+mod policies;
 mod protocol;
 mod seed;
 mod signatures;
