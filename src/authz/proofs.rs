@@ -330,17 +330,24 @@ fn request() -> impl Strategy<
 proptest! {
     #[test]
     fn an_explicit_deny_always_refuses(
-        statements in prop::collection::vec(statement(), 1..8),
+        mut statements in prop::collection::vec(statement(), 0..8),
         (action, resource, extra) in request(),
+        at in 0..8usize,
     ) {
         let context = context(&extra);
         let request = Request { action, resource, context: &context };
-        let whole = evaluate(&[policy_of(&statements)], &request).decision;
+        // Whichever statements it is among, a Deny that applies decides.
         let some_deny_applies = statements.iter().any(|statement| {
             statement.contains(r#""Effect": "Deny""#)
                 && evaluate(&[policy_of(std::slice::from_ref(statement))], &request).decision == Deny
         });
+        let whole = evaluate(&[policy_of(&statements)], &request).decision;
         prop_assert_eq!(whole == Deny, some_deny_applies);
+        // And a Deny of exactly this request, put anywhere, refuses it.
+        let deny = format!(r#"{{"Effect": "Deny", "Action": "{action}", "Resource": "{resource}"}}"#);
+        statements.insert(at.min(statements.len()), deny);
+        let denied = evaluate(&[policy_of(&statements)], &request).decision;
+        prop_assert_eq!(denied, Deny);
     }
 
     #[test]
