@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use serde_json::Value as Json;
 
 use super::arn::{ArnPattern, ArnPatternError};
-use super::context::{Context, Value};
+use super::context::{Context, One};
 use super::pattern::{Pattern, PatternError, Reading};
 
 /// One test of a `Condition` block: an operator, a condition key, and the policy's values for it.
@@ -358,48 +358,46 @@ impl Condition {
         if let Values::Absent(absent) = self.values {
             return !absent;
         }
-        let texts = value.texts();
         // Whether one request value matches one of the policy's values, in the operator's own sense.
-        let matches = |index: usize| {
-            let matched = self.matches_any(value, &texts[index], context);
-            matched != operator.negated
-        };
+        let matches =
+            |index: usize| self.matches_any(value.nth(index), context) != operator.negated;
+        let count = value.count();
         match operator.set {
-            Set::ForAllValues => (0..texts.len()).all(matches),
-            Set::ForAnyValue => (0..texts.len()).any(matches),
+            Set::ForAllValues => (0..count).all(matches),
+            Set::ForAnyValue => (0..count).any(matches),
             // A negated operator holds when no request value matches any policy value.
-            Set::Single if operator.negated => (0..texts.len()).all(matches),
-            Set::Single => (0..texts.len()).any(matches),
+            Set::Single if operator.negated => (0..count).all(matches),
+            Set::Single => (0..count).any(matches),
         }
     }
 
-    /// Whether the request value `text` (one of `value`'s) matches any of the policy's values.
-    fn matches_any(&self, value: &Value, text: &str, context: &Context) -> bool {
+    /// Whether one request value matches any of the policy's values.
+    fn matches_any(&self, one: One<'_>, context: &Context) -> bool {
         match (&self.values, self.operator.test) {
-            (Values::Strings(patterns), Test::StringEquals { ignore_case }) => patterns
-                .iter()
-                .any(|p| p.matches(text, ignore_case, context)),
-            (Values::Strings(patterns), _) => {
-                patterns.iter().any(|p| p.matches(text, false, context))
+            (Values::Strings(patterns), test) => {
+                let ignore_case = test == Test::StringEquals { ignore_case: true };
+                let text = one.text();
+                patterns
+                    .iter()
+                    .any(|p| p.matches(&text, ignore_case, context))
             }
-            (Values::Numbers(numbers), Test::Numeric(comparison)) => text
+            (Values::Numbers(numbers), Test::Numeric(comparison)) => one
+                .text()
                 .parse::<f64>()
                 .is_ok_and(|n| numbers.iter().any(|p| comparison.holds(n, *p))),
-            (Values::Dates(dates), Test::Date(comparison)) => {
-                let seconds = match value {
-                    Value::Time(time) => time
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .ok()
-                        .map(|d| d.as_secs_f64()),
-                    _ => parse_date(text),
-                };
-                seconds.is_some_and(|s| dates.iter().any(|p| comparison.holds(s, *p)))
+            (Values::Dates(dates), Test::Date(comparison)) => one
+                .seconds(parse_date)
+                .is_some_and(|s| dates.iter().any(|p| comparison.holds(s, *p))),
+            (Values::Bools(bools), _) => {
+                one.boolean(parse_bool).is_some_and(|b| bools.contains(&b))
             }
-            (Values::Bools(bools), _) => parse_bool(text).is_some_and(|b| bools.contains(&b)),
-            (Values::Networks(networks), _) => text
-                .parse::<IpAddr>()
-                .is_ok_and(|ip| networks.iter().any(|n| n.contains(ip))),
-            (Values::Arns(arns), _) => arns.iter().any(|p| p.matches(text, context)),
+            (Values::Networks(networks), _) => one
+                .ip()
+                .is_some_and(|ip| networks.iter().any(|n| n.contains(ip))),
+            (Values::Arns(arns), _) => {
+                let text = one.text();
+                arns.iter().any(|p| p.matches(&text, context))
+            }
             _ => false,
         }
     }

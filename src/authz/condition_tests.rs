@@ -1,12 +1,13 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::*;
+use crate::authz::Value;
 
 /// A context with a user, a region, a time, an IP, transport, two request tags and their keys.
-fn context() -> Context {
+fn context() -> Context<'static> {
     let mut context = Context::default();
-    context.insert("aws:username", Value::Text("ci".to_owned()));
-    context.insert("aws:requestedregion", Value::Text("us-east-1".to_owned()));
+    context.insert("aws:username", Value::Text("ci".into()));
+    context.insert("aws:requestedregion", Value::Text("us-east-1".into()));
     // 2026-12-07T12:00:00Z
     let noon = UNIX_EPOCH + Duration::from_secs(1_796_644_800);
     context.insert("aws:currenttime", Value::Time(noon));
@@ -15,15 +16,15 @@ fn context() -> Context {
         Value::Ip("203.0.113.7".parse().expect("an IP")),
     );
     context.insert("aws:securetransport", Value::Bool(false));
-    context.insert("aws:requesttag/team", Value::Text("ci".to_owned()));
-    context.insert("aws:requesttag/cost", Value::Text("42".to_owned()));
+    context.insert("aws:requesttag/team", Value::Text("ci".into()));
+    context.insert("aws:requesttag/cost", Value::Text("42".into()));
     context.insert(
         "aws:tagkeys",
-        Value::List(vec!["team".to_owned(), "cost".to_owned()]),
+        Value::List(vec!["team".into(), "cost".into()]),
     );
     context.insert(
         "aws:principalarn",
-        Value::Text("arn:aws:iam::111111111111:user/ci".to_owned()),
+        Value::Text("arn:aws:iam::111111111111:user/ci".into()),
     );
     context
 }

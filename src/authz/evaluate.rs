@@ -10,7 +10,7 @@ use super::policy::{Effect, Policy, Statement};
 pub struct Request<'a> {
     pub action: &'a str,
     pub resource: &'a str,
-    pub context: &'a Context,
+    pub context: &'a Context<'a>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,6 +21,7 @@ pub use context::{Context, Value};
 pub use evaluate::{evaluate, Decision, Request, Verdict};
 pub use policy::{Policy, PolicyError};
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::time::SystemTime;
 
@@ -66,13 +67,19 @@ impl Identity {
     }
 
     /// The condition keys every request of this principal has: who, where, when, and how it arrived.
-    pub fn context(&self, region: &str, source_ip: Option<IpAddr>, now: SystemTime) -> Context {
+    pub fn context<'a>(
+        &'a self,
+        region: &'a str,
+        source_ip: Option<IpAddr>,
+        now: SystemTime,
+    ) -> Context<'a> {
         let mut context = Context::default();
-        context.insert("aws:username", Value::Text(self.user.clone()));
-        context.insert("aws:principalarn", Value::Text(self.arn.clone()));
-        context.insert("aws:principalaccount", Value::Text(self.account.clone()));
-        context.insert("aws:principaltype", Value::Text("User".to_owned()));
-        context.insert("aws:requestedregion", Value::Text(region.to_owned()));
+        let text = |value: &'a str| Value::Text(Cow::Borrowed(value));
+        context.insert("aws:username", text(&self.user));
+        context.insert("aws:principalarn", text(&self.arn));
+        context.insert("aws:principalaccount", text(&self.account));
+        context.insert("aws:principaltype", text("User"));
+        context.insert("aws:requestedregion", text(region));
         context.insert("aws:currenttime", Value::Time(now));
         // The server speaks plain HTTP only, and every call comes straight from its caller.
         context.insert("aws:securetransport", Value::Bool(false));

@@ -4,6 +4,8 @@
 //! for names, with requests that must be allowed and requests that must be denied; then properties of
 //! random policies.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
 use std::time::{Duration, UNIX_EPOCH};
 
 use proptest::prelude::*;
@@ -102,19 +104,20 @@ const DENY_PROD: &str = r#"{"Version": "2012-10-17", "Statement": [
 use Decision::{Allow, ExplicitDeny as Deny, ImplicitDeny as NotAllowed};
 
 /// Condition keys a request has beyond [`context`]'s, and their values.
-type Extra<'a> = &'a [(&'a str, &'a str)];
+type Extra = &'static [(&'static str, &'static str)];
+
+/// The principal of the examples: user `ci`, with no policy of its own (the cases hand theirs).
+static CI: LazyLock<Identity> = LazyLock::new(|| Identity::new(ACCOUNT, USER, Vec::new()));
 
 /// The context of user `ci` in us-east-1, at 2026-05-01T00:00:00Z, from 203.0.113.7, with `extra`.
-fn context(extra: &[(&'static str, &str)]) -> Context {
-    let identity = Identity::new(ACCOUNT, USER, Vec::new());
+fn context(extra: &[(&'static str, &'static str)]) -> Context<'static> {
     let may_first = UNIX_EPOCH + Duration::from_secs(1_777_593_600);
-    let mut context = identity.context("us-east-1", "203.0.113.7".parse().ok(), may_first);
+    let mut context = CI.context("us-east-1", "203.0.113.7".parse().ok(), may_first);
     for (key, value) in extra {
         let value = match *key {
-            "aws:requestedregion" | "aws:username" => Value::Text((*value).to_owned()),
             "aws:sourceip" => Value::Ip(value.parse().expect("an IP")),
-            "aws:tagkeys" => Value::List(value.split(',').map(str::to_owned).collect()),
-            _ => Value::Text((*value).to_owned()),
+            "aws:tagkeys" => Value::List(value.split(',').map(Cow::Borrowed).collect()),
+            _ => Value::Text(Cow::Borrowed(value)),
         };
         context.insert(*key, value);
     }

@@ -4,6 +4,7 @@
 //! Runs before the body is validated, as AWS authorises before it validates: members are read leniently,
 //! and a missing or mistyped one names the resource as empty, which validation then refuses.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::time::SystemTime;
 
@@ -43,8 +44,7 @@ pub(super) async fn authorize<S: Store>(
         Resource::Tagged => named.to_owned(),
         Resource::All => "*".to_owned(),
     };
-    let base = identity.context(&scope.region, arrival.source_ip, arrival.time);
-    let mut context = base.clone();
+    let mut context = identity.context(&scope.region, arrival.source_ip, arrival.time);
     add_request_tags(&mut context, row.request_tags, input);
     if identity.reads_resource_tags() && row.resource != Resource::All {
         // A resource that cannot exist in this scope has no tags.
@@ -52,25 +52,24 @@ pub(super) async fn authorize<S: Store>(
             let (lifecycle, tags) = store.get_tags(scope, &tagged).await?;
             for tag in tags.into_iter().filter(|_| lifecycle.is_some()) {
                 let key = format!("aws:resourcetag/{}", tag.key.to_ascii_lowercase());
-                context.insert(key, Value::Text(tag.value));
+                context.insert(key, Value::Text(Cow::Owned(tag.value)));
             }
         }
     }
     identity.authorize(row.action, &resource, &context)?;
     let role = text("RoleArn");
     if row.passes_role && !role.is_empty() {
-        let mut context = base;
-        context.insert(
-            actions::PASSED_TO_SERVICE,
-            Value::Text(actions::SERVICE_PRINCIPAL.to_owned()),
-        );
+        // The role's own context: the image's tags are not the role's.
+        let mut context = identity.context(&scope.region, arrival.source_ip, arrival.time);
+        let service = Cow::Borrowed(actions::SERVICE_PRINCIPAL);
+        context.insert(actions::PASSED_TO_SERVICE, Value::Text(service));
         identity.authorize(actions::PASS_ROLE, role, &context)?;
     }
     Ok(())
 }
 
 /// `aws:RequestTag/${TagKey}` for each of the request's tags, and `aws:TagKeys` for their keys.
-fn add_request_tags(context: &mut Context, request_tags: RequestTags, input: &Json) {
+fn add_request_tags<'a>(context: &mut Context<'a>, request_tags: RequestTags, input: &'a Json) {
     let listed = |member| input.get(member).and_then(Json::as_array);
     let mut keys = Vec::new();
     match request_tags {
@@ -84,13 +83,13 @@ fn add_request_tags(context: &mut Context, request_tags: RequestTags, input: &Js
                     continue;
                 };
                 let name = format!("aws:requesttag/{}", key.to_ascii_lowercase());
-                context.insert(name, Value::Text(value.to_owned()));
-                keys.push(key.to_owned());
+                context.insert(name, Value::Text(Cow::Borrowed(value)));
+                keys.push(Cow::Borrowed(key));
             }
         }
         RequestTags::TagKeys => {
             let given = listed("TagKeys").into_iter().flatten();
-            keys.extend(given.filter_map(Json::as_str).map(str::to_owned));
+            keys.extend(given.filter_map(Json::as_str).map(Cow::Borrowed));
         }
     }
     if !keys.is_empty() {
