@@ -101,6 +101,13 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// An empty context with room for `keys` keys, so that a request's context is one allocation.
+    pub fn with_capacity(keys: usize) -> Context<'a> {
+        Context {
+            entries: Vec::with_capacity(keys),
+        }
+    }
+
     /// Sets `key` (lower case) to `value`.
     pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: Value<'a>) {
         let key = key.into();

@@ -73,7 +73,8 @@ impl Identity {
         source_ip: Option<IpAddr>,
         now: SystemTime,
     ) -> Context<'a> {
-        let mut context = Context::default();
+        // The principal's nine keys, and room for a request's tags.
+        let mut context = Context::with_capacity(16);
         let text = |value: &'a str| Value::Text(Cow::Borrowed(value));
         context.insert("aws:username", text(&self.user));
         context.insert("aws:principalarn", text(&self.arn));
