@@ -161,18 +161,19 @@ def test_reset_asks_first_and_then_empties_the_catalog(server, page):
     assert server.client().list_images()["Images"] == []
 
 
-@pytest.fixture
-def administered(tmp_path):
-    credentials = tmp_path / "credentials.toml"
-    credentials.write_text(
-        f"""
+ADMIN_CREDENTIALS = f"""
 [[credentials]]
 access_key_id = "{ADMIN_KEY[0]}"
 secret_access_key = "{ADMIN_KEY[1]}"
 account_id = "111111111111"
 admin = true
 """
-    )
+
+
+@pytest.fixture
+def administered(tmp_path):
+    credentials = tmp_path / "credentials.toml"
+    credentials.write_text(ADMIN_CREDENTIALS)
     with Server(credentials=credentials) as started:
         yield started
 
@@ -341,13 +342,8 @@ def test_the_request_log_shows_each_calls_key_and_marks_what_its_policies_denied
     reader = ("READERKEY", "reader-secret-for-the-console-test")
     credentials = tmp_path / "credentials.toml"
     credentials.write_text(
-        f"""
-[[credentials]]
-access_key_id = "{ADMIN_KEY[0]}"
-secret_access_key = "{ADMIN_KEY[1]}"
-account_id = "111111111111"
-admin = true
-
+        ADMIN_CREDENTIALS
+        + f"""
 [[credentials]]
 access_key_id = "{reader[0]}"
 secret_access_key = "{reader[1]}"
