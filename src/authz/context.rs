@@ -108,6 +108,12 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Adds `key` (lower case), which the context does not have yet.
+    pub fn insert_new(&mut self, key: &'static str, value: Value<'a>) {
+        debug_assert!(self.get(key).is_none(), "{key} is set already");
+        self.entries.push((Cow::Borrowed(key), value));
+    }
+
     /// Sets `key` (lower case) to `value`.
     pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: Value<'a>) {
         let key = key.into();

@@ -76,17 +76,17 @@ impl Identity {
         // The principal's nine keys, and room for a request's tags.
         let mut context = Context::with_capacity(16);
         let text = |value: &'a str| Value::Text(Cow::Borrowed(value));
-        context.insert("aws:username", text(&self.user));
-        context.insert("aws:principalarn", text(&self.arn));
-        context.insert("aws:principalaccount", text(&self.account));
-        context.insert("aws:principaltype", text("User"));
-        context.insert("aws:requestedregion", text(region));
-        context.insert("aws:currenttime", Value::Time(now));
+        context.insert_new("aws:username", text(&self.user));
+        context.insert_new("aws:principalarn", text(&self.arn));
+        context.insert_new("aws:principalaccount", text(&self.account));
+        context.insert_new("aws:principaltype", text("User"));
+        context.insert_new("aws:requestedregion", text(region));
+        context.insert_new("aws:currenttime", Value::Time(now));
         // The server speaks plain HTTP only, and every call comes straight from its caller.
-        context.insert("aws:securetransport", Value::Bool(false));
-        context.insert("aws:viaawsservice", Value::Bool(false));
+        context.insert_new("aws:securetransport", Value::Bool(false));
+        context.insert_new("aws:viaawsservice", Value::Bool(false));
         if let Some(ip) = source_ip {
-            context.insert("aws:sourceip", Value::Ip(ip));
+            context.insert_new("aws:sourceip", Value::Ip(ip));
         }
         context
     }

@@ -34,6 +34,16 @@ pub struct Reading {
 pub struct Pattern {
     units: Vec<Unit>,
     variables: Vec<Variable>,
+    /// Text, then perhaps one `*` (`sagemaker:Describe*`, `*`, `us-east-1`), the shape of most of a
+    /// policy's patterns: matched by comparing the text's start, without the general loop.
+    prefix: Option<Prefix>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Prefix {
+    literal: Box<[u8]>,
+    /// A `*` follows: the text may go on.
+    open: bool,
 }
 
 /// What is wrong with a pattern's text.
@@ -100,7 +110,32 @@ impl Pattern {
             });
             at += 1;
         }
-        Ok(Pattern { units, variables })
+        Ok(Pattern::of(units, variables))
+    }
+
+    fn of(units: Vec<Unit>, variables: Vec<Variable>) -> Pattern {
+        let literal: Vec<u8> = units
+            .iter()
+            .map_while(|unit| match unit {
+                Unit::Byte(byte) => Some(*byte),
+                _ => None,
+            })
+            .collect();
+        let rest = &units[literal.len()..];
+        let prefix = match rest {
+            [] => Some(false),
+            [Unit::AnyRun] => Some(true),
+            _ => None,
+        }
+        .map(|open| Prefix {
+            literal: literal.into(),
+            open,
+        });
+        Pattern {
+            units,
+            variables,
+            prefix,
+        }
     }
 
     /// `text` with `*` and `?` as wildcards and no policy variables, as the Action element reads it.
@@ -110,10 +145,7 @@ impl Pattern {
             b'?' => Unit::AnyOne,
             _ => Unit::Byte(byte),
         });
-        Pattern {
-            units: units.collect(),
-            variables: Vec::new(),
-        }
+        Pattern::of(units.collect(), Vec::new())
     }
 
     /// The condition keys of the pattern's variables.
@@ -124,6 +156,17 @@ impl Pattern {
     /// Whether `text` matches, with the request's values in place of the variables. A variable the request
     /// has no value for, and no default, matches nothing, as in AWS.
     pub fn matches(&self, text: &str, ignore_case: bool, values: &dyn Lookup) -> bool {
+        if let Some(Prefix { literal, open }) = &self.prefix {
+            let text = text.as_bytes();
+            let Some(start) = text.get(..literal.len()) else {
+                return false;
+            };
+            let same = match ignore_case {
+                true => start.eq_ignore_ascii_case(literal),
+                false => start == &literal[..],
+            };
+            return same && (*open || text.len() == literal.len());
+        }
         if self.variables.is_empty() {
             return glob(&self.units, text.as_bytes(), ignore_case);
         }
