@@ -168,8 +168,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub store: StoreArgs,
 
-    /// TOML file of [[credentials]] tables (access_key_id, secret_access_key, account_id) that replaces the
-    /// built-in test/test credentials of account 000000000000.
+    /// TOML file of [[credentials]] tables (access_key_id, secret_access_key, account_id; optionally admin,
+    /// and user, policy and policy_files for IAM identity policies) that replaces the built-in test/test
+    /// credentials of account 000000000000.
     #[arg(long, env = "SAGEMAKER_IMAGES_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
 

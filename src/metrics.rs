@@ -15,6 +15,7 @@ const REQUESTS: &str = "sagemaker_images_requests_total";
 const REQUEST_SECONDS: &str = "sagemaker_images_request_duration_seconds";
 const IN_FLIGHT: &str = "sagemaker_images_requests_in_flight";
 const THROTTLED: &str = "sagemaker_images_requests_throttled_total";
+const DENIED: &str = "sagemaker_images_requests_denied_total";
 const CONNECTIONS_OPEN: &str = "sagemaker_images_connections_open";
 const CONNECTIONS_REFUSED: &str = "sagemaker_images_connections_refused_total";
 const SQLITE_BATCH: &str = "sagemaker_images_sqlite_batch_changes";
@@ -175,6 +176,12 @@ impl Drop for InFlight {
             hot.in_flight.decrement(1.0);
         }
     }
+}
+
+/// A request the key's policies refused, by operation.
+pub fn denied(operation: Option<&str>) {
+    let operation = slot_label(operation_slot(operation));
+    metrics::counter!(DENIED, "operation" => operation).increment(1);
 }
 
 pub fn throttled() {

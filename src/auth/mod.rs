@@ -18,6 +18,9 @@ pub use error::{AuthError, HeaderProblem};
 
 use signature::{SignedRequest, SigningKeys};
 
+use crate::authz::Identity;
+
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::http::{header, HeaderMap, HeaderName};
@@ -29,12 +32,14 @@ pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
 
 /// Who sent a verified request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Principal {
     pub account_id: String,
     pub region: String,
     pub access_key_id: String,
     pub admin: bool,
+    /// The key's principal and policies, when it has any.
+    pub identity: Option<Arc<Identity>>,
 }
 
 /// The headers every API request must have signed: an SDK signs them all, and an unsigned `x-amz-target`
@@ -327,6 +332,7 @@ impl Verifier {
                 region: auth.region.to_owned(),
                 access_key_id: credential.access_key_id.clone(),
                 admin: credential.admin,
+                identity: credential.identity.clone(),
             })
         } else {
             Err(AuthError::Mismatch)

@@ -314,6 +314,7 @@ mod tests {
             secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
             account_id: "123456789012".into(),
             admin: false,
+            ..Credential::default()
         }
     }
 

@@ -2,8 +2,9 @@
 //!
 //! Bounded in entries (`--request-log-size`) and in bytes per entry (each body cut at [`BODY_CAP`]), so
 //! that it costs a fixed amount of memory however long the server runs. It never holds a header: the
-//! Authorization header, the signature and the access key stay out of it by construction, since nothing
-//! but the body, the operation and the outcome is handed to it.
+//! Authorization header and the signature stay out of it by construction, since nothing but the body, the
+//! operation, the access key id that signed it (which names the key, as in AWS's logs, but cannot sign)
+//! and the outcome is handed to it.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -71,12 +72,16 @@ pub struct RecordedRequest {
     pub id: u64,
     /// When the request arrived, in epoch milliseconds.
     pub time: Millis,
+    /// The access key id that signed it (never its secret or signature).
+    pub access_key: Option<String>,
     pub account: Option<String>,
     pub region: Option<String>,
     pub operation: Option<String>,
     pub status: u16,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// Refused by the key's policies.
+    pub denied: bool,
     pub latency_micros: u64,
     #[serde(skip)]
     pub request_body: Option<CappedBody>,
@@ -192,12 +197,14 @@ impl RecordedRequest {
         RecordedRequest {
             id: self.id,
             time: self.time,
+            access_key: self.access_key.clone(),
             account: self.account.clone(),
             region: self.region.clone(),
             operation: self.operation.clone(),
             status: self.status,
             error_code: self.error_code.clone(),
             error_message: self.error_message.clone(),
+            denied: self.denied,
             latency_micros: self.latency_micros,
             request_body: None,
             response_body: None,
@@ -213,12 +220,14 @@ mod tests {
         RecordedRequest {
             id: 0,
             time: 0,
+            access_key: None,
             account: None,
             region: None,
             operation: Some(operation.to_owned()),
             status,
             error_code: None,
             error_message: None,
+            denied: false,
             latency_micros: 1,
             request_body: None,
             response_body: None,

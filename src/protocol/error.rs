@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 
 use crate::auth::{AuthError, HeaderProblem};
+use crate::authz::Denial;
 use crate::domain::error::{Busy, DomainError, Invalid, Limit, Missing};
 use crate::domain::lifecycle::Status;
 use crate::domain::selectors::{DeletableProperty, VersionSelector};
@@ -49,6 +50,10 @@ pub enum ApiError {
     /// A control-plane request from someone who may not make it.
     #[error("{0}")]
     AccessDenied(String),
+    /// An API request the key's identity-based policies do not allow: the same code, with HTTP 400, as
+    /// SageMaker answers it.
+    #[error("{0}")]
+    NotAuthorized(String),
     /// An error a test asked for (the control plane's faults): any code, with any status.
     #[error("{message}")]
     Injected {
@@ -77,7 +82,7 @@ impl ApiError {
             ApiError::Throttling(_) => "ThrottlingException",
             ApiError::RequestTimeout(_) => "RequestTimeoutException",
             ApiError::ServiceUnavailable(_) => "ServiceUnavailable",
-            ApiError::AccessDenied(_) => "AccessDeniedException",
+            ApiError::AccessDenied(_) | ApiError::NotAuthorized(_) => "AccessDeniedException",
             ApiError::Injected { code, .. } => code,
         }
     }
@@ -125,6 +130,7 @@ impl ApiError {
             | ApiError::RequestTimeout(m)
             | ApiError::ServiceUnavailable(m)
             | ApiError::AccessDenied(m)
+            | ApiError::NotAuthorized(m)
             | ApiError::Injected { message: m, .. } => m,
         }
     }
@@ -386,6 +392,26 @@ fn header_problem(problem: HeaderProblem) -> String {
     }
 }
 
+/// A request the key's policies refuse, in IAM's words.
+impl From<Denial> for ApiError {
+    fn from(denial: Denial) -> Self {
+        let Denial {
+            principal,
+            action,
+            resource,
+            explicit,
+        } = denial;
+        let why = if explicit {
+            "with an explicit deny in an identity-based policy".to_owned()
+        } else {
+            format!("because no identity-based policy allows the {action} action")
+        };
+        ApiError::NotAuthorized(format!(
+            "User: {principal} is not authorized to perform: {action} on resource: {resource} {why}"
+        ))
+    }
+}
+
 /// A store that failed: a full disk or an unreachable database is worth a retry (503, which every SDK
 /// retries); anything else is an internal error, logged here with its cause.
 impl From<StoreError> for ApiError {
@@ -408,181 +434,4 @@ impl From<StoreError> for ApiError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_recorded_message_never_holds_the_authorization_header() {
-        let basic = "Basic YWRtaW46aHVudGVyMg==";
-        for problem in [
-            HeaderProblem::NotText,
-            HeaderProblem::WrongAlgorithm,
-            HeaderProblem::MissingParameters(vec!["Signature"]),
-            HeaderProblem::CredentialShape {
-                credential: basic.to_owned(),
-            },
-            HeaderProblem::MissingDate,
-            HeaderProblem::MalformedDate {
-                date: "yesterday".to_owned(),
-            },
-        ] {
-            let error = ApiError::from(AuthError::Incomplete {
-                problem,
-                authorization: basic.to_owned(),
-            });
-            assert!(error.message().contains(basic), "{}", error.message());
-            let recorded = error.recorded_message();
-            assert!(!recorded.contains("YWRtaW46aHVudGVyMg"), "{recorded}");
-            assert!(recorded.contains("not repeated"), "{recorded}");
-        }
-    }
-
-    /// Each refusal of `auth`, one of a kind, with the AWS code it is answered with.
-    fn auth_refusals() -> Vec<(AuthError, &'static str)> {
-        let incomplete = |problem| AuthError::Incomplete {
-            problem,
-            authorization: "AWS4-HMAC-SHA256".to_owned(),
-        };
-        let invalid = "InvalidSignatureException";
-        vec![
-            (
-                AuthError::MissingAuthorization,
-                "MissingAuthenticationTokenException",
-            ),
-            (
-                incomplete(HeaderProblem::NotText),
-                "IncompleteSignatureException",
-            ),
-            (
-                incomplete(HeaderProblem::WrongAlgorithm),
-                "IncompleteSignatureException",
-            ),
-            (
-                incomplete(HeaderProblem::MissingParameters(vec!["Credential"])),
-                "IncompleteSignatureException",
-            ),
-            (
-                incomplete(HeaderProblem::CredentialShape {
-                    credential: "a/b".to_owned(),
-                }),
-                "IncompleteSignatureException",
-            ),
-            (
-                incomplete(HeaderProblem::MissingDate),
-                "IncompleteSignatureException",
-            ),
-            (
-                incomplete(HeaderProblem::MalformedDate {
-                    date: "x".to_owned(),
-                }),
-                "IncompleteSignatureException",
-            ),
-            (
-                AuthError::WrongService {
-                    expected: "sagemaker".to_owned(),
-                },
-                invalid,
-            ),
-            (
-                AuthError::WrongTerminator {
-                    terminator: "x".to_owned(),
-                },
-                invalid,
-            ),
-            (
-                AuthError::ScopeDateMismatch {
-                    scope_date: "2026".to_owned(),
-                    amz_date: "2026".to_owned(),
-                },
-                invalid,
-            ),
-            (AuthError::NoRegion, invalid),
-            (
-                AuthError::UnsignedHeader {
-                    header: "host".to_owned(),
-                },
-                invalid,
-            ),
-            (
-                AuthError::NotYetCurrent {
-                    signed_at: "a".to_owned(),
-                    latest: "b".to_owned(),
-                    now: "c".to_owned(),
-                },
-                invalid,
-            ),
-            (
-                AuthError::Expired {
-                    signed_at: "a".to_owned(),
-                    earliest: "b".to_owned(),
-                    now: "c".to_owned(),
-                },
-                invalid,
-            ),
-            (AuthError::UnknownAccessKey, "UnrecognizedClientException"),
-            (AuthError::Mismatch, invalid),
-        ]
-    }
-
-    #[test]
-    fn every_signature_refusal_is_a_400_the_sdks_know() {
-        let mut wrong = Vec::new();
-        for (refusal, code) in auth_refusals() {
-            let error = ApiError::from(refusal.clone());
-            let seen = (error.code(), error.status(), error.message().is_empty());
-            if seen != (code, StatusCode::BAD_REQUEST, false) {
-                wrong.push(format!("{refusal:?}: {seen:?}"));
-            }
-        }
-        assert!(wrong.is_empty(), "{wrong:#?}");
-    }
-
-    #[test]
-    fn a_scope_date_shorter_than_a_day_is_quoted_whole() {
-        let error = ApiError::from(AuthError::ScopeDateMismatch {
-            scope_date: "20261129".to_owned(),
-            amz_date: "2026".to_owned(),
-        });
-        assert_eq!(
-            error.message(),
-            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: \
-             '20261129' != '2026', from '2026'."
-        );
-    }
-
-    #[test]
-    fn each_kind_of_domain_refusal_has_its_aws_code() {
-        let cases: [(DomainError, &str, &str); 4] = [
-            (
-                Missing::Image {
-                    name: "a".to_owned(),
-                }
-                .into(),
-                "ResourceNotFound",
-                "Message",
-            ),
-            (
-                Busy::ImageDeleting {
-                    name: "a".to_owned(),
-                }
-                .into(),
-                "ResourceInUse",
-                "Message",
-            ),
-            (Invalid::PageToken.into(), "ValidationException", "message"),
-            (
-                Limit::Tags { count: 51, max: 50 }.into(),
-                "ResourceLimitExceeded",
-                "Message",
-            ),
-        ];
-        for (refusal, code, message_key) in cases {
-            let error = ApiError::from(refusal.clone());
-            assert_eq!(
-                (error.code(), error.status(), error.message_key()),
-                (code, StatusCode::BAD_REQUEST, message_key),
-                "{refusal:?}"
-            );
-        }
-    }
-}
+mod tests;

@@ -274,6 +274,10 @@ impl Drop for StopWatch {
     }
 }
 
+/// The address a request's connection came from, in the request's extensions (`aws:SourceIp`).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub std::net::SocketAddr);
+
 /// Accepts and serves connections until `shutdown` completes; then lets requests in progress finish for
 /// the grace period, and closes whatever is left.
 pub async fn serve<H, F>(
@@ -293,7 +297,7 @@ pub async fn serve<H, F>(
     let open = Arc::new(AtomicUsize::new(0));
     tokio::pin!(shutdown);
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -330,8 +334,10 @@ pub async fn serve<H, F>(
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                 let (handler, activity) = (handler.clone(), watched.clone());
                 activity.request_started();
+                let mut request = request.map(Body::new);
+                request.extensions_mut().insert(ClientAddress(peer));
                 async move {
-                    let response = handler(request.map(Body::new)).await;
+                    let response = handler(request).await;
                     activity.request_ended();
                     Ok::<_, Infallible>(response)
                 }

@@ -2,6 +2,7 @@
 //! graceful shutdown. Wires configuration, credentials, store and service together; `connections` accepts
 //! and serves the connections themselves.
 
+mod authorization;
 mod connections;
 
 use std::panic::AssertUnwindSafe;
@@ -218,6 +219,9 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
     let took = started.elapsed();
     if seen.control_path.is_none() {
         metrics::request(seen.operation.as_deref(), error.map(ApiError::code), took);
+        if let Some(ApiError::NotAuthorized(_)) = error {
+            metrics::denied(seen.operation.as_deref());
+        }
     }
     // The console polls while it is open: its own reads would bury the lines people read the log for.
     if app.log_requests && !seen.console {
@@ -264,12 +268,14 @@ fn record_request(
         RecordedRequest {
             id: 0,
             time: arrived,
+            access_key: seen.access_key,
             account,
             region,
             operation: seen.operation,
             status,
             error_code: error.map(|e| e.code().to_owned()),
             error_message: error.map(|e| e.recorded_message().into_owned()),
+            denied: matches!(error, Some(ApiError::NotAuthorized(_))),
             latency_micros: took.as_micros().try_into().unwrap_or(u64::MAX),
             request_body: seen.request_body,
             response_body: None,
@@ -301,6 +307,8 @@ fn console_answer(request_id: &str, page: console::Page) -> Response<Body> {
 struct Seen {
     operation: Option<String>,
     scope: Option<Scope>,
+    /// The access key that signed the request.
+    access_key: Option<String>,
     control_path: Option<String>,
     /// The request body as the console's ring keeps it (when the ring is on).
     request_body: Option<CappedBody>,
@@ -491,6 +499,7 @@ async fn answer<S: Store>(
         arrived,
         auth::API_SIGNED_HEADERS,
     )?;
+    seen.access_key = Some(principal.access_key_id);
     let scope = seen.scope.insert(Scope {
         account_id: principal.account_id,
         region: principal.region,
@@ -504,6 +513,24 @@ async fn answer<S: Store>(
     }
     let operation = protocol::operation_name(&parts.headers)?;
     seen.operation = Some(operation.to_owned());
+    // A key with policies is authorised before any fault is drawn and before validation, as AWS
+    // authorises: a refused call changes nothing.
+    let authorised_input = match (&principal.identity, OperationName::from_name(operation)) {
+        (Some(identity), Some(name)) => {
+            let input = protocol::parse_body(&body)?;
+            let arrival = authorization::Arrival {
+                source_ip: parts
+                    .extensions
+                    .get::<connections::ClientAddress>()
+                    .map(|client| client.0.ip()),
+                time: arrived,
+            };
+            let store = app.service.store();
+            authorization::authorize(store, identity, scope, name, &input, &arrival).await?;
+            Some(input)
+        }
+        _ => None,
+    };
     // A faulted call is answered before it is validated or run: it changes nothing.
     let (delay, fault) = app.faults.draw(operation, &scope.region);
     if let Some(delay) = delay {
@@ -512,7 +539,10 @@ async fn answer<S: Store>(
     if let Some(fault) = fault {
         return Err(fault);
     }
-    let input = protocol::parse_body(&body)?;
+    let input = match authorised_input {
+        Some(input) => input,
+        None => protocol::parse_body(&body)?,
+    };
     // Typed and checked against the model in one pass; an operation the model lacks is refused here,
     // after the body, as AWS refuses it.
     let operation = Operation::read_named(operation, &input)?;

@@ -161,18 +161,19 @@ def test_reset_asks_first_and_then_empties_the_catalog(server, page):
     assert server.client().list_images()["Images"] == []
 
 
-@pytest.fixture
-def administered(tmp_path):
-    credentials = tmp_path / "credentials.toml"
-    credentials.write_text(
-        f"""
+ADMIN_CREDENTIALS = f"""
 [[credentials]]
 access_key_id = "{ADMIN_KEY[0]}"
 secret_access_key = "{ADMIN_KEY[1]}"
 account_id = "111111111111"
 admin = true
 """
-    )
+
+
+@pytest.fixture
+def administered(tmp_path):
+    credentials = tmp_path / "credentials.toml"
+    credentials.write_text(ADMIN_CREDENTIALS)
     with Server(credentials=credentials) as started:
         yield started
 
@@ -380,3 +381,33 @@ def test_every_view_fits_the_window_without_scrolling_sideways(server, browser, 
             shoot(page, "catalog-narrow")
     finally:
         context.close()
+
+
+def test_the_request_log_shows_each_calls_key_and_marks_what_its_policies_denied(tmp_path, page):
+    reader = ("READERKEY", "reader-secret-for-the-console-test")
+    credentials = tmp_path / "credentials.toml"
+    credentials.write_text(
+        ADMIN_CREDENTIALS
+        + f"""
+[[credentials]]
+access_key_id = "{reader[0]}"
+secret_access_key = "{reader[1]}"
+account_id = "111111111111"
+policy = '''{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow", "Action": "sagemaker:List*", "Resource": "*"}}}}'''
+"""
+    )
+    with Server(credentials=credentials) as server:
+        client = server.client(aws_access_key_id=reader[0], aws_secret_access_key=reader[1])
+        client.list_images()
+        with pytest.raises(ClientError):
+            client.create_image(ImageName="base", RoleArn=ROLE_ARN)
+        page.goto(console_link(server, ADMIN_KEY))
+        page.goto(server.url + CONSOLE + "#/requests")
+        rows = page.locator("tbody tr")
+        expect(rows).to_have_count(2)
+        expect(rows.first).to_contain_text("CreateImage")
+        expect(rows.first).to_contain_text(reader[0])
+        expect(rows.first.locator(".denied")).to_have_text("denied")
+        expect(rows.first).to_contain_text("AccessDeniedException")
+        expect(rows.nth(1)).to_contain_text(reader[0])
+        expect(rows.nth(1).locator(".denied")).to_have_count(0)

@@ -43,7 +43,7 @@ fn browser() -> reqwest::Client {
         .expect("client")
 }
 
-async fn get(server: &Server, path: &str, cookie: Option<&str>) -> RawResponse {
+pub(crate) async fn get(server: &Server, path: &str, cookie: Option<&str>) -> RawResponse {
     let mut request = server.raw().control_request("GET", path, None);
     if let Some(cookie) = cookie {
         request.set_header("cookie", cookie);
@@ -357,6 +357,14 @@ fn console_link(server: &Server, key: (&str, &str)) -> std::process::Output {
         .expect("run console-link")
 }
 
+/// The session cookie of a console login by the administrator `key`, through a `console-link` link.
+pub(crate) async fn admin_session(server: &Server, key: (&str, &str)) -> String {
+    let minted = console_link(server, key);
+    let url = String::from_utf8_lossy(&minted.stdout).trim().to_owned();
+    let login = browser().get(&url).send().await.expect("login");
+    session_cookie(login.headers())
+}
+
 #[tokio::test]
 async fn with_a_credentials_file_only_a_login_link_from_an_administrator_lets_a_browser_in() {
     let server = administered();
@@ -446,10 +454,7 @@ async fn no_secret_reaches_the_request_log_or_the_session() {
         )
         .await;
     assert_eq!(refused.error_type(), "InvalidSignatureException");
-    let minted = console_link(&server, ("ADMINKEY", ADMIN_SECRET));
-    let url = String::from_utf8_lossy(&minted.stdout).trim().to_owned();
-    let login = browser().get(&url).send().await.expect("login");
-    let cookie = session_cookie(login.headers());
+    let cookie = admin_session(&server, ("ADMINKEY", ADMIN_SECRET)).await;
 
     let mut shown = String::new();
     let log = get(&server, &format!("{CONSOLE}/api/requests"), Some(&cookie)).await;

@@ -17,6 +17,7 @@ mod list;
 mod multiprocess;
 mod outage;
 mod outcomes;
+mod policies;
 mod protocol;
 mod seed;
 mod signatures;

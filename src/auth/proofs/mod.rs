@@ -195,6 +195,7 @@ impl Key {
             secret_access_key: self.secret.clone(),
             account_id: "123456789012".to_owned(),
             admin: false,
+            ..Credential::default()
         }
     }
 }
