@@ -68,7 +68,7 @@ def test_held_update_blocks_until_released(sagemaker_images_server, sagemaker_im
     assert sm.describe_image(ImageName="base")["ImageStatus"] == "CREATED"
 
 
-def test_a_throttled_call_is_retried(sagemaker_images_endpoint):
+def test_a_throttled_call_is_retried(sagemaker_images_server, sagemaker_images_endpoint):
     sm = boto3.client(
         "sagemaker",
         endpoint_url=sagemaker_images_endpoint,
@@ -76,7 +76,7 @@ def test_a_throttled_call_is_retried(sagemaker_images_endpoint):
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
-    sagemaker_images.throttle(sagemaker_images_endpoint, "ListImages", count=1)
+    sagemaker_images.throttle(sagemaker_images_server, "ListImages", count=1)
     assert sm.list_images()["ResponseMetadata"]["RetryAttempts"] == 1
 
 
@@ -89,7 +89,7 @@ def test_isolation_second_test_does_not_see_it(sagemaker_images_client):
     assert image_names(sagemaker_images_client) == []
 
 
-def test_sagemaker_core_through_the_environment(sagemaker_images_env):
+def test_sagemaker_core_through_the_environment(sagemaker_images_env, sagemaker_images_server):
     # sagemaker-core builds its own boto3 clients: AWS_ENDPOINT_URL_SAGEMAKER (set by the fixture) takes it to
     # the server. (The fixture also empties sagemaker-core's process-wide client cache, before and after.)
     from sagemaker.core.resources import Image
@@ -104,7 +104,7 @@ def test_sagemaker_core_through_the_environment(sagemaker_images_env):
     # A client built with no arguments at all reaches the same server.
     assert boto3.client("sagemaker").describe_image(ImageName="core-image")["DisplayName"] == "Core"
 
-    sagemaker_images.force_failure(sagemaker_images_env, "CreateImage", image_name="core-doomed", reason="forced")
+    sagemaker_images.force_failure(sagemaker_images_server, "CreateImage", image_name="core-doomed", reason="forced")
     doomed = Image.create(image_name="core-doomed", role_arn=ROLE_ARN)
     with pytest.raises(FailedStatusError):
         doomed.wait_for_status("CREATED", poll=1, timeout=30)

@@ -1,4 +1,6 @@
 """Where the `sagemaker-images` binary is."""
+from __future__ import annotations
+
 import os
 import shutil
 import sys
@@ -8,7 +10,7 @@ BINARY_NAME = "sagemaker-images" + (".exe" if os.name == "nt" else "")
 BINARY_ENV = "SAGEMAKER_IMAGES_BIN"
 
 
-def _script_dirs():
+def _script_dirs() -> list[str]:
     """The directories pip puts a wheel's scripts in for this interpreter: its environment's, the user's."""
     dirs = [sysconfig.get_path("scripts")]
     try:
@@ -19,7 +21,7 @@ def _script_dirs():
     return [d for d in dirs if d]
 
 
-def binary_path():
+def binary_path() -> str:
     """`$SAGEMAKER_IMAGES_BIN` when set (a cargo build, say), else the binary the wheel installed beside
     this package (the environment's scripts directory), else the first on PATH."""
     configured = os.environ.get(BINARY_ENV)

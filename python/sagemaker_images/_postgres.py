@@ -1,10 +1,18 @@
 """A fresh PostgreSQL database for each server the pytest plugin starts, dropped when the server stops, so
 that servers (xdist workers, extra servers) never share a catalog and a run leaves nothing behind."""
+from __future__ import annotations
+
 import urllib.parse
 import uuid
+from typing import TYPE_CHECKING, Callable, Optional
+
+if TYPE_CHECKING:
+    import ssl
+
+    import pg8000.native
 
 
-def _connect(url):
+def _connect(url: str) -> pg8000.native.Connection:
     import ssl
 
     try:
@@ -16,7 +24,7 @@ def _connect(url):
     parts = urllib.parse.urlsplit(url)
     query = urllib.parse.parse_qs(parts.query)
     sslmode = query.get("sslmode", ["prefer"])[0]
-    context = None
+    context: Optional[ssl.SSLContext] = None
     if sslmode == "require":
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -34,7 +42,7 @@ def _connect(url):
     )
 
 
-def _run(url, statement):
+def _run(url: str, statement: str) -> None:
     connection = _connect(url)
     try:
         connection.run(statement)
@@ -42,7 +50,7 @@ def _run(url, statement):
         connection.close()
 
 
-def create_database(url, prefix="sagemaker_images"):
+def create_database(url: str, prefix: str = "sagemaker_images") -> tuple[str, Callable[[], None]]:
     """Creates an empty database on the PostgreSQL server of `url` (whose own database is only connected
     to); returns its URL and a function that drops it."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
@@ -50,7 +58,7 @@ def create_database(url, prefix="sagemaker_images"):
     parts = urllib.parse.urlsplit(url)
     fresh = urllib.parse.urlunsplit(parts._replace(path="/" + name))
 
-    def drop():
+    def drop() -> None:
         _run(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return fresh, drop

@@ -16,16 +16,20 @@ One server per process (per pytest-xdist worker), started on a free port the fir
 it, with its data in pytest's temporary directory, and stopped at the end of the run; it also stops by
 itself if pytest is killed. Nothing starts for a run whose tests use none of these fixtures.
 """
+from __future__ import annotations
+
 import os
 import statistics
 import threading
 import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, NoReturn, Optional, TypedDict, Union
 
 import pytest
 
 from . import _postgres
-from ._server import RemoteServer, Server, ServerStartError
-from .control import ControlError, parse_admin_key
+from ._server import Delay, InitState, PathArg, RemoteServer, Server, ServerStartError
+from .control import AdminKey, AdminKeyInput, ControlError, parse_admin_key
 
 KEEP_STATE_MARKER = "sagemaker_images_keep_state"
 ADMIN_KEY_ENV = "SAGEMAKER_IMAGES_ADMIN_KEY"
@@ -60,8 +64,14 @@ OPTIONS = {
 class Settings:
     """The plugin's options, resolved: command line, then ini file (paths relative to it)."""
 
-    def __init__(self, config):
-        values = {}
+    transition_delay: Optional[str]
+    init_state: Optional[str]
+    database_url: Optional[str]
+    url: Optional[str]
+    admin_key: Optional[AdminKey]
+
+    def __init__(self, config: pytest.Config) -> None:
+        values: dict[str, Optional[str]] = {}
         for name in OPTIONS:
             value = config.getoption(f"sagemaker_images_{name}")
             base = config.invocation_params.dir
@@ -90,34 +100,56 @@ class Settings:
                     )
 
 
+# A server the plugin gives: one it started, or the one of --sagemaker-images-url.
+AnyServer = Union[Server, RemoteServer]
+
+
+class RunFigures(TypedDict):
+    """Seconds each server took to start, and each reset took, in one pytest process."""
+
+    starts: list[float]
+    resets: list[float]
+
+
 class ServerPool:
     """The servers of this pytest process (one xdist worker): the default one the fixtures use, shared ones
     by configuration, and extra ones."""
 
-    def __init__(self, config, watch_parent=False):
+    settings: Settings
+    # The module whose keep-state tests used the default server last (None: an ordinary test).
+    last_scope: Optional[str]
+
+    def __init__(self, config: pytest.Config, watch_parent: bool = False) -> None:
         self._config = config
         self.settings = Settings(config)
         self._watch_parent = watch_parent
-        self._tmp_path_factory = None
-        self._default = None
-        self._default_error = None
-        self._shared = {}
-        self._servers = []
-        # The module whose keep-state tests used the default server last (None: an ordinary test).
+        self._tmp_path_factory: Optional[pytest.TempPathFactory] = None
+        self._default: Optional[AnyServer] = None
+        self._default_error: Optional[ServerStartError] = None
+        self._shared: dict[str, Union[Server, ServerStartError]] = {}
+        self._servers: list[AnyServer] = []
         self.last_scope = None
 
-    def activate(self, tmp_path_factory):
+    def activate(self, tmp_path_factory: pytest.TempPathFactory) -> None:
         self._tmp_path_factory = tmp_path_factory
         # Read again now that every pytest_configure has run: a conftest may have set an option there.
         self.settings = Settings(self._config)
 
-    def _new_server(self, transition_delay=None, init_state=None, credentials=None, admin_key=None, args=()):
-        """Starts a server; with the database option, on a fresh database of its own."""
+    def start(
+        self,
+        transition_delay: Delay = None,
+        init_state: InitState = None,
+        credentials: Optional[PathArg] = None,
+        admin_key: AdminKeyInput = None,
+        args: Iterable[object] = (),
+    ) -> Server:
+        """A new server (with the database option, on a fresh database of its own); stopped at the end of the
+        run unless stopped before."""
+        data_dir: Optional[Path] = None
+        log_path: Optional[Path] = None
         if self._tmp_path_factory is not None:
             home = self._tmp_path_factory.mktemp("sagemaker-images")
             data_dir, log_path = home / "data", home / "server.log"
-        else:
-            data_dir = log_path = None
         database_url, drop = None, None
         if self.settings.database_url:
             try:
@@ -145,13 +177,14 @@ class ServerPool:
         server.start()
         return server
 
-    def default(self):
+    def default(self) -> AnyServer:
         """The server the fixtures give, started (or attached to) the first time; a failure to start is
         remembered, so that every test asking for it reports the same message."""
         if self._default_error is not None:
             raise self._default_error
         if self._default is None:
             try:
+                server: AnyServer
                 if self.settings.url:
                     server = RemoteServer(
                         self.settings.url, admin_key=self.settings.admin_key, init_state=self.settings.init_state
@@ -159,7 +192,7 @@ class ServerPool:
                     self._servers.append(server)
                     server.start()
                 else:
-                    server = self._new_server(
+                    server = self.start(
                         transition_delay=self.settings.transition_delay, init_state=self.settings.init_state
                     )
             except ServerStartError as error:
@@ -168,7 +201,7 @@ class ServerPool:
             self._default = server
         return self._default
 
-    def shared(self, **options):
+    def shared(self, **options: Any) -> Server:
         """A server of these options (those of `start`), started the first time and kept for the run. The
         caller resets it when it needs to."""
         key = repr(sorted(options.items()))
@@ -177,36 +210,32 @@ class ServerPool:
             raise found
         if found is None:
             try:
-                found = self._new_server(**options)
+                found = self.start(**options)
             except ServerStartError as error:
                 self._shared[key] = error
                 raise
             self._shared[key] = found
         return found
 
-    def start(self, transition_delay=None, init_state=None, credentials=None, admin_key=None, args=()):
-        """A new server; stopped at the end of the run unless stopped before."""
-        return self._new_server(transition_delay, init_state, credentials, admin_key, args)
-
-    def close(self):
+    def close(self) -> None:
         for server in reversed(self._servers):
             try:
                 server.stop()
             except Exception:  # a database that cannot be dropped must not hide the tests' outcome
                 pass
 
-    def stats(self):
+    def stats(self) -> RunFigures:
         starts = [s.start_seconds for s in self._servers if s.start_seconds is not None]
         resets = sorted(t for s in self._servers for t in s.reset_timings)
         return {"starts": starts, "resets": [seconds for _, seconds in resets]}
 
 
-def _start_parent_watch(pool):
+def _start_parent_watch(pool: ServerPool) -> None:
     """In an xdist worker, the servers' parent is the worker, which goes on running its test when the pytest
     process that started it is killed: this thread kills the servers once that process has gone."""
     controller = os.getppid()
 
-    def watch():
+    def watch() -> None:
         while os.getppid() == controller:
             time.sleep(0.2)
         for server in list(pool._servers):
@@ -218,10 +247,10 @@ def _start_parent_watch(pool):
 
 
 POOL = pytest.StashKey[ServerPool]()
-WORKER_STATS = pytest.StashKey[list]()
+WORKER_STATS = pytest.StashKey[list[RunFigures]]()
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sagemaker-images", "a sagemaker-images server for the tests that use its fixtures")
     for name, (metavar, help) in OPTIONS.items():
         flag = "--sagemaker-images-" + name.replace("_", "-")
@@ -230,7 +259,7 @@ def pytest_addoption(parser):
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_configure(config):
+def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{KEEP_STATE_MARKER}: tests of a module with this marker share the sagemaker-images server's state; "
@@ -240,18 +269,20 @@ def pytest_configure(config):
     config.stash[WORKER_STATS] = []
 
 
-def pytest_unconfigure(config):
+def pytest_unconfigure(config: pytest.Config) -> None:
     pool = config.stash.get(POOL, None)
     if pool is not None:
         pool.close()
 
 
-def _fail(error):
+def _fail(error: object) -> NoReturn:
     pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def sagemaker_images_servers(pytestconfig, tmp_path_factory):
+def sagemaker_images_servers(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerPool]:
     """Every server of this process: `.default()` (the fixtures' one), `.shared(**options)` (one per
     distinct options, kept for the run), `.start(**options)` (a new one)."""
     pool = pytestconfig.stash[POOL]
@@ -261,7 +292,7 @@ def sagemaker_images_servers(pytestconfig, tmp_path_factory):
 
 
 @pytest.fixture
-def sagemaker_images_server(request, sagemaker_images_servers):
+def sagemaker_images_server(request: pytest.FixtureRequest, sagemaker_images_servers: ServerPool) -> AnyServer:
     """The server of this process, reset before the test (unless the test keeps its module's state)."""
     pool = sagemaker_images_servers
     try:
@@ -279,13 +310,13 @@ def sagemaker_images_server(request, sagemaker_images_servers):
 
 
 @pytest.fixture
-def sagemaker_images_endpoint(sagemaker_images_server):
+def sagemaker_images_endpoint(sagemaker_images_server: AnyServer) -> str:
     """The server's URL (`http://127.0.0.1:PORT`)."""
-    return sagemaker_images_server.url
+    return sagemaker_images_server._started_url()
 
 
 @pytest.fixture
-def sagemaker_images_client(sagemaker_images_server):
+def sagemaker_images_client(sagemaker_images_server: AnyServer) -> Any:
     """A boto3 SageMaker client of the server: region us-east-1, the built-in test credentials (or the
     admin key given for an already running server)."""
     try:
@@ -295,7 +326,9 @@ def sagemaker_images_client(sagemaker_images_server):
 
 
 @pytest.fixture
-def sagemaker_images_env(sagemaker_images_server, monkeypatch, tmp_path):
+def sagemaker_images_env(
+    sagemaker_images_server: AnyServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[str]:
     """Points the environment's AWS SDKs at the server for the test: AWS_ENDPOINT_URL_SAGEMAKER,
     AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION and AWS_REGION; the profile, session token
     and the shared config and credentials files are taken out of play. Yields the server's URL."""
@@ -312,11 +345,11 @@ def sagemaker_images_env(sagemaker_images_server, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "sagemaker-images-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "sagemaker-images-aws-credentials"))
     _forget_sagemaker_core_clients()
-    yield sagemaker_images_server.url
+    yield sagemaker_images_server._started_url()
     _forget_sagemaker_core_clients()
 
 
-def _forget_sagemaker_core_clients():
+def _forget_sagemaker_core_clients() -> None:
     """sagemaker-core caches its boto3 clients process-wide: one built for another endpoint or key would be
     used again. Only if the test's code has imported it (importing it here would cost a second)."""
     import sys
@@ -328,13 +361,13 @@ def _forget_sagemaker_core_clients():
 
 
 @pytest.fixture
-def sagemaker_images_start_server(sagemaker_images_servers):
+def sagemaker_images_start_server(sagemaker_images_servers: ServerPool) -> Iterator[Callable[..., Server]]:
     """`start(transition_delay=None, init_state=None, credentials=None, admin_key=None, args=())` starts
     another server (on a database of its own with the database option) and returns it; each is stopped
     after the test."""
-    started = []
+    started: list[Server] = []
 
-    def start(**options):
+    def start(**options: Any) -> Server:
         try:
             server = sagemaker_images_servers.start(**options)
         except ServerStartError as error:
@@ -350,24 +383,25 @@ def sagemaker_images_start_server(sagemaker_images_servers):
 # --- figures for the run's summary: how long starting a server and each reset took ----------------------
 
 
-def pytest_sessionfinish(session):
+def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
-    if hasattr(config, "workeroutput"):  # an xdist worker: hand the figures to the controller
-        config.workeroutput["sagemaker_images"] = config.stash[POOL].stats()
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the figures to the controller
+        workeroutput["sagemaker_images"] = config.stash[POOL].stats()
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error):
+def pytest_testnodedown(node: Any, error: object) -> None:  # node: xdist's WorkerController
     stats = getattr(node, "workeroutput", {}).get("sagemaker_images")
     if stats:
         node.config.stash[WORKER_STATS].append(stats)
 
 
-def _ms(seconds):
+def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-def pytest_terminal_summary(terminalreporter, config):
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     if POOL not in config.stash:
         return
     runs = [config.stash[POOL].stats(), *config.stash[WORKER_STATS]]

@@ -1,5 +1,6 @@
 """Calls to the server's test control plane (/_sagemaker-images/..., /_localstack/...), unsigned or SigV4-signed,
-through the package's Control (python/sagemaker_images/control.py), with the raw answers the tests check."""
+through the package's Control (python/sagemaker_images/control.py). Its `call` raises ControlError on a refusal, as
+users see it; the tests that check a refusal's raw answer use `request`, which returns a Response whatever its status."""
 from sagemaker_images.control import Control as PackageControl
 from sagemaker_images.control import Response  # noqa: F401 (the tests' answers)
 
@@ -17,20 +18,13 @@ class Control(PackageControl):
         super().__init__(endpoint, admin_key=key, region=region)
         self.endpoint = endpoint
 
-    def call(self, method, path, body=None, headers=None):
-        """The answer of a call, whatever its status."""
-        return self.request(method, path, body, headers)
-
     def ok(self, method, path, body=None, headers=None):
         """The call's JSON answer, after checking that it is a 200."""
-        response = self.call(method, path, body, headers)
+        response = self.request(method, path, body, headers)
         assert response.status == 200, f"{method} {path} -> {response!r}"
         return response.body
 
     # --- the documented calls ------------------------------------------------------------------------------
-
-    def health(self):
-        return self.call("GET", "/_sagemaker-images/health")
 
     def reset(self, **scope):
         return self.ok("POST", "/_sagemaker-images/reset", scope or None)
@@ -39,7 +33,8 @@ class Control(PackageControl):
         return self.ok("GET", "/_sagemaker-images/state")
 
     def apply_state(self, document):
-        return self.call("POST", "/_sagemaker-images/state", document)
+        """The raw answer: the tests check refused documents too."""
+        return self.request("POST", "/_sagemaker-images/state", document)
 
     def add_outcome(self, operation, action, image_name=None, **extra):
         rule = {"operation": operation, "action": action, **extra}

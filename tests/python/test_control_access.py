@@ -46,7 +46,7 @@ def guarded(start_server, tmp_path):
 )
 def test_reset_without_an_admin_signature_is_refused(guarded, key):
     endpoint, sm = guarded
-    answer = Control(endpoint, key=key).call("POST", "/_sagemaker-images/reset")
+    answer = Control(endpoint, key=key).request("POST", "/_sagemaker-images/reset")
     assert answer.status == 403, answer
     assert answer.error_type == "AccessDeniedException"
     assert answer.error_message
@@ -79,7 +79,7 @@ def crate_version():
 )
 def test_only_health_is_open_without_a_signature(guarded, method, path, status, body):
     endpoint, _ = guarded
-    answer = Control(endpoint).call(method, path)
+    answer = Control(endpoint).request(method, path)
     assert answer.status == status, answer
     if body == "health":
         assert answer.body["services"] == {"sagemaker": "running"}
@@ -121,7 +121,7 @@ EVIL = {"Origin": "http://evil.example"}
 def test_cross_origin_state_change_is_refused(endpoint, control, path, body, unchanged):
     sm = make_client(endpoint, config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
     sm.create_image(ImageName="kept", RoleArn=ROLE_ARN)
-    answer = control.call("POST", path, body, headers=EVIL)
+    answer = control.request("POST", path, body, headers=EVIL)
     assert answer.status == 403, answer
     assert answer.error_type == "AccessDeniedException"
     assert unchanged(sm, control)
@@ -129,10 +129,10 @@ def test_cross_origin_state_change_is_refused(endpoint, control, path, body, unc
 
 def test_same_origin_and_no_origin_are_let_in(client, control):
     client.create_image(ImageName="kept", RoleArn=ROLE_ARN)
-    state = control.call("GET", "/_sagemaker-images/state")
+    state = control.request("GET", "/_sagemaker-images/state")
     assert state.status == 200, state
     assert [i["ImageName"] for i in state.body["accounts"]["000000000000"]["us-east-1"]["Images"]] == ["kept"]
 
-    answer = control.call("POST", "/_sagemaker-images/reset", headers={"Origin": control.endpoint})
+    answer = control.request("POST", "/_sagemaker-images/reset", headers={"Origin": control.endpoint})
     assert answer.status == 200, answer
     assert image_names(client) == []

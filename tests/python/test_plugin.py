@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import tomllib
 
 import boto3
 import pytest
@@ -222,10 +223,10 @@ ON_A_RUNNING_SERVER = """
     def test_create(sagemaker_images_client):
         sagemaker_images_client.create_image(ImageName="remote", RoleArn=ROLE)
 
-    def test_reset_and_forced_failure(sagemaker_images_endpoint, sagemaker_images_client):
+    def test_reset_and_forced_failure(sagemaker_images_server, sagemaker_images_client):
         sm = sagemaker_images_client
         assert sm.list_images()["Images"] == []
-        sagemaker_images.force_failure(sagemaker_images_endpoint, "CreateImage", reason="forced")
+        sagemaker_images.force_failure(sagemaker_images_server, "CreateImage", reason="forced")
         sm.create_image(ImageName="doomed", RoleArn=ROLE)
         assert sm.describe_image(ImageName="doomed")["ImageStatus"] == "CREATE_FAILED"
 """
@@ -360,6 +361,24 @@ def test_server_context_manager_reports_the_server_s_own_error():
     assert "invalid value 'soon' for '--transition-delay" in message
 
 
+def test_a_credentials_file_without_a_toml_reader_is_an_error_not_an_unsigned_server(tmp_path, monkeypatch):
+    credentials = tmp_path / "credentials.toml"
+    credentials.write_text(CREDENTIALS)
+    key = ("AKIAPLUGINADMIN01", "plugin-admin-secret")
+    # Python < 3.11 without tomli: neither import succeeds.
+    monkeypatch.setitem(sys.modules, "tomllib", None)
+    monkeypatch.setitem(sys.modules, "tomli", None)
+    with pytest.raises(RuntimeError, match=r"needs tomllib \(Python 3.11\+\) or tomli") as excinfo:
+        sagemaker_images.Server(credentials=credentials)
+    assert str(credentials) in str(excinfo.value)
+    assert sagemaker_images.Server(credentials=credentials, admin_key=key).admin_key == key  # nothing to read
+
+    # Before 3.11, tomli (which pytest itself installs there) reads it.
+    monkeypatch.setattr(sys, "version_info", (3, 10, 0, "final", 0))
+    monkeypatch.setitem(sys.modules, "tomli", tomllib)
+    assert sagemaker_images.Server(credentials=credentials).admin_key == key
+
+
 # --- the helpers, on the plugin's fixtures --------------------------------------------------------------
 
 
@@ -375,9 +394,9 @@ def test_hold_and_release(sagemaker_images_server, sagemaker_images_client):
     assert sm.describe_image(ImageName="held")["ImageStatus"] == "CREATED"
 
 
-def test_force_failure_counts(sagemaker_images_endpoint, sagemaker_images_client):
+def test_force_failure_counts(sagemaker_images_server, sagemaker_images_client):
     sm = sagemaker_images_client
-    sagemaker_images.force_failure(sagemaker_images_endpoint, "CreateImage", reason="twice", count=2)
+    sagemaker_images.force_failure(sagemaker_images_server, "CreateImage", reason="twice", count=2)
     for name in ("one", "two", "three"):
         sm.create_image(ImageName=name, RoleArn=ROLE_ARN)
     statuses = [sm.describe_image(ImageName=n) for n in ("one", "two", "three")]
@@ -386,6 +405,18 @@ def test_force_failure_counts(sagemaker_images_endpoint, sagemaker_images_client
         ("CREATE_FAILED", "twice"),
         ("CREATED", None),
     ]
+
+
+def test_a_helper_takes_the_server_or_a_control_not_a_url(sagemaker_images_endpoint, sagemaker_images_client):
+    with pytest.raises(TypeError, match="not the URL 'http://127.0.0.1:") as excinfo:
+        sagemaker_images.force_failure(sagemaker_images_endpoint, "CreateImage")
+    assert "Control('http://127.0.0.1:" in str(excinfo.value)  # says what to pass instead
+
+    control = sagemaker_images.Control(sagemaker_images_endpoint)  # says how to sign: not at all
+    sagemaker_images.force_failure(control, "CreateImage", reason="through a Control")
+    sagemaker_images_client.create_image(ImageName="doomed", RoleArn=ROLE_ARN)
+    described = sagemaker_images_client.describe_image(ImageName="doomed")
+    assert (described["ImageStatus"], described["FailureReason"]) == ("CREATE_FAILED", "through a Control")
 
 
 def test_throttle_and_faults(sagemaker_images_server, sagemaker_images_client, monkeypatch):
