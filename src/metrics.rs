@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::model::OperationName;
+use crate::model::{OperationName, Target};
 
 const REQUESTS: &str = "sagemaker_images_requests_total";
 const REQUEST_SECONDS: &str = "sagemaker_images_request_duration_seconds";
@@ -40,16 +40,14 @@ struct HotSeries {
 /// The model's operations, then `other`, then `none`.
 const OPERATION_SLOTS: usize = OperationName::ALL.len() + 2;
 
-/// Where an operation's series sit in [`HotSeries`].
-fn operation_slot(operation: Option<&str>) -> usize {
-    let known = OperationName::ALL.len();
-    match operation.map(OperationName::from_name) {
-        None => known + 1,
-        Some(None) => known,
-        Some(Some(name)) => OperationName::ALL
-            .iter()
-            .position(|candidate| *candidate == name)
-            .unwrap_or(known),
+/// Where a request's series sit in [`HotSeries`]: its operation's slot (an operation's place in
+/// `OperationName::ALL`, which is its declaration order), `other` for a target that names none, `none`
+/// for a request refused before its target was read.
+fn operation_slot(target: Option<&Target>) -> usize {
+    match target {
+        Some(Target::Operation(name)) => *name as usize,
+        Some(Target::Unknown(_)) => OperationName::ALL.len(),
+        None => OperationName::ALL.len() + 1,
     }
 }
 
@@ -110,11 +108,11 @@ pub fn render() -> String {
 }
 
 /// One answered request: its operation, the error code it got (`None`: success), how long it took.
-pub fn request(operation: Option<&str>, code: Option<&str>, took: Duration) {
+pub fn request(target: Option<&Target>, code: Option<&str>, took: Duration) {
     let Some(hot) = HOT.get() else {
         return;
     };
-    let slot = operation_slot(operation);
+    let slot = operation_slot(target);
     let operation = slot_label(slot);
     match code {
         None => hot.succeeded[slot]
@@ -179,8 +177,8 @@ impl Drop for InFlight {
 }
 
 /// A request the key's policies refused, by operation.
-pub fn denied(operation: Option<&str>) {
-    let operation = slot_label(operation_slot(operation));
+pub fn denied(target: Option<&Target>) {
+    let operation = slot_label(operation_slot(target));
     metrics::counter!(DENIED, "operation" => operation).increment(1);
 }
 
@@ -227,4 +225,20 @@ pub fn postgres_retry() {
 /// How long a request waited for a PostgreSQL connection from the pool.
 pub fn postgres_pool_wait(took: Duration) {
     metrics::histogram!(POSTGRES_POOL_WAIT_SECONDS).record(took.as_secs_f64());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_operation_has_its_own_slot_and_its_own_label() {
+        for (index, name) in OperationName::ALL.iter().enumerate() {
+            let slot = operation_slot(Some(&Target::Operation(*name)));
+            assert_eq!((slot, slot_label(slot)), (index, name.as_str()));
+        }
+        let unknown = Target::Unknown("Nope".into());
+        assert_eq!(slot_label(operation_slot(Some(&unknown))), "other");
+        assert_eq!(slot_label(operation_slot(None)), "none");
+    }
 }

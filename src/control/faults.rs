@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::SIGNING_NAME;
+use crate::model::{OperationName, Target};
 use crate::protocol::ApiError;
 
 /// One rule. Every member but `error` narrows which calls it matches; absent means any.
@@ -71,12 +72,18 @@ impl FaultRule {
         Ok(())
     }
 
-    fn matches(&self, operation: &str, region: &str) -> bool {
+    fn matches(
+        &self,
+        operation: &Option<Option<OperationName>>,
+        target: &Target,
+        region: &str,
+    ) -> bool {
         self.service
             .as_deref()
             .is_none_or(|s| s.eq_ignore_ascii_case(SIGNING_NAME))
             && self.region.as_deref().is_none_or(|r| r == region)
-            && self.operation.as_deref().is_none_or(|o| o == operation)
+            // A name that is none of the model's operations matches no call.
+            && operation.is_none_or(|named| named.is_some() && named == target.operation())
     }
 
     /// The error this rule answers with. Without one, LocalStack's default: 503 ServiceUnavailable.
@@ -120,13 +127,21 @@ pub(super) fn too_many_rules(kept: usize) -> ApiError {
 #[derive(Clone)]
 struct Kept {
     rule: FaultRule,
+    /// The rule's operation, typed once: `None` for any; `Some(None)` for a name that is none of the
+    /// model's operations.
+    operation: Option<Option<OperationName>>,
     remaining: Option<Arc<AtomicU64>>,
 }
 
 impl Kept {
     fn new(mut rule: FaultRule) -> Kept {
         let remaining = rule.count.take().map(|n| Arc::new(AtomicU64::new(n)));
-        Kept { rule, remaining }
+        let operation = rule.operation.as_deref().map(OperationName::from_name);
+        Kept {
+            rule,
+            operation,
+            remaining,
+        }
     }
 
     fn remaining(&self) -> Option<u64> {
@@ -285,7 +300,7 @@ impl Faults {
     }
 
     /// What happens to this call: a delay, and the error of the first matching rule that fires.
-    pub fn draw(&self, operation: &str, region: &str) -> (Option<Duration>, Option<ApiError>) {
+    pub fn draw(&self, target: &Target, region: &str) -> (Option<Duration>, Option<ApiError>) {
         if !self.active.load(Ordering::Relaxed) {
             return (None, None);
         }
@@ -293,7 +308,7 @@ impl Faults {
         let latency = snapshot.effects.latency;
         let delay = (latency > 0).then(|| Duration::from_millis(latency));
         let error = snapshot.rules.iter().find_map(|kept| {
-            let fires = kept.rule.matches(operation, region)
+            let fires = kept.rule.matches(&kept.operation, target, region)
                 && kept.rule.probability.is_none_or(|p| fastrand::f64() < p)
                 && kept.spend();
             fires.then(|| kept.rule.answer())
@@ -310,6 +325,12 @@ mod tests {
         serde_json::from_str(json).expect("a rule")
     }
 
+    /// The target of `SageMaker.{name}`, as the server reads it.
+    fn target(name: &str) -> Target {
+        OperationName::from_name(name)
+            .map_or_else(|| Target::Unknown(name.into()), Target::Operation)
+    }
+
     #[test]
     fn a_counted_rule_fails_exactly_that_many_matching_calls() {
         let faults = Faults::default();
@@ -318,10 +339,10 @@ mod tests {
                 r#"{"operation": "DescribeImage", "count": 2, "error": {"code": "ThrottlingException"}}"#,
             )])
             .expect("kept");
-        assert!(faults.draw("ListImages", "us-east-1").1.is_none());
+        assert!(faults.draw(&target("ListImages"), "us-east-1").1.is_none());
         for _ in 0..2 {
             let error = faults
-                .draw("DescribeImage", "us-east-1")
+                .draw(&target("DescribeImage"), "us-east-1")
                 .1
                 .expect("a fault");
             assert_eq!(
@@ -329,7 +350,10 @@ mod tests {
                 ("ThrottlingException", 400, "Rate exceeded")
             );
         }
-        assert!(faults.draw("DescribeImage", "us-east-1").1.is_none());
+        assert!(faults
+            .draw(&target("DescribeImage"), "us-east-1")
+            .1
+            .is_none());
         assert!(faults.rules().is_empty(), "a spent rule is removed");
     }
 
@@ -361,12 +385,24 @@ mod tests {
                 "us-east-1",
                 false,
             ),
+            (
+                r#"{"operation": "DeleteImage"}"#,
+                "DeleteImage",
+                "us-east-1",
+                true,
+            ),
+            // A name that is none of the model's operations matches no call, not even one naming it.
+            (r#"{"operation": "Nope"}"#, "Nope", "us-east-1", false),
             (r#"{"probability": 0}"#, "CreateImage", "us-east-1", false),
         ];
         for (json, operation, region, fires) in cases {
             let faults = Faults::default();
             faults.replace(vec![rule(json)]).expect("kept");
-            assert_eq!(faults.draw(operation, region).1.is_some(), fires, "{json}");
+            assert_eq!(
+                faults.draw(&target(operation), region).1.is_some(),
+                fires,
+                "{json}"
+            );
         }
     }
 
@@ -374,7 +410,10 @@ mod tests {
     fn the_default_error_is_localstacks() {
         let faults = Faults::default();
         faults.replace(vec![rule("{}")]).expect("kept");
-        let error = faults.draw("CreateImage", "us-east-1").1.expect("a fault");
+        let error = faults
+            .draw(&target("CreateImage"), "us-east-1")
+            .1
+            .expect("a fault");
         assert_eq!(
             (error.code(), error.status().as_u16()),
             ("ServiceUnavailable", 503)
@@ -415,7 +454,7 @@ mod tests {
         assert_eq!(faults.rules(), vec![rule(r#"{"operation": "A"}"#)]);
         faults.set_effects(Effects { latency: 5 }).expect("set");
         faults.clear();
-        assert_eq!(faults.draw("A", "r"), (None, None));
+        assert_eq!(faults.draw(&target("A"), "r"), (None, None));
     }
 
     #[test]
@@ -440,16 +479,16 @@ mod tests {
     fn a_count_is_spent_across_snapshots() {
         let faults = Faults::default();
         faults
-            .add(vec![rule(r#"{"operation": "A", "count": 2}"#)])
+            .add(vec![rule(r#"{"operation": "ListImages", "count": 2}"#)])
             .expect("kept");
         let before = faults.snapshot();
         faults
-            .add(vec![rule(r#"{"operation": "B"}"#)])
+            .add(vec![rule(r#"{"operation": "ListTags"}"#)])
             .expect("kept");
         // A call that read the older snapshot spends the same count.
         assert!(before.rules[0].spend());
-        assert!(faults.draw("A", "r").1.is_some());
-        assert!(faults.draw("A", "r").1.is_none());
-        assert_eq!(faults.rules(), vec![rule(r#"{"operation": "B"}"#)]);
+        assert!(faults.draw(&target("ListImages"), "r").1.is_some());
+        assert!(faults.draw(&target("ListImages"), "r").1.is_none());
+        assert_eq!(faults.rules(), vec![rule(r#"{"operation": "ListTags"}"#)]);
     }
 }

@@ -24,7 +24,8 @@ use serde_json::{json, Value};
 use crate::auth::{Verifier, CONTROL_SIGNED_HEADERS, DEFAULT_ACCOUNT_ID};
 use crate::domain::lifecycle::ForcedOutcome;
 use crate::domain::Scope;
-use crate::ops::{Service, TRANSITIONING_OPERATIONS};
+use crate::model::OperationName;
+use crate::ops::{transitioning_operation, Service, TRANSITIONING_OPERATIONS};
 use crate::protocol::ApiError;
 use crate::store::{OutcomeRule, ResetScope, Store};
 use bodies::{parse_body, OneOrMany, OutcomeBody, ReleaseBody, ScopeBody};
@@ -157,6 +158,13 @@ impl ControlRequest<'_> {
     fn changes_state(&self) -> bool {
         *self.method != Method::GET && *self.method != Method::HEAD
     }
+}
+
+/// The operations that have a transition, as a message lists them.
+fn transitioning_names() -> String {
+    TRANSITIONING_OPERATIONS
+        .map(OperationName::as_str)
+        .join(", ")
 }
 
 fn denied(reason: &str) -> ApiError {
@@ -379,20 +387,17 @@ impl<S: Store> Control<'_, S> {
             Endpoint::SetDelays => {
                 let delays: std::collections::HashMap<String, String> = parse_body(body)?;
                 let mut parsed = Vec::new();
-                for (operation, delay) in &delays {
-                    let Some(operation) = TRANSITIONING_OPERATIONS.iter().find(|o| *o == operation)
-                    else {
+                for (name, delay) in &delays {
+                    let Some(operation) = transitioning_operation(name) else {
                         return Err(ApiError::Validation(format!(
-                            "{operation} has no transition; these do: {}.",
-                            TRANSITIONING_OPERATIONS.join(", ")
+                            "{name} has no transition; these do: {}.",
+                            transitioning_names()
                         )));
                     };
                     let delay = humantime::parse_duration(delay).map_err(|e| {
-                        ApiError::Validation(format!(
-                            "{operation}: '{delay}' is not a duration ({e})."
-                        ))
+                        ApiError::Validation(format!("{name}: '{delay}' is not a duration ({e})."))
                     })?;
-                    parsed.push((*operation, delay.as_millis().try_into().unwrap_or(i64::MAX)));
+                    parsed.push((operation, delay.as_millis().try_into().unwrap_or(i64::MAX)));
                 }
                 for (operation, delay) in parsed {
                     service.set_transition_delay(operation, Some(delay));
@@ -428,7 +433,7 @@ impl<S: Store> Control<'_, S> {
             .into_iter()
             .map(|(operation, millis)| {
                 let shown = humantime::format_duration(Duration::from_millis(millis.max(0) as u64));
-                (operation.to_owned(), shown.to_string().into())
+                (operation.as_str().to_owned(), shown.to_string().into())
             })
             .collect();
         Value::Object(delays)
@@ -436,13 +441,10 @@ impl<S: Store> Control<'_, S> {
 
     fn outcome_rule(&self, body: OutcomeBody) -> Result<OutcomeRule, ApiError> {
         body.scope.check()?;
-        let Some(operation) = TRANSITIONING_OPERATIONS
-            .iter()
-            .find(|o| **o == body.operation)
-        else {
+        let Some(operation) = transitioning_operation(&body.operation) else {
             return Err(ApiError::Validation(format!(
                 "operation must be one of {}.",
-                TRANSITIONING_OPERATIONS.join(", ")
+                transitioning_names()
             )));
         };
         let outcome = match body.action.as_str() {
@@ -450,7 +452,7 @@ impl<S: Store> Control<'_, S> {
             "fail" => {
                 let reason = body
                     .failure_reason
-                    .unwrap_or_else(|| format!("{operation} failed, as a test asked."));
+                    .unwrap_or_else(|| format!("{} failed, as a test asked.", operation.as_str()));
                 if reason.is_empty() || reason.chars().count() > FAILURE_REASON_MAX {
                     return Err(ApiError::Validation(format!(
                         "failureReason must have 1 to {FAILURE_REASON_MAX} characters."
@@ -472,7 +474,7 @@ impl<S: Store> Control<'_, S> {
             id: uuid::Uuid::new_v4().to_string(),
             account_id: body.scope.account,
             region: body.scope.region,
-            operation: (*operation).to_owned(),
+            operation: operation.as_str().to_owned(),
             image_name: body.image_name,
             remaining: count,
             outcome,

@@ -27,6 +27,33 @@ pub use reader::{from_json, Read, RequestError};
 #[cfg(any(test, feature = "fuzzing"))]
 pub use reference::MODEL;
 
+/// What a request's target names (`X-Amz-Target` after `SageMaker.`, read by `protocol::target`): one of
+/// the model's operations, typed once and carried so to the handler, the fault rules, the metrics and the
+/// log; or text that names none, which is refused after the body is read, as AWS refuses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Operation(OperationName),
+    Unknown(Box<str>),
+}
+
+impl Target {
+    /// The operation, if the target names one.
+    pub fn operation(&self) -> Option<OperationName> {
+        match self {
+            Target::Operation(name) => Some(*name),
+            Target::Unknown(_) => None,
+        }
+    }
+
+    /// The name as the request gave it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Target::Operation(name) => name.as_str(),
+            Target::Unknown(text) => text,
+        }
+    }
+}
+
 /// A time in milliseconds, written as the protocol writes timestamps: epoch seconds, with a fraction only
 /// when there is one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,13 +24,20 @@ use cache::AnswerCache;
 
 /// The operations that move a resource through a transitional state: the ones a transition delay and a
 /// forced outcome apply to.
-pub const TRANSITIONING_OPERATIONS: [&str; 5] = [
-    OperationName::CreateImage.as_str(),
-    OperationName::UpdateImage.as_str(),
-    OperationName::DeleteImage.as_str(),
-    OperationName::CreateImageVersion.as_str(),
-    OperationName::DeleteImageVersion.as_str(),
+pub const TRANSITIONING_OPERATIONS: [OperationName; 5] = [
+    OperationName::CreateImage,
+    OperationName::UpdateImage,
+    OperationName::DeleteImage,
+    OperationName::CreateImageVersion,
+    OperationName::DeleteImageVersion,
 ];
+
+/// The operation of [`TRANSITIONING_OPERATIONS`] named `name`.
+pub fn transitioning_operation(name: &str) -> Option<OperationName> {
+    TRANSITIONING_OPERATIONS
+        .into_iter()
+        .find(|operation| operation.as_str() == name)
+}
 
 /// Whose change this is: an API caller's, to which transition delays and forced outcomes apply, or an
 /// initial state's, whose resources are created settled.
@@ -46,7 +53,7 @@ pub struct Service<S> {
     /// How long an image stays in each transitional state, unless `delays` names the operation.
     transition_delay: Millis,
     /// Per-operation transition delays set through the control plane (this process only).
-    delays: RwLock<HashMap<&'static str, Millis>>,
+    delays: RwLock<HashMap<OperationName, Millis>>,
     tokens: TokenSealer,
     pages: AnswerCache,
     descriptions: AnswerCache,
@@ -80,14 +87,14 @@ impl<S: Store> Service<S> {
     }
 
     /// The transition delay of each operation that has one.
-    pub fn transition_delays(&self) -> Vec<(&'static str, Millis)> {
+    pub fn transition_delays(&self) -> Vec<(OperationName, Millis)> {
         let delays = self.delays.read().unwrap_or_else(|e| e.into_inner());
         TRANSITIONING_OPERATIONS
-            .iter()
+            .into_iter()
             .map(|op| {
                 (
-                    *op,
-                    delays.get(op).copied().unwrap_or(self.transition_delay),
+                    op,
+                    delays.get(&op).copied().unwrap_or(self.transition_delay),
                 )
             })
             .collect()
@@ -95,11 +102,11 @@ impl<S: Store> Service<S> {
 
     /// Sets the delay of `operation` (one of [`TRANSITIONING_OPERATIONS`]); `None` returns it to the
     /// server's `--transition-delay`.
-    pub fn set_transition_delay(&self, operation: &'static str, delay: Option<Millis>) {
+    pub fn set_transition_delay(&self, operation: OperationName, delay: Option<Millis>) {
         let mut delays = self.delays.write().unwrap_or_else(|e| e.into_inner());
         match delay {
             Some(delay) => delays.insert(operation, delay),
-            None => delays.remove(operation),
+            None => delays.remove(&operation),
         };
     }
 
@@ -116,7 +123,7 @@ impl<S: Store> Service<S> {
                 .delays
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
-                .get(operation.as_str())
+                .get(&operation)
                 .copied()
                 .unwrap_or(self.transition_delay),
         }

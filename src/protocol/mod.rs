@@ -13,22 +13,29 @@ pub use error::ApiError;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 
+use crate::model::{OperationName, Target};
+
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 pub const TARGET_PREFIX: &str = "SageMaker.";
 /// SageMaker requests are small; anything larger is refused before it is parsed.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The operation named by `X-Amz-Target`, without the service prefix.
-pub fn operation_name(headers: &HeaderMap) -> Result<&str, ApiError> {
+/// The request's target; a missing header, or one without the `SageMaker.` prefix or a name after it, is
+/// refused at once.
+pub fn target(headers: &HeaderMap) -> Result<Target, ApiError> {
     const TARGET: HeaderName = HeaderName::from_static("x-amz-target");
     let target = headers
         .get(TARGET)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    target
+    let name = target
         .strip_prefix(TARGET_PREFIX)
         .filter(|op| !op.is_empty())
-        .ok_or_else(|| ApiError::unknown_operation(target))
+        .ok_or_else(|| ApiError::unknown_operation(target))?;
+    Ok(match OperationName::from_name(name) {
+        Some(operation) => Target::Operation(operation),
+        None => Target::Unknown(name.into()),
+    })
 }
 
 /// Parses the body as a JSON object. An empty body stands for `{}`, as the protocol allows, and a member

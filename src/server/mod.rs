@@ -22,7 +22,7 @@ use crate::console::{self, requests::CappedBody, requests::RecordedRequest, Cons
 use crate::control;
 use crate::domain::Scope;
 use crate::metrics;
-use crate::model::{Operation, OperationName};
+use crate::model::{Operation, RequestError, Target};
 use crate::ops::{Answer, Service};
 use crate::protocol::{self, ApiError};
 use crate::store::{PostgresStore, SqliteStore, Store};
@@ -183,10 +183,10 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
     let request_id: &str = uuid::Uuid::new_v4()
         .hyphenated()
         .encode_lower(&mut request_id);
-    let mut seen = Seen::default();
+    let mut trace = RequestTrace::default();
     let under_control = control::is_control_path(request.uri().path());
     // A panic must never reach the client as a dropped connection: it becomes InternalFailure.
-    let outcome = match AssertUnwindSafe(answer(&app, request, arrived, &mut seen))
+    let outcome = match AssertUnwindSafe(answer(&app, request, arrived, &mut trace))
         .catch_unwind()
         .await
     {
@@ -217,20 +217,20 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
     }
     let error = outcome.as_ref().err();
     let took = started.elapsed();
-    if seen.control_path.is_none() {
-        metrics::request(seen.operation.as_deref(), error.map(ApiError::code), took);
+    if trace.control_path.is_none() {
+        metrics::request(trace.target.as_ref(), error.map(ApiError::code), took);
         if let Some(ApiError::NotAuthorized(_)) = error {
-            metrics::denied(seen.operation.as_deref());
+            metrics::denied(trace.target.as_ref());
         }
     }
     // The console polls while it is open: its own reads would bury the lines people read the log for.
-    if app.log_requests && !seen.console {
-        log_request(&seen, &response, error, took);
+    if app.log_requests && !trace.console {
+        log_request(&trace, &response, error, took);
     }
-    if seen.control_path.is_none() && app.console.requests.is_enabled() {
+    if trace.control_path.is_none() && app.console.requests.is_enabled() {
         record_request(
             &app.console,
-            seen,
+            trace,
             &outcome,
             response.status().as_u16(),
             crate::domain::millis_at(arrived),
@@ -243,7 +243,7 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
 /// Adds the request to the console's ring: what it asked and what it got, never its headers.
 fn record_request(
     console: &Console,
-    seen: Seen,
+    trace: RequestTrace,
     outcome: &Result<Answered, ApiError>,
     status: u16,
     arrived: crate::domain::Millis,
@@ -260,7 +260,7 @@ fn record_request(
             (serde_json::to_vec(&body).ok().map(Into::into), Some(error))
         }
     };
-    let (account, region) = match seen.scope {
+    let (account, region) = match trace.scope {
         Some(scope) => (Some(scope.account_id), Some(scope.region)),
         None => (None, None),
     };
@@ -268,16 +268,16 @@ fn record_request(
         RecordedRequest {
             id: 0,
             time: arrived,
-            access_key: seen.access_key,
+            access_key: trace.access_key,
             account,
             region,
-            operation: seen.operation,
+            operation: trace.target.map(|target| target.as_str().to_owned()),
             status,
             error_code: error.map(|e| e.code().to_owned()),
             error_message: error.map(|e| e.recorded_message().into_owned()),
             denied: matches!(error, Some(ApiError::NotAuthorized(_))),
             latency_micros: took.as_micros().try_into().unwrap_or(u64::MAX),
-            request_body: seen.request_body,
+            request_body: trace.request_body,
             response_body: None,
         },
         response_body.as_ref(),
@@ -302,10 +302,11 @@ fn console_answer(request_id: &str, page: console::Page) -> Response<Body> {
     response
 }
 
-/// What the pipeline learnt of a request before it was answered, for the request log.
+/// What the pipeline learnt of a request before it was answered: for its log line, its metrics and the
+/// console's request ring.
 #[derive(Default)]
-struct Seen {
-    operation: Option<String>,
+struct RequestTrace {
+    target: Option<Target>,
     scope: Option<Scope>,
     /// The access key that signed the request.
     access_key: Option<String>,
@@ -318,7 +319,12 @@ struct Seen {
 
 /// One line per request, as LocalStack logs its calls:
 /// `sagemaker.CreateImage 000000000000/us-east-1 => 400 ResourceInUse (0.4 ms)`.
-fn log_request(seen: &Seen, response: &Response<Body>, error: Option<&ApiError>, took: Duration) {
+fn log_request(
+    trace: &RequestTrace,
+    response: &Response<Body>,
+    error: Option<&ApiError>,
+    took: Duration,
+) {
     // Nothing is formatted for a line that `RUST_LOG` would drop.
     if !tracing::enabled!(target: "sagemaker_images::requests", tracing::Level::INFO) {
         return;
@@ -326,16 +332,14 @@ fn log_request(seen: &Seen, response: &Response<Body>, error: Option<&ApiError>,
     let millis = took.as_secs_f64() * 1000.0;
     let status = response.status().as_u16();
     let code = error.map(ApiError::code).unwrap_or("");
-    let what = match (&seen.operation, &seen.control_path) {
+    let what = match (&trace.target, &trace.control_path) {
+        (Some(Target::Operation(operation)), _) => format!("sagemaker.{}", operation.as_str()),
         // A target that names no operation is the caller's text: escaped, so that it cannot forge a line.
-        (Some(operation), _) if OperationName::from_name(operation).is_some() => {
-            format!("sagemaker.{operation}")
-        }
-        (Some(target), _) => format!("sagemaker.{target:?}"),
+        (Some(Target::Unknown(text)), _) => format!("sagemaker.{text:?}"),
         (None, Some(path)) => format!("control {path}"),
         (None, None) => "sagemaker.?".to_owned(),
     };
-    let scope = seen
+    let scope = trace
         .scope
         .as_ref()
         .map(|s| format!("{}/{}", s.account_id, s.region))
@@ -441,7 +445,7 @@ async fn answer<S: Store>(
     app: &App<S>,
     request: Request<Body>,
     arrived: SystemTime,
-    seen: &mut Seen,
+    trace: &mut RequestTrace,
 ) -> Result<Answered, ApiError> {
     let (parts, body) = request.into_parts();
     let declared = parts
@@ -456,7 +460,7 @@ async fn answer<S: Store>(
         .map(|p| p.as_str())
         .unwrap_or("/");
     if control::is_control_path(parts.uri.path()) {
-        seen.control_path = Some(format!("{} {}", parts.method, parts.uri.path()));
+        trace.control_path = Some(format!("{} {}", parts.method, parts.uri.path()));
         let control = control::Control {
             service: &app.service,
             verifier: &app.verifier,
@@ -475,7 +479,7 @@ async fn answer<S: Store>(
             body: &body,
         };
         if console::is_console_path(parts.uri.path()) {
-            seen.console = true;
+            trace.console = true;
             return Ok(Answered::Page(
                 console::handle(&app.console, &control, &request).await?,
             ));
@@ -485,7 +489,7 @@ async fn answer<S: Store>(
             control::Answer::Text(text) => Answered::Text(text),
         });
     }
-    seen.request_body = app.console.requests.capture(&body);
+    trace.request_body = app.console.requests.capture(&body);
     // Past the bound, answered at once and not applied, so that SDKs back off and retry.
     let Some(_in_flight) = InFlight::enter(&app.in_flight, app.max_in_flight) else {
         metrics::throttled();
@@ -499,8 +503,8 @@ async fn answer<S: Store>(
         arrived,
         auth::API_SIGNED_HEADERS,
     )?;
-    seen.access_key = Some(principal.access_key_id);
-    let scope = seen.scope.insert(Scope {
+    trace.access_key = Some(principal.access_key_id);
+    let scope = trace.scope.insert(Scope {
         account_id: principal.account_id,
         region: principal.region,
     });
@@ -511,11 +515,10 @@ async fn answer<S: Store>(
             parts.uri.path()
         )));
     }
-    let operation = protocol::operation_name(&parts.headers)?;
-    seen.operation = Some(operation.to_owned());
+    let target = trace.target.insert(protocol::target(&parts.headers)?);
     // A key with policies is authorised before any fault is drawn and before validation, as AWS
     // authorises: a refused call changes nothing.
-    let authorised_input = match (&principal.identity, OperationName::from_name(operation)) {
+    let authorised_input = match (&principal.identity, target.operation()) {
         (Some(identity), Some(name)) => {
             let input = protocol::parse_body(&body)?;
             let arrival = authorization::Arrival {
@@ -532,7 +535,7 @@ async fn answer<S: Store>(
         _ => None,
     };
     // A faulted call is answered before it is validated or run: it changes nothing.
-    let (delay, fault) = app.faults.draw(operation, &scope.region);
+    let (delay, fault) = app.faults.draw(target, &scope.region);
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
@@ -545,6 +548,11 @@ async fn answer<S: Store>(
     };
     // Typed and checked against the model in one pass; an operation the model lacks is refused here,
     // after the body, as AWS refuses it.
-    let operation = Operation::read_named(operation, &input)?;
+    let operation = match target {
+        Target::Operation(name) => Operation::read(*name, &input)?,
+        Target::Unknown(name) => {
+            return Err(RequestError::UnknownOperation(name.to_string()).into());
+        }
+    };
     app.service.call(scope, operation).await.map(Answered::Api)
 }
