@@ -18,7 +18,7 @@ use crate::control::sessions::{self, SessionError, Sessions};
 use crate::control::{self, Access, Control, ControlRequest};
 use crate::domain::Scope;
 use crate::model::Operation;
-use crate::protocol::ApiError;
+use crate::protocol::{self, ApiError};
 use crate::store::Store;
 use requests::RequestFilter;
 pub use requests::RequestLog;
@@ -385,9 +385,7 @@ fn refused_login(refused: SessionError) -> Page {
         status: error.status(),
         content_type: "application/json",
         headers: Vec::new(),
-        body: serde_json::to_vec(&json!({ "__type": error.code(), "message": error.message() }))
-            .unwrap_or_default()
-            .into(),
+        body: protocol::error_body(&error, error.message()).into(),
     }
 }
 

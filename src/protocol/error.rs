@@ -11,6 +11,9 @@ use crate::domain::selectors::{DeletableProperty, VersionSelector};
 use crate::model::RequestError;
 use crate::store::StoreError;
 
+/// What the client reads of our own fault: its cause is for the log only.
+const INTERNAL_MESSAGE: &str = "We encountered an internal error. Please try again.";
+
 /// An error as the client sees it: an AWS error code, an HTTP status and a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -47,6 +50,15 @@ pub enum ApiError {
     RequestTimeout(String),
     #[error("{0}")]
     ServiceUnavailable(String),
+    /// The store failed: 503 ServiceUnavailable where a retry may help (a full disk, an unreachable
+    /// database), InternalFailure otherwise. `cause`, the store's own words, is for the log the server
+    /// writes where it answers (`ApiError::cause`), never for the client.
+    #[error("{message}")]
+    StoreFailed {
+        retryable: bool,
+        message: String,
+        cause: String,
+    },
     /// A control-plane request from someone who may not make it.
     #[error("{0}")]
     AccessDenied(String),
@@ -82,6 +94,12 @@ impl ApiError {
             ApiError::Throttling(_) => "ThrottlingException",
             ApiError::RequestTimeout(_) => "RequestTimeoutException",
             ApiError::ServiceUnavailable(_) => "ServiceUnavailable",
+            ApiError::StoreFailed {
+                retryable: true, ..
+            } => "ServiceUnavailable",
+            ApiError::StoreFailed {
+                retryable: false, ..
+            } => "InternalFailure",
             ApiError::AccessDenied(_) | ApiError::NotAuthorized(_) => "AccessDeniedException",
             ApiError::Injected { code, .. } => code,
         }
@@ -89,8 +107,14 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_)
+            | ApiError::StoreFailed {
+                retryable: false, ..
+            } => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::ServiceUnavailable(_)
+            | ApiError::StoreFailed {
+                retryable: true, ..
+            } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::AccessDenied(_) => StatusCode::FORBIDDEN,
@@ -131,7 +155,16 @@ impl ApiError {
             | ApiError::ServiceUnavailable(m)
             | ApiError::AccessDenied(m)
             | ApiError::NotAuthorized(m)
+            | ApiError::StoreFailed { message: m, .. }
             | ApiError::Injected { message: m, .. } => m,
+        }
+    }
+
+    /// What went wrong inside, for the server's log: the store's own words when it failed.
+    pub fn cause(&self) -> Option<&str> {
+        match self {
+            ApiError::StoreFailed { cause, .. } => Some(cause),
+            _ => None,
         }
     }
 
@@ -145,7 +178,7 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        ApiError::Internal("We encountered an internal error. Please try again.".to_owned())
+        ApiError::Internal(INTERNAL_MESSAGE.to_owned())
     }
 
     /// `target`, the whole of `X-Amz-Target`, names no operation of this service.
@@ -416,20 +449,25 @@ impl From<Denial> for ApiError {
 /// retries); anything else is an internal error, logged here with its cause.
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        tracing::error!(%error, "store failure");
-        if error.is_disk_full() {
-            // 503: every SDK retries it.
-            return ApiError::ServiceUnavailable(
-                "The server's disk is full; the change was not made. Retry once space is free."
-                    .to_owned(),
-            );
+        // 503 where retrying may help: every SDK retries it.
+        let (retryable, message) = if error.is_disk_full() {
+            (
+                true,
+                "The server's disk is full; the change was not made. Retry once space is free.",
+            )
+        } else if error.is_unreachable() {
+            (
+                true,
+                "The server's database could not be reached. Retry shortly.",
+            )
+        } else {
+            (false, INTERNAL_MESSAGE)
+        };
+        ApiError::StoreFailed {
+            retryable,
+            message: message.to_owned(),
+            cause: error.to_string(),
         }
-        if error.is_unreachable() {
-            return ApiError::ServiceUnavailable(
-                "The server's database could not be reached. Retry shortly.".to_owned(),
-            );
-        }
-        ApiError::internal()
     }
 }
 

@@ -115,16 +115,21 @@ pub fn text_answer(request_id: &str, body: String) -> Response<Body> {
     response
 }
 
+/// The body of an error answer, the one place it is built: `__type`, and `message` under the key SageMaker
+/// puts it. The wire's answer carries the error's message; the console's request ring its recorded one.
+pub fn error_body(error: &ApiError, message: &str) -> Vec<u8> {
+    let mut body = serde_json::Map::new();
+    body.insert("__type".to_owned(), error.code().into());
+    body.insert(error.message_key().to_owned(), message.into());
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
 /// An error answer: `__type` and the message in the body, the same code in `x-amzn-ErrorType` (which the
 /// Rust SDK prefers to the body). Every client gets the same answer: SageMaker's.
 pub fn failure(request_id: &str, error: &ApiError) -> Response<Body> {
-    let code = error.code();
-    let mut body = serde_json::Map::new();
-    body.insert("__type".to_owned(), code.into());
-    body.insert(error.message_key().to_owned(), error.message().into());
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let bytes = error_body(error, error.message());
     let mut response = base_response(error.status(), request_id, bytes);
-    if let Ok(code) = HeaderValue::from_str(code) {
+    if let Ok(code) = HeaderValue::from_str(error.code()) {
         response.headers_mut().insert("x-amzn-errortype", code);
     }
     response

@@ -217,6 +217,10 @@ async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<
     }
     let error = outcome.as_ref().err();
     let took = started.elapsed();
+    // Inner layers say what failed in their errors; it is logged here, where the request is answered.
+    if let Some(cause) = error.and_then(ApiError::cause) {
+        tracing::error!(%cause, request_id, "the store failed");
+    }
     if trace.control_path.is_none() {
         metrics::request(trace.target.as_ref(), error.map(ApiError::code), took);
         if let Some(ApiError::NotAuthorized(_)) = error {
@@ -252,13 +256,10 @@ fn record_request(
     let (response_body, error) = match outcome {
         Ok(Answered::Api(answer)) => (Some(answer.clone().into_bytes()), None),
         Ok(_) => (None, None),
-        Err(error) => {
-            let body = serde_json::json!({
-                "__type": error.code(),
-                error.message_key(): error.recorded_message(),
-            });
-            (serde_json::to_vec(&body).ok().map(Into::into), Some(error))
-        }
+        Err(error) => (
+            Some(protocol::error_body(error, &error.recorded_message()).into()),
+            Some(error),
+        ),
     };
     let (account, region) = match trace.scope {
         Some(scope) => (Some(scope.account_id), Some(scope.region)),

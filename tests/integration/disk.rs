@@ -75,8 +75,11 @@ async fn a_full_disk_refuses_writes_retryably_and_loses_nothing() {
     let Some(disk) = SmallDisk::mount("2m") else {
         return;
     };
+    let log_dir = tempfile::tempdir().expect("a directory for the log");
+    let log = log_dir.path().join("stderr.log");
     let mut server = Server::start_with(Options {
         data_dir: Some(disk.path().to_owned()),
+        stderr_file: Some(log.clone()),
         ..Default::default()
     });
     let client = server.client();
@@ -114,6 +117,14 @@ async fn a_full_disk_refuses_writes_retryably_and_loses_nothing() {
     let (code, message) = refusal.expect("the disk filled up");
     assert_eq!(code, "ServiceUnavailable", "{message}");
     assert!(message.contains("disk is full"), "{message}");
+    // The store's own words are in the server's log, written where the request was answered.
+    let logged = std::fs::read_to_string(&log).expect("the server's log");
+    assert!(
+        logged
+            .lines()
+            .any(|line| line.contains("the store failed") && line.contains("disk is full")),
+        "{logged}"
+    );
     assert!(!acknowledged.is_empty());
     assert_all_exist(&client, &acknowledged).await;
 

@@ -203,3 +203,47 @@ fn a_denial_is_worded_as_iam_words_it() {
         format!("{prefix} with an explicit deny in an identity-based policy")
     );
 }
+
+#[test]
+fn a_store_failure_keeps_its_cause_for_the_log_and_tells_the_client_only_what_helps() {
+    let cases = [
+        (
+            StoreError::DiskFull("no room".to_owned()),
+            (
+                "ServiceUnavailable",
+                503,
+                "The server's disk is full; the change was not made. Retry once space is free.",
+            ),
+        ),
+        (
+            StoreError::Closed,
+            (
+                "ServiceUnavailable",
+                503,
+                "The server's database could not be reached. Retry shortly.",
+            ),
+        ),
+        (
+            StoreError::Corrupt("status 'X'".to_owned()),
+            (
+                "InternalFailure",
+                500,
+                "We encountered an internal error. Please try again.",
+            ),
+        ),
+    ];
+    for (failure, (code, status, message)) in cases {
+        let cause = failure.to_string();
+        let error = ApiError::from(failure);
+        assert_eq!(
+            (error.code(), error.status().as_u16(), error.message()),
+            (code, status, message)
+        );
+        assert_eq!(error.cause(), Some(cause.as_str()));
+        assert!(
+            !error.message().contains(&cause),
+            "the cause stays out of the answer"
+        );
+    }
+    assert_eq!(ApiError::internal().cause(), None);
+}
