@@ -24,9 +24,10 @@ use serde_json::{json, Value};
 use crate::auth::{Verifier, CONTROL_SIGNED_HEADERS, DEFAULT_ACCOUNT_ID};
 use crate::domain::lifecycle::ForcedOutcome;
 use crate::domain::Scope;
+use crate::model::OperationName;
 use crate::ops::{Service, TRANSITIONING_OPERATIONS};
 use crate::protocol::ApiError;
-use crate::store::{OutcomeRule, ResetScope, Store};
+use crate::store::{OutcomeRule, ResetScope};
 use bodies::{parse_body, OneOrMany, OutcomeBody, ReleaseBody, ScopeBody};
 use faults::Effects;
 
@@ -140,8 +141,8 @@ pub struct ControlRequest<'a> {
 }
 
 /// What the control plane needs of the server.
-pub struct Control<'a, S> {
-    pub service: &'a Service<S>,
+pub struct Control<'a> {
+    pub service: &'a Service,
     pub verifier: &'a Verifier,
     pub access: Access,
     pub faults: &'a Faults,
@@ -172,7 +173,7 @@ fn outcome_json(rule: &OutcomeRule) -> Value {
     };
     json!({
         "id": rule.id,
-        "operation": rule.operation,
+        "operation": rule.operation.as_str(),
         "imageName": rule.image_name,
         "count": rule.remaining,
         "action": action,
@@ -187,7 +188,7 @@ const FAILURE_REASON_MAX: usize = 1024;
 /// The most outcome rules kept at once; adding one more is refused until some are spent or cleared.
 pub const MAX_OUTCOME_RULES: usize = 1000;
 
-impl<S: Store> Control<'_, S> {
+impl Control<'_> {
     /// Answers a control request: a status and a JSON body, or an AWS-shaped error.
     pub async fn handle(&self, request: &ControlRequest<'_>) -> Result<Answer, ApiError> {
         let Some(endpoint) = Endpoint::parse(request.method, request.path) else {
@@ -436,9 +437,8 @@ impl<S: Store> Control<'_, S> {
 
     fn outcome_rule(&self, body: OutcomeBody) -> Result<OutcomeRule, ApiError> {
         body.scope.check()?;
-        let Some(operation) = TRANSITIONING_OPERATIONS
-            .iter()
-            .find(|o| **o == body.operation)
+        let Some(operation) = OperationName::from_name(&body.operation)
+            .filter(|o| TRANSITIONING_OPERATIONS.contains(&o.as_str()))
         else {
             return Err(ApiError::Validation(format!(
                 "operation must be one of {}.",
@@ -450,7 +450,7 @@ impl<S: Store> Control<'_, S> {
             "fail" => {
                 let reason = body
                     .failure_reason
-                    .unwrap_or_else(|| format!("{operation} failed, as a test asked."));
+                    .unwrap_or_else(|| format!("{} failed, as a test asked.", operation.as_str()));
                 if reason.is_empty() || reason.chars().count() > FAILURE_REASON_MAX {
                     return Err(ApiError::Validation(format!(
                         "failureReason must have 1 to {FAILURE_REASON_MAX} characters."
@@ -472,7 +472,7 @@ impl<S: Store> Control<'_, S> {
             id: uuid::Uuid::new_v4().to_string(),
             account_id: body.scope.account,
             region: body.scope.region,
-            operation: (*operation).to_owned(),
+            operation,
             image_name: body.image_name,
             remaining: count,
             outcome,

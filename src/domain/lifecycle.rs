@@ -222,7 +222,10 @@ mod tests {
             assert_eq!(Status::parse(status.as_str()), Some(status));
         }
         let model: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
-        assert_eq!(crate::model::MODEL.string_enum("ImageStatus"), model.as_slice());
+        assert_eq!(
+            crate::model::MODEL.string_enum("ImageStatus"),
+            model.as_slice()
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::model::{
     ListTagsOutput, OperationName,
 };
 use crate::protocol::ApiError;
-use crate::store::Store;
+use crate::store;
 
 /// ListTags' page size when MaxResults is not given: the model's minimum, which already holds every tag
 /// a resource can have.
@@ -51,8 +51,8 @@ fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, ApiError> {
     Ok(arn::resolve(scope, arn)?)
 }
 
-pub async fn add<S: Store>(
-    service: &Service<S>,
+pub async fn add(
+    service: &Service,
     scope: &Scope,
     input: AddTagsInput,
 ) -> Result<AddTagsOutput, ApiError> {
@@ -62,18 +62,22 @@ pub async fn add<S: Store>(
     let (merged, shown_arn) = (given.clone(), input.resource_arn);
     service
         .store
-        .change_tags(scope, &resource, move |lifecycle, current| {
-            require_present(lifecycle, &shown_arn)?;
-            Ok::<_, ApiError>((Some(tags::merge(current, &merged)?), ()))
-        })
+        .change(
+            scope,
+            store::Tags(resource),
+            move |(lifecycle, current), _| {
+                require_present(*lifecycle, &shown_arn)?;
+                Ok::<_, ApiError>((tags::merge(current.clone(), &merged)?, ()))
+            },
+        )
         .await?;
     Ok(AddTagsOutput {
         tags: Some(model_tags(&given)),
     })
 }
 
-pub async fn delete<S: Store>(
-    service: &Service<S>,
+pub async fn delete(
+    service: &Service,
     scope: &Scope,
     input: DeleteTagsInput,
 ) -> Result<DeleteTagsOutput, ApiError> {
@@ -81,16 +85,20 @@ pub async fn delete<S: Store>(
     let (keys, shown_arn) = (input.tag_keys, input.resource_arn);
     service
         .store
-        .change_tags(scope, &resource, move |lifecycle, current| {
-            require_present(lifecycle, &shown_arn)?;
-            Ok::<_, ApiError>((Some(tags::remove(current, &keys)), ()))
-        })
+        .change(
+            scope,
+            store::Tags(resource),
+            move |(lifecycle, current), _| {
+                require_present(*lifecycle, &shown_arn)?;
+                Ok::<_, ApiError>((tags::remove(current.clone(), &keys), ()))
+            },
+        )
         .await?;
     Ok(DeleteTagsOutput {})
 }
 
-pub async fn list<S: Store>(
-    service: &Service<S>,
+pub async fn list(
+    service: &Service,
     scope: &Scope,
     input: ListTagsInput,
 ) -> Result<ListTagsOutput, ApiError> {
@@ -103,7 +111,7 @@ pub async fn list<S: Store>(
             SortValue::Text(_) => return Err(paging::invalid_token().into()),
         },
     };
-    let (lifecycle, all) = service.store.get_tags(scope, &resource).await?;
+    let (lifecycle, all) = service.store.get(scope, store::Tags(resource)).await?;
     require_present(lifecycle, &input.resource_arn)?;
     let page_size = input
         .max_results
