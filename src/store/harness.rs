@@ -305,3 +305,34 @@ pub fn ping(db: &dyn Db) -> Result<(), StoreError> {
     db.query("SELECT 1", &[])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored_rule(operation: &str) -> Row {
+        let columns = RULE_COLUMNS.split(", ").map(Box::from).collect();
+        let values = ["r1", "*", "*", operation, "*"]
+            .map(|text| Value::Text(text.to_owned()))
+            .into_iter()
+            .chain([Value::Int(1), Value::Text("hold".to_owned()), Value::Null])
+            .collect();
+        Row::new(columns, values)
+    }
+
+    #[test]
+    fn a_stored_rule_names_its_operation_as_text() {
+        let rule = OutcomeRule::from_row(&stored_rule("DeleteImage")).expect("a valid rule");
+        assert_eq!(rule.operation, OperationName::DeleteImage);
+        assert_eq!(rule.outcome, ForcedOutcome::Hold);
+    }
+
+    #[test]
+    fn a_stored_rule_whose_operation_is_not_one_is_corrupt() {
+        let read = OutcomeRule::from_row(&stored_rule("FrobnicateImage"));
+        assert!(
+            matches!(&read, Err(StoreError::Corrupt(reason)) if reason.contains("FrobnicateImage")),
+            "{read:?}"
+        );
+    }
+}
