@@ -247,7 +247,7 @@ pub async fn apply(service: &Service, checked: Checked) -> Result<Applied, ApiEr
             }
             if service
                 .store()
-                .get(&entries.scope, store::Image::new(key.clone()))
+                .get(&entries.scope, store::Image(key.clone()))
                 .await?
                 .is_none()
             {
@@ -270,7 +270,7 @@ pub async fn apply(service: &Service, checked: Checked) -> Result<Applied, ApiEr
             let arn = image_arn(scope, name);
             let stored = service
                 .store()
-                .get(scope, store::Image::new(name_key(name)))
+                .get(scope, store::Image(name_key(name)))
                 .await?;
             if stored.is_some_and(|r| r.observe(now_millis()) != Observed::Gone) {
                 applied.existing.push(arn);
@@ -286,7 +286,7 @@ pub async fn apply(service: &Service, checked: Checked) -> Result<Applied, ApiEr
             let key = name_key(&version.image_name);
             let given = service
                 .store()
-                .get(scope, store::Image::new(key))
+                .get(scope, store::Image(key))
                 .await?
                 .map_or(0, |image| image.last_version);
             if given >= version.number {

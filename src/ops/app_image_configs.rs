@@ -95,6 +95,7 @@ pub async fn create(
         .change(
             scope,
             store::AppImageConfig(name_key(&name)),
+            None,
             move |current, _| {
                 let now = now_millis();
                 Ok::<_, ApiError>((
@@ -154,6 +155,7 @@ pub async fn update(
         .change(
             scope,
             store::AppImageConfig(name_key(&name)),
+            None,
             move |current, _| {
                 let now = now_millis();
                 app_image_config::update(current.as_ref(), &name, &configs, now)
@@ -177,6 +179,7 @@ pub async fn delete(
         .change(
             scope,
             store::AppImageConfig(name_key(&name)),
+            None,
             move |current, _| {
                 Ok::<_, ApiError>((app_image_config::delete(current.as_ref(), &name)?, ()))
             },

@@ -73,7 +73,7 @@ async fn read_set(
 ) -> Result<VersionSet, ApiError> {
     let set = service
         .store
-        .get(scope, store::ImageVersions::new(name_key(image_name)))
+        .get(scope, store::ImageVersions(name_key(image_name)))
         .await?;
     image::present(set.as_ref().map(|s| &s.image), image_name, now)?;
     set.ok_or_else(|| image::not_found(image_name).into())
@@ -123,7 +123,8 @@ pub async fn create(
         .store
         .change(
             scope,
-            store::ImageVersions::new(key).forced_by(origin.outcome_of(operation)),
+            store::ImageVersions(key),
+            origin.outcome_of(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 version::create(current.as_ref(), &new, now_millis(), &transition)
@@ -207,7 +208,8 @@ pub async fn update(
         .store
         .change(
             scope,
-            store::ImageVersions::new(name_key(&name)),
+            store::ImageVersions(name_key(&name)),
+            None,
             move |current, _| {
                 version::update(current.as_ref(), &name, &selector, &patch, now_millis())
                     .map_err(ApiError::from)
@@ -231,7 +233,8 @@ pub async fn delete(
         .store
         .change(
             scope,
-            store::ImageVersions::new(name_key(&name)).forced_by(Some(operation)),
+            store::ImageVersions(name_key(&name)),
+            Some(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 let write = version::delete(

@@ -89,7 +89,8 @@ pub async fn create(
         .store
         .change(
             scope,
-            store::Image::new(key).forced_by(origin.outcome_of(operation)),
+            store::Image(key),
+            origin.outcome_of(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 let write = image::create(current.as_ref(), &new, now_millis(), &transition)?;
@@ -115,7 +116,7 @@ pub async fn describe(
             return Ok(answer);
         }
     }
-    let record = service.store.get(scope, store::Image::new(key)).await?;
+    let record = service.store.get(scope, store::Image(key)).await?;
     let now = now_millis();
     let status = image::present(record.as_ref(), &input.image_name, now)?;
     let Some(record) = record else {
@@ -157,7 +158,8 @@ pub async fn update(
         .store
         .change(
             scope,
-            store::Image::new(name_key(&name)).forced_by(Some(operation)),
+            store::Image(name_key(&name)),
+            Some(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 image::update(current.as_ref(), &name, &patch, now_millis(), &transition)
@@ -181,7 +183,8 @@ pub async fn delete(
         .store
         .change(
             scope,
-            store::Image::new(name_key(&name)).forced_by(Some(operation)),
+            store::Image(name_key(&name)),
+            Some(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
                 let write = image::delete(current.as_ref(), &name, now_millis(), &transition)?;
@@ -203,14 +206,14 @@ pub async fn release(
     let name = image_name.to_owned();
     let image_held = service
         .store
-        .change(scope, store::Image::new(key.clone()), move |current, _| {
+        .change(scope, store::Image(key.clone()), None, move |current, _| {
             image::release(current.as_ref(), &name, now_millis()).map_err(ApiError::from)
         })
         .await?;
     let name = image_name.to_owned();
     let versions_held = service
         .store
-        .change(scope, store::ImageVersions::new(key), move |current, _| {
+        .change(scope, store::ImageVersions(key), None, move |current, _| {
             let set = current.as_ref();
             crate::domain::version::release(set, &name, now_millis()).map_err(ApiError::from)
         })

@@ -65,6 +65,7 @@ pub async fn add(
         .change(
             scope,
             store::Tags(resource),
+            None,
             move |(lifecycle, current), _| {
                 require_present(*lifecycle, &shown_arn)?;
                 Ok::<_, ApiError>((tags::merge(current.clone(), &merged)?, ()))
@@ -88,6 +89,7 @@ pub async fn delete(
         .change(
             scope,
             store::Tags(resource),
+            None,
             move |(lifecycle, current), _| {
                 require_present(*lifecycle, &shown_arn)?;
                 Ok::<_, ApiError>((tags::remove(current.clone(), &keys), ()))

@@ -71,6 +71,7 @@ impl Engine {
 
 /// The forced-outcome lookup of one change.
 pub struct OutcomeLookup {
+    pub operation: OperationName,
     /// False once the only process writing the database (SQLite's) saw no forced outcome, so that a change
     /// need not look for one until a rule is added. Changed only inside writes, which that engine runs one
     /// at a time on its writer thread.
@@ -84,13 +85,12 @@ impl OutcomeLookup {
         &self,
         db: &dyn Db,
         scope: &Scope,
-        operation: OperationName,
         image_key: &str,
     ) -> Result<Option<OutcomeRule>, StoreError> {
         if self.sole_writer && !self.possible.load(Ordering::Relaxed) {
             return Ok(None);
         }
-        let rule = harness::matching_outcome_rule(db, scope, operation, image_key)?;
+        let rule = harness::matching_outcome_rule(db, scope, self.operation, image_key)?;
         if rule.is_none() && self.sole_writer && !harness::any_outcome_rule(db)? {
             self.possible.store(false, Ordering::Relaxed);
         }

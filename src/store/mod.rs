@@ -28,6 +28,7 @@ use crate::domain::image::ImageRecord;
 use crate::domain::lifecycle::ForcedOutcome;
 use crate::domain::paging::Cursor;
 use crate::domain::{Millis, Scope};
+use crate::model::OperationName;
 use db::Db;
 use engine::{Engine, OutcomeLookup};
 use postgres::PostgresEngine;
@@ -178,10 +179,16 @@ impl Store {
     }
 
     /// Runs `decide` on the resource's current state in a transaction and applies the write it returns.
-    /// For a change that names a forced outcome ([`Resource::forced_by`]), `decide` also gets the outcome a
-    /// test forced on the next call of that operation for that image, if any, and a write takes one use of
-    /// that rule in the same transaction.
-    pub async fn change<R, T, E, F>(&self, scope: &Scope, resource: R, decide: F) -> Result<T, E>
+    /// With `outcome_of` naming an operation, and a resource that forced outcomes apply to
+    /// ([`Resource::outcome_key`]), `decide` also gets the outcome a test forced on the next call of that
+    /// operation for that image, if any, and a write takes one use of that rule in the same transaction.
+    pub async fn change<R, T, E, F>(
+        &self,
+        scope: &Scope,
+        resource: R,
+        outcome_of: Option<OperationName>,
+        decide: F,
+    ) -> Result<T, E>
     where
         R: Resource,
         T: Send + 'static,
@@ -192,17 +199,16 @@ impl Store {
             + 'static,
     {
         let scope = scope.clone();
-        let lookup = resource.forced_by().map(|_| OutcomeLookup {
+        let lookup = outcome_of.map(|operation| OutcomeLookup {
+            operation,
             possible: self.outcome_rules_possible.clone(),
             sole_writer: self.engine.change_generation().is_some(),
         });
         self.engine
             .write(move |db| {
                 let current = resource.read(db, &scope, Purpose::Change)?;
-                let rule = match (&lookup, resource.forced_by()) {
-                    (Some(lookup), Some((operation, image_key))) => {
-                        lookup.find(db, &scope, operation, image_key)?
-                    }
+                let rule = match (&lookup, resource.outcome_key()) {
+                    (Some(lookup), Some(image_key)) => lookup.find(db, &scope, image_key)?,
                     _ => None,
                 };
                 Ok(match decide(&current, rule.as_ref().map(|r| &r.outcome)) {

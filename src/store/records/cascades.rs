@@ -13,32 +13,11 @@ use crate::domain::image::{ImageRecord, ImageWrite};
 use crate::domain::lifecycle::{Lifecycle, Status};
 use crate::domain::tags::Tag;
 use crate::domain::Scope;
-use crate::model::OperationName;
 use crate::store::db::Db;
 use crate::store::StoreError;
 
 /// An image's record, by its name key.
-pub struct Image {
-    name_key: String,
-    outcome_of: Option<OperationName>,
-}
-
-impl Image {
-    pub fn new(name_key: String) -> Image {
-        Image {
-            name_key,
-            outcome_of: None,
-        }
-    }
-
-    /// A change that gets the outcome a test forced on the next call of `operation` for this image.
-    pub fn forced_by(self, operation: Option<OperationName>) -> Image {
-        Image {
-            outcome_of: operation,
-            ..self
-        }
-    }
-}
+pub struct Image(pub String);
 
 impl Resource for Image {
     type Current = Option<ImageRecord>;
@@ -51,7 +30,7 @@ impl Resource for Image {
         scope: &Scope,
         purpose: Purpose,
     ) -> Result<Option<ImageRecord>, StoreError> {
-        read_image(db, scope, &self.name_key, purpose)
+        read_image(db, scope, &self.0, purpose)
     }
 
     fn apply(
@@ -61,7 +40,7 @@ impl Resource for Image {
         _current: &Option<ImageRecord>,
         write: &ImageWrite,
     ) -> Result<(), StoreError> {
-        let name_key = self.name_key.as_str();
+        let name_key = self.0.as_str();
         match write {
             ImageWrite::Create {
                 record,
@@ -78,9 +57,8 @@ impl Resource for Image {
         }
     }
 
-    fn forced_by(&self) -> Option<(OperationName, &str)> {
-        self.outcome_of
-            .map(|operation| (operation, self.name_key.as_str()))
+    fn outcome_key(&self) -> Option<&str> {
+        Some(&self.0)
     }
 }
 

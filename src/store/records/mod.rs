@@ -41,7 +41,6 @@ use super::db::{Db, Value};
 use super::StoreError;
 use crate::domain::lifecycle::Status;
 use crate::domain::Scope;
-use crate::model::OperationName;
 
 /// One resource as a change and a read see it.
 pub trait Resource: Send + Sync + 'static {
@@ -69,8 +68,8 @@ pub trait Resource: Send + Sync + 'static {
         write: &Self::Write,
     ) -> Result<(), StoreError>;
 
-    /// The operation and image key whose forced outcome the decision gets, for a change that has one.
-    fn forced_by(&self) -> Option<(OperationName, &str)> {
+    /// The key of the image whose forced outcomes apply to a change of this resource, if any apply.
+    fn outcome_key(&self) -> Option<&str> {
         None
     }
 }

@@ -8,7 +8,6 @@ use crate::domain::arn::image_version_arn;
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::version::{VersionMetadata, VersionRecord, VersionSet, VersionWrite};
 use crate::domain::Scope;
-use crate::model::OperationName;
 use crate::store::db::{Db, FromRow, Row, Value};
 use crate::store::StoreError;
 
@@ -39,27 +38,7 @@ impl FromRow for VersionRecord {
 
 /// An image with all its versions and their aliases, by the image's name key: a change of versions takes
 /// the image's row lock.
-pub struct ImageVersions {
-    image_key: String,
-    outcome_of: Option<OperationName>,
-}
-
-impl ImageVersions {
-    pub fn new(image_key: String) -> ImageVersions {
-        ImageVersions {
-            image_key,
-            outcome_of: None,
-        }
-    }
-
-    /// A change that gets the outcome a test forced on the next call of `operation` for this image.
-    pub fn forced_by(self, operation: Option<OperationName>) -> ImageVersions {
-        ImageVersions {
-            outcome_of: operation,
-            ..self
-        }
-    }
-}
+pub struct ImageVersions(pub String);
 
 impl Resource for ImageVersions {
     type Current = Option<VersionSet>;
@@ -71,12 +50,12 @@ impl Resource for ImageVersions {
         scope: &Scope,
         purpose: Purpose,
     ) -> Result<Option<VersionSet>, StoreError> {
-        let Some(image) = read_image(db, scope, &self.image_key, purpose)? else {
+        let Some(image) = read_image(db, scope, &self.0, purpose)? else {
             return Ok(None);
         };
         Ok(Some(VersionSet {
             image,
-            versions: read_versions(db, scope, &self.image_key)?,
+            versions: read_versions(db, scope, &self.0)?,
         }))
     }
 
@@ -90,7 +69,7 @@ impl Resource for ImageVersions {
         let Some(set) = current else {
             return Ok(());
         };
-        let image_key = self.image_key.as_str();
+        let image_key = self.0.as_str();
         for version in &write.remove {
             remove_version(db, scope, image_key, *version)?;
         }
@@ -105,9 +84,8 @@ impl Resource for ImageVersions {
         Ok(())
     }
 
-    fn forced_by(&self) -> Option<(OperationName, &str)> {
-        self.outcome_of
-            .map(|operation| (operation, self.image_key.as_str()))
+    fn outcome_key(&self) -> Option<&str> {
+        Some(&self.0)
     }
 }
 
