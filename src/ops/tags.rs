@@ -51,15 +51,17 @@ fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, ApiError> {
     Ok(arn::resolve(scope, arn)?)
 }
 
-pub async fn add(
+/// Replaces the tags of the resource `arn` names, which must exist, with what `retag` makes of them.
+async fn change_tags<F>(
     service: &Service,
     scope: &Scope,
-    input: AddTagsInput,
-) -> Result<AddTagsOutput, ApiError> {
-    let given = domain_tags(Some(input.tags));
-    tags::check_request(&given)?;
-    let resource = resolve(scope, &input.resource_arn)?;
-    let (merged, shown_arn) = (given.clone(), input.resource_arn);
+    arn: String,
+    retag: F,
+) -> Result<(), ApiError>
+where
+    F: Fn(Vec<Tag>) -> Result<Vec<Tag>, ApiError> + Send + Sync + 'static,
+{
+    let resource = resolve(scope, &arn)?;
     service
         .store
         .change(
@@ -67,11 +69,25 @@ pub async fn add(
             store::Tags(resource),
             None,
             move |(lifecycle, current), _| {
-                require_present(*lifecycle, &shown_arn)?;
-                Ok::<_, ApiError>((tags::merge(current.clone(), &merged)?, ()))
+                require_present(*lifecycle, &arn)?;
+                Ok((retag(current.clone())?, ()))
             },
         )
-        .await?;
+        .await
+}
+
+pub async fn add(
+    service: &Service,
+    scope: &Scope,
+    input: AddTagsInput,
+) -> Result<AddTagsOutput, ApiError> {
+    let given = domain_tags(Some(input.tags));
+    tags::check_request(&given)?;
+    let merged = given.clone();
+    change_tags(service, scope, input.resource_arn, move |current| {
+        Ok(tags::merge(current, &merged)?)
+    })
+    .await?;
     Ok(AddTagsOutput {
         tags: Some(model_tags(&given)),
     })
@@ -82,20 +98,11 @@ pub async fn delete(
     scope: &Scope,
     input: DeleteTagsInput,
 ) -> Result<DeleteTagsOutput, ApiError> {
-    let resource = resolve(scope, &input.resource_arn)?;
-    let (keys, shown_arn) = (input.tag_keys, input.resource_arn);
-    service
-        .store
-        .change(
-            scope,
-            store::Tags(resource),
-            None,
-            move |(lifecycle, current), _| {
-                require_present(*lifecycle, &shown_arn)?;
-                Ok::<_, ApiError>((tags::remove(current.clone(), &keys), ()))
-            },
-        )
-        .await?;
+    let keys = input.tag_keys;
+    change_tags(service, scope, input.resource_arn, move |current| {
+        Ok(tags::remove(current, &keys))
+    })
+    .await?;
     Ok(DeleteTagsOutput {})
 }
 
