@@ -19,7 +19,6 @@ use crate::control::{self, Access, Control, ControlRequest};
 use crate::domain::Scope;
 use crate::model::Operation;
 use crate::protocol::{self, ApiError};
-use crate::store::Store;
 use requests::RequestFilter;
 pub use requests::RequestLog;
 
@@ -250,9 +249,9 @@ impl Query {
 }
 
 /// Answers a request under [`CONSOLE_PATH`].
-pub async fn handle<S: Store>(
+pub async fn handle(
     console: &Console,
-    control: &Control<'_, S>,
+    control: &Control<'_>,
     request: &ControlRequest<'_>,
 ) -> Result<Page, ApiError> {
     let Some(route) = Route::parse(request.method, request.path) else {
@@ -341,9 +340,9 @@ pub async fn handle<S: Store>(
 /// The session of this browser: its CSRF token. A local caller of a server on the built-in key is given
 /// one on first sight, or when its cookie has gone stale, unless the request comes from another site's
 /// page; with a credentials file only a login link opens one.
-fn session<S: Store>(
+fn session(
     console: &Console,
-    control: &Control<'_, S>,
+    control: &Control<'_>,
     request: &ControlRequest<'_>,
 ) -> Result<Page, ApiError> {
     let access = match control.access {
@@ -406,8 +405,8 @@ fn redirect(location: &str, cookie: Option<String>) -> Page {
 }
 
 /// Runs one operation of the API for the console, as a caller in `scope` would.
-async fn call<S: Store>(
-    control: &Control<'_, S>,
+async fn call(
+    control: &Control<'_>,
     scope: &Scope,
     operation: &str,
     input: Value,
@@ -427,7 +426,7 @@ fn input(members: &[(&str, Option<Value>)]) -> Value {
 }
 
 /// The tags of `arn`, or none if it has gone since the page was read.
-async fn tags_of<S: Store>(control: &Control<'_, S>, scope: &Scope, arn: &Value) -> Value {
+async fn tags_of(control: &Control<'_>, scope: &Scope, arn: &Value) -> Value {
     call(control, scope, "ListTags", json!({ "ResourceArn": arn }))
         .await
         .map(|answer| answer["Tags"].clone())
@@ -435,7 +434,7 @@ async fn tags_of<S: Store>(control: &Control<'_, S>, scope: &Scope, arn: &Value)
 }
 
 /// One page of ListImages, newest first, each image with its role and tags.
-async fn images<S: Store>(control: &Control<'_, S>, query: &Query) -> Result<Value, ApiError> {
+async fn images(control: &Control<'_>, query: &Query) -> Result<Value, ApiError> {
     let scope = query.scope()?;
     let page = call(
         control,
@@ -470,7 +469,7 @@ async fn images<S: Store>(control: &Control<'_, S>, query: &Query) -> Result<Val
 }
 
 /// An image with its tags and one page of its versions, each with its aliases.
-async fn image<S: Store>(control: &Control<'_, S>, query: &Query) -> Result<Value, ApiError> {
+async fn image(control: &Control<'_>, query: &Query) -> Result<Value, ApiError> {
     let scope = query.scope()?;
     let name = query
         .get("name")
@@ -516,10 +515,7 @@ async fn image<S: Store>(control: &Control<'_, S>, query: &Query) -> Result<Valu
 }
 
 /// One page of ListAppImageConfigs, newest first, each with its tags.
-async fn app_image_configs<S: Store>(
-    control: &Control<'_, S>,
-    query: &Query,
-) -> Result<Value, ApiError> {
+async fn app_image_configs(control: &Control<'_>, query: &Query) -> Result<Value, ApiError> {
     let scope = query.scope()?;
     let page = call(
         control,

@@ -27,7 +27,7 @@ use crate::domain::Scope;
 use crate::model::OperationName;
 use crate::ops::{transitioning_operation, Service, TRANSITIONING_OPERATIONS};
 use crate::protocol::ApiError;
-use crate::store::{OutcomeRule, ResetScope, Store};
+use crate::store::{OutcomeRule, ResetScope};
 use bodies::{parse_body, OneOrMany, OutcomeBody, ReleaseBody, ScopeBody};
 use faults::Effects;
 
@@ -141,8 +141,8 @@ pub struct ControlRequest<'a> {
 }
 
 /// What the control plane needs of the server.
-pub struct Control<'a, S> {
-    pub service: &'a Service<S>,
+pub struct Control<'a> {
+    pub service: &'a Service,
     pub verifier: &'a Verifier,
     pub access: Access,
     pub faults: &'a Faults,
@@ -180,7 +180,7 @@ fn outcome_json(rule: &OutcomeRule) -> Value {
     };
     json!({
         "id": rule.id,
-        "operation": rule.operation,
+        "operation": rule.operation.as_str(),
         "imageName": rule.image_name,
         "count": rule.remaining,
         "action": action,
@@ -195,7 +195,7 @@ const FAILURE_REASON_MAX: usize = 1024;
 /// The most outcome rules kept at once; adding one more is refused until some are spent or cleared.
 pub const MAX_OUTCOME_RULES: usize = 1000;
 
-impl<S: Store> Control<'_, S> {
+impl Control<'_> {
     /// Answers a control request: a status and a JSON body, or an AWS-shaped error.
     pub async fn handle(&self, request: &ControlRequest<'_>) -> Result<Answer, ApiError> {
         let Some(endpoint) = Endpoint::parse(request.method, request.path) else {
@@ -474,7 +474,7 @@ impl<S: Store> Control<'_, S> {
             id: uuid::Uuid::new_v4().to_string(),
             account_id: body.scope.account,
             region: body.scope.region,
-            operation: operation.as_str().to_owned(),
+            operation,
             image_name: body.image_name,
             remaining: count,
             outcome,

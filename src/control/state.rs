@@ -14,7 +14,7 @@ use crate::domain::{now_millis, Scope};
 use crate::model::{self, CreateImageVersionRequest, Operation};
 use crate::ops::{Origin, Service};
 use crate::protocol::ApiError;
-use crate::store::Store;
+use crate::store;
 
 /// What applying a document did: the ARNs it created, and those it found already there.
 #[derive(Debug, Default, serde::Serialize)]
@@ -229,7 +229,7 @@ pub async fn check_off_thread(body: Vec<u8>) -> Result<Checked, ApiError> {
 }
 
 /// Creates what a checked document holds that does not exist yet, settled (CREATED).
-pub async fn apply<S: Store>(service: &Service<S>, checked: Checked) -> Result<Applied, ApiError> {
+pub async fn apply(service: &Service, checked: Checked) -> Result<Applied, ApiError> {
     let Checked(scopes) = checked;
     // A version needs its image: in the document or already stored. Known before anything is applied.
     for entries in &scopes {
@@ -247,7 +247,7 @@ pub async fn apply<S: Store>(service: &Service<S>, checked: Checked) -> Result<A
             }
             if service
                 .store()
-                .get_image(&entries.scope, &key)
+                .get(&entries.scope, store::Image(key.clone()))
                 .await?
                 .is_none()
             {
@@ -268,7 +268,10 @@ pub async fn apply<S: Store>(service: &Service<S>, checked: Checked) -> Result<A
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let arn = image_arn(scope, name);
-            let stored = service.store().get_image(scope, &name_key(name)).await?;
+            let stored = service
+                .store()
+                .get(scope, store::Image(name_key(name)))
+                .await?;
             if stored.is_some_and(|r| r.observe(now_millis()) != Observed::Gone) {
                 applied.existing.push(arn);
             } else {
@@ -283,7 +286,7 @@ pub async fn apply<S: Store>(service: &Service<S>, checked: Checked) -> Result<A
             let key = name_key(&version.image_name);
             let given = service
                 .store()
-                .get_image(scope, &key)
+                .get(scope, store::Image(key))
                 .await?
                 .map_or(0, |image| image.last_version);
             if given >= version.number {
@@ -308,7 +311,7 @@ pub async fn apply<S: Store>(service: &Service<S>, checked: Checked) -> Result<A
             let arn = app_image_config_arn(scope, name);
             if service
                 .store()
-                .get_app_image_config(scope, &name_key(name))
+                .get(scope, store::AppImageConfig(name_key(name)))
                 .await?
                 .is_some()
             {

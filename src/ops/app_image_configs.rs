@@ -18,7 +18,7 @@ use crate::model::{
     OperationName, SortOrder, Timestamp, UpdateAppImageConfigRequest, UpdateAppImageConfigResponse,
 };
 use crate::protocol::ApiError;
-use crate::store::{ListSort, Store};
+use crate::store::{self, ListSort};
 
 /// A configuration as the domain keeps it: the JSON of the model's type, which holds only the members
 /// the model defines.
@@ -74,8 +74,8 @@ pub(super) fn details(
     })
 }
 
-pub async fn create<S: Store>(
-    service: &Service<S>,
+pub async fn create(
+    service: &Service,
     scope: &Scope,
     input: CreateAppImageConfigRequest,
 ) -> Result<CreateAppImageConfigResponse, ApiError> {
@@ -92,25 +92,39 @@ pub async fn create<S: Store>(
     let name = input.app_image_config_name;
     service
         .store
-        .change_app_image_config(scope, &name_key(&name), move |current| {
-            let now = now_millis();
-            Ok::<_, ApiError>((
-                app_image_config::create(current, &name, configs.clone(), given_tags.clone(), now)?,
-                (),
-            ))
-        })
+        .change(
+            scope,
+            store::AppImageConfig(name_key(&name)),
+            None,
+            move |current, _| {
+                let now = now_millis();
+                Ok::<_, ApiError>((
+                    app_image_config::create(
+                        current.as_ref(),
+                        &name,
+                        configs.clone(),
+                        given_tags.clone(),
+                        now,
+                    )?,
+                    (),
+                ))
+            },
+        )
         .await?;
     Ok(output)
 }
 
-pub async fn describe<S: Store>(
-    service: &Service<S>,
+pub async fn describe(
+    service: &Service,
     scope: &Scope,
     input: DescribeAppImageConfigRequest,
 ) -> Result<DescribeAppImageConfigResponse, ApiError> {
     let record = service
         .store
-        .get_app_image_config(scope, &name_key(&input.app_image_config_name))
+        .get(
+            scope,
+            store::AppImageConfig(name_key(&input.app_image_config_name)),
+        )
         .await?
         .ok_or_else(|| app_image_config::not_found(&input.app_image_config_name))?;
     let details = details(scope, &record)?;
@@ -125,8 +139,8 @@ pub async fn describe<S: Store>(
     })
 }
 
-pub async fn update<S: Store>(
-    service: &Service<S>,
+pub async fn update(
+    service: &Service,
     scope: &Scope,
     input: UpdateAppImageConfigRequest,
 ) -> Result<UpdateAppImageConfigResponse, ApiError> {
@@ -138,27 +152,38 @@ pub async fn update<S: Store>(
     let name = input.app_image_config_name;
     let record = service
         .store
-        .change_app_image_config(scope, &name_key(&name), move |current| {
-            let now = now_millis();
-            app_image_config::update(current, &name, &configs, now).map_err(ApiError::from)
-        })
+        .change(
+            scope,
+            store::AppImageConfig(name_key(&name)),
+            None,
+            move |current, _| {
+                let now = now_millis();
+                app_image_config::update(current.as_ref(), &name, &configs, now)
+                    .map_err(ApiError::from)
+            },
+        )
         .await?;
     Ok(UpdateAppImageConfigResponse {
         app_image_config_arn: arn(scope, &record.name),
     })
 }
 
-pub async fn delete<S: Store>(
-    service: &Service<S>,
+pub async fn delete(
+    service: &Service,
     scope: &Scope,
     input: DeleteAppImageConfigRequest,
 ) -> Result<(), ApiError> {
     let name = input.app_image_config_name;
     service
         .store
-        .change_app_image_config(scope, &name_key(&name), move |current| {
-            Ok::<_, ApiError>((app_image_config::delete(current, &name)?, ()))
-        })
+        .change(
+            scope,
+            store::AppImageConfig(name_key(&name)),
+            None,
+            move |current, _| {
+                Ok::<_, ApiError>((app_image_config::delete(current.as_ref(), &name)?, ()))
+            },
+        )
         .await?;
     Ok(())
 }
@@ -178,8 +203,8 @@ impl Listed for AppImageConfigRecord {
     }
 }
 
-pub async fn list<S: Store>(
-    service: &Service<S>,
+pub async fn list(
+    service: &Service,
     scope: &Scope,
     input: ListAppImageConfigsRequest,
 ) -> Result<ListAppImageConfigsResponse, ApiError> {

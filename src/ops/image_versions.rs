@@ -21,7 +21,7 @@ use crate::model::{
     VendorGuidance,
 };
 use crate::protocol::ApiError;
-use crate::store::Store;
+use crate::store;
 
 /// The metadata members CreateImageVersion and UpdateImageVersion share, as the domain keeps them.
 struct MetadataMembers {
@@ -65,23 +65,23 @@ fn version_status(status: Status) -> Result<ImageVersionStatus, ApiError> {
 }
 
 /// The image's versions as a reader sees them, or ResourceNotFound for a missing image.
-async fn read_set<S: Store>(
-    service: &Service<S>,
+async fn read_set(
+    service: &Service,
     scope: &Scope,
     image_name: &str,
     now: Millis,
 ) -> Result<VersionSet, ApiError> {
     let set = service
         .store
-        .get_versions(scope, &name_key(image_name))
+        .get(scope, store::ImageVersions(name_key(image_name)))
         .await?;
     image::present(set.as_ref().map(|s| &s.image), image_name, now)?;
     set.ok_or_else(|| image::not_found(image_name).into())
 }
 
 /// `number`: the number an initial state gives the version; the API's versions take the next.
-pub async fn create<S: Store>(
-    service: &Service<S>,
+pub async fn create(
+    service: &Service,
     origin: Origin,
     scope: &Scope,
     input: CreateImageVersionRequest,
@@ -121,13 +121,14 @@ pub async fn create<S: Store>(
     let image_name = new.image_name.clone();
     let number = service
         .store
-        .change_versions(
+        .change(
             scope,
-            &key,
+            store::ImageVersions(key),
             origin.outcome_of(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
-                version::create(current, &new, now_millis(), &transition).map_err(ApiError::from)
+                version::create(current.as_ref(), &new, now_millis(), &transition)
+                    .map_err(ApiError::from)
             },
         )
         .await?;
@@ -169,8 +170,8 @@ pub(super) fn describe_output(
     })
 }
 
-pub async fn describe<S: Store>(
-    service: &Service<S>,
+pub async fn describe(
+    service: &Service,
     scope: &Scope,
     input: DescribeImageVersionRequest,
 ) -> Result<DescribeImageVersionResponse, ApiError> {
@@ -181,8 +182,8 @@ pub async fn describe<S: Store>(
     describe_output(scope, &set, record, status)
 }
 
-pub async fn update<S: Store>(
-    service: &Service<S>,
+pub async fn update(
+    service: &Service,
     scope: &Scope,
     input: UpdateImageVersionRequest,
 ) -> Result<UpdateImageVersionResponse, ApiError> {
@@ -205,17 +206,23 @@ pub async fn update<S: Store>(
     let shown = name.clone();
     let number = service
         .store
-        .change_versions(scope, &name_key(&name), None, move |current, _| {
-            version::update(current, &name, &selector, &patch, now_millis()).map_err(ApiError::from)
-        })
+        .change(
+            scope,
+            store::ImageVersions(name_key(&name)),
+            None,
+            move |current, _| {
+                version::update(current.as_ref(), &name, &selector, &patch, now_millis())
+                    .map_err(ApiError::from)
+            },
+        )
         .await?;
     Ok(UpdateImageVersionResponse {
         image_version_arn: Some(image_version_arn(scope, &shown, number)),
     })
 }
 
-pub async fn delete<S: Store>(
-    service: &Service<S>,
+pub async fn delete(
+    service: &Service,
     scope: &Scope,
     input: DeleteImageVersionRequest,
 ) -> Result<DeleteImageVersionResponse, ApiError> {
@@ -224,13 +231,19 @@ pub async fn delete<S: Store>(
     let (delay, name) = (service.delay(Origin::Api, operation), input.image_name);
     service
         .store
-        .change_versions(
+        .change(
             scope,
-            &name_key(&name),
-            Some(operation.as_str()),
+            store::ImageVersions(name_key(&name)),
+            Some(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
-                let write = version::delete(current, &name, &selector, now_millis(), &transition)?;
+                let write = version::delete(
+                    current.as_ref(),
+                    &name,
+                    &selector,
+                    now_millis(),
+                    &transition,
+                )?;
                 Ok::<_, ApiError>((write, ()))
             },
         )
@@ -243,8 +256,8 @@ fn version_key(version: i64) -> String {
     format!("{version:020}")
 }
 
-pub async fn list<S: Store>(
-    service: &Service<S>,
+pub async fn list(
+    service: &Service,
     scope: &Scope,
     input: ListImageVersionsRequest,
 ) -> Result<ListImageVersionsResponse, ApiError> {
@@ -307,8 +320,8 @@ pub async fn list<S: Store>(
     })
 }
 
-pub async fn list_aliases<S: Store>(
-    service: &Service<S>,
+pub async fn list_aliases(
+    service: &Service,
     scope: &Scope,
     input: ListAliasesRequest,
 ) -> Result<ListAliasesResponse, ApiError> {

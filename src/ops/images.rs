@@ -15,7 +15,7 @@ use crate::model::{
     UpdateImageRequest, UpdateImageResponse,
 };
 use crate::protocol::ApiError;
-use crate::store::{ListSort, Store};
+use crate::store::{self, ListSort};
 
 /// The model's spelling of a status the domain decided.
 pub(super) fn image_status(status: lifecycle::Status) -> ImageStatus {
@@ -64,8 +64,8 @@ fn listed(scope: &Scope, record: &ImageRecord, status: lifecycle::Status) -> Ima
     }
 }
 
-pub async fn create<S: Store>(
-    service: &Service<S>,
+pub async fn create(
+    service: &Service,
     origin: Origin,
     scope: &Scope,
     input: CreateImageRequest,
@@ -87,13 +87,14 @@ pub async fn create<S: Store>(
     let key = name_key(&new.name);
     service
         .store
-        .change_image(
+        .change(
             scope,
-            &key,
+            store::Image(key),
             origin.outcome_of(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
-                Ok::<_, ApiError>((image::create(current, &new, now_millis(), &transition)?, ()))
+                let write = image::create(current.as_ref(), &new, now_millis(), &transition)?;
+                Ok::<_, ApiError>((write, ()))
             },
         )
         .await?;
@@ -101,8 +102,8 @@ pub async fn create<S: Store>(
 }
 
 /// Answered from the cache while nothing has changed since the cached answer was built.
-pub async fn describe<S: Store>(
-    service: &Service<S>,
+pub async fn describe(
+    service: &Service,
     scope: &Scope,
     input: DescribeImageRequest,
 ) -> Result<Answer, ApiError> {
@@ -115,7 +116,7 @@ pub async fn describe<S: Store>(
             return Ok(answer);
         }
     }
-    let record = service.store.get_image(scope, &key).await?;
+    let record = service.store.get(scope, store::Image(key)).await?;
     let now = now_millis();
     let status = image::present(record.as_ref(), &input.image_name, now)?;
     let Some(record) = record else {
@@ -130,8 +131,8 @@ pub async fn describe<S: Store>(
     Ok(answer)
 }
 
-pub async fn update<S: Store>(
-    service: &Service<S>,
+pub async fn update(
+    service: &Service,
     scope: &Scope,
     input: UpdateImageRequest,
 ) -> Result<UpdateImageResponse, ApiError> {
@@ -155,13 +156,13 @@ pub async fn update<S: Store>(
     let (delay, name) = (service.delay(Origin::Api, operation), input.image_name);
     let record = service
         .store
-        .change_image(
+        .change(
             scope,
-            &name_key(&name),
-            Some(operation.as_str()),
+            store::Image(name_key(&name)),
+            Some(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
-                image::update(current, &name, &patch, now_millis(), &transition)
+                image::update(current.as_ref(), &name, &patch, now_millis(), &transition)
                     .map_err(ApiError::from)
             },
         )
@@ -171,8 +172,8 @@ pub async fn update<S: Store>(
     })
 }
 
-pub async fn delete<S: Store>(
-    service: &Service<S>,
+pub async fn delete(
+    service: &Service,
     scope: &Scope,
     input: DeleteImageRequest,
 ) -> Result<DeleteImageResponse, ApiError> {
@@ -180,16 +181,14 @@ pub async fn delete<S: Store>(
     let (delay, name) = (service.delay(Origin::Api, operation), input.image_name);
     service
         .store
-        .change_image(
+        .change(
             scope,
-            &name_key(&name),
-            Some(operation.as_str()),
+            store::Image(name_key(&name)),
+            Some(operation),
             move |current, forced| {
                 let transition = ForcedOutcome::transition(forced, delay);
-                Ok::<_, ApiError>((
-                    image::delete(current, &name, now_millis(), &transition)?,
-                    (),
-                ))
+                let write = image::delete(current.as_ref(), &name, now_millis(), &transition)?;
+                Ok::<_, ApiError>((write, ()))
             },
         )
         .await?;
@@ -198,8 +197,8 @@ pub async fn delete<S: Store>(
 
 /// Ends the held transitions of an image and of its versions now (the control plane's release). Returns
 /// how many were held.
-pub async fn release<S: Store>(
-    service: &Service<S>,
+pub async fn release(
+    service: &Service,
     scope: &Scope,
     image_name: &str,
 ) -> Result<usize, ApiError> {
@@ -207,15 +206,16 @@ pub async fn release<S: Store>(
     let name = image_name.to_owned();
     let image_held = service
         .store
-        .change_image(scope, &key, None, move |current, _| {
-            image::release(current, &name, now_millis()).map_err(ApiError::from)
+        .change(scope, store::Image(key.clone()), None, move |current, _| {
+            image::release(current.as_ref(), &name, now_millis()).map_err(ApiError::from)
         })
         .await?;
     let name = image_name.to_owned();
     let versions_held = service
         .store
-        .change_versions(scope, &key, None, move |current, _| {
-            crate::domain::version::release(current, &name, now_millis()).map_err(ApiError::from)
+        .change(scope, store::ImageVersions(key), None, move |current, _| {
+            let set = current.as_ref();
+            crate::domain::version::release(set, &name, now_millis()).map_err(ApiError::from)
         })
         .await?;
     Ok(usize::from(image_held) + versions_held)
@@ -237,8 +237,8 @@ impl Listed for ImageRecord {
 }
 
 /// Answered from the cache while nothing has changed since the cached answer was built.
-pub async fn list<S: Store>(
-    service: &Service<S>,
+pub async fn list(
+    service: &Service,
     scope: &Scope,
     input: ListImagesRequest,
 ) -> Result<Answer, ApiError> {

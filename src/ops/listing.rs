@@ -10,7 +10,7 @@ use crate::domain::paging::{fingerprint, Cursor, SortValue, TokenSealer};
 use crate::domain::{now_millis, Millis, Scope};
 use crate::model::OperationName;
 use crate::protocol::ApiError;
-use crate::store::{ListQuery, ListSort, Store, StoreError};
+use crate::store::{ListQuery, ListSort, StoreError};
 
 /// A list's page size when MaxResults is absent (the model's documentation), ListTags' aside.
 const DEFAULT_PAGE_SIZE: usize = 10;
@@ -172,14 +172,13 @@ fn cut<T>(
 }
 
 /// Reads one page through `fetch`.
-pub async fn page<S, T, F, Fut>(
-    service: &Service<S>,
+pub async fn page<T, F, Fut>(
+    service: &Service,
     scope: &Scope,
     request: &ListRequest<'_>,
     fetch: F,
 ) -> Result<Page<T>, ApiError>
 where
-    S: Store,
     T: Listed,
     F: FnOnce(ListQuery) -> Fut,
     Fut: Future<Output = Result<Vec<T>, StoreError>>,

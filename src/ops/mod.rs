@@ -48,8 +48,8 @@ pub enum Origin {
 }
 
 /// The SageMaker Image service over a store.
-pub struct Service<S> {
-    store: S,
+pub struct Service {
+    store: Store,
     /// How long an image stays in each transitional state, unless `delays` names the operation.
     transition_delay: Millis,
     /// Per-operation transition delays set through the control plane (this process only).
@@ -59,11 +59,11 @@ pub struct Service<S> {
     descriptions: AnswerCache,
 }
 
-impl<S: Store> Service<S> {
+impl Service {
     /// `cached_pages`, `cached_descriptions`: how many ListImages and DescribeImage answers to keep for
     /// reuse (0: none).
     pub fn new(
-        store: S,
+        store: Store,
         transition_delay: std::time::Duration,
         cached_pages: usize,
         cached_descriptions: usize,
@@ -82,7 +82,7 @@ impl<S: Store> Service<S> {
         }
     }
 
-    pub fn store(&self) -> &S {
+    pub fn store(&self) -> &Store {
         &self.store
     }
 
@@ -229,7 +229,7 @@ impl Answer {
 
 impl Origin {
     /// The operation whose forced outcomes apply to a change from this origin.
-    fn outcome_of(self, operation: OperationName) -> Option<&'static str> {
-        (self == Origin::Api).then_some(operation.as_str())
+    fn outcome_of(self, operation: OperationName) -> Option<OperationName> {
+        (self == Origin::Api).then_some(operation)
     }
 }

@@ -12,7 +12,7 @@ use crate::model::{
     ListTagsOutput, OperationName,
 };
 use crate::protocol::ApiError;
-use crate::store::Store;
+use crate::store;
 
 /// ListTags' page size when MaxResults is not given: the model's minimum, which already holds every tag
 /// a resource can have.
@@ -51,46 +51,63 @@ fn resolve(scope: &Scope, arn: &str) -> Result<TaggedResource, ApiError> {
     Ok(arn::resolve(scope, arn)?)
 }
 
-pub async fn add<S: Store>(
-    service: &Service<S>,
+/// Replaces the tags of the resource `arn` names, which must exist, with what `retag` makes of them.
+async fn change_tags<F>(
+    service: &Service,
+    scope: &Scope,
+    arn: String,
+    retag: F,
+) -> Result<(), ApiError>
+where
+    F: Fn(Vec<Tag>) -> Result<Vec<Tag>, ApiError> + Send + Sync + 'static,
+{
+    let resource = resolve(scope, &arn)?;
+    service
+        .store
+        .change(
+            scope,
+            store::Tags(resource),
+            None,
+            move |(lifecycle, current), _| {
+                require_present(*lifecycle, &arn)?;
+                Ok((retag(current.clone())?, ()))
+            },
+        )
+        .await
+}
+
+pub async fn add(
+    service: &Service,
     scope: &Scope,
     input: AddTagsInput,
 ) -> Result<AddTagsOutput, ApiError> {
     let given = domain_tags(Some(input.tags));
     tags::check_request(&given)?;
-    let resource = resolve(scope, &input.resource_arn)?;
-    let (merged, shown_arn) = (given.clone(), input.resource_arn);
-    service
-        .store
-        .change_tags(scope, &resource, move |lifecycle, current| {
-            require_present(lifecycle, &shown_arn)?;
-            Ok::<_, ApiError>((Some(tags::merge(current, &merged)?), ()))
-        })
-        .await?;
+    let merged = given.clone();
+    change_tags(service, scope, input.resource_arn, move |current| {
+        Ok(tags::merge(current, &merged)?)
+    })
+    .await?;
     Ok(AddTagsOutput {
         tags: Some(model_tags(&given)),
     })
 }
 
-pub async fn delete<S: Store>(
-    service: &Service<S>,
+pub async fn delete(
+    service: &Service,
     scope: &Scope,
     input: DeleteTagsInput,
 ) -> Result<DeleteTagsOutput, ApiError> {
-    let resource = resolve(scope, &input.resource_arn)?;
-    let (keys, shown_arn) = (input.tag_keys, input.resource_arn);
-    service
-        .store
-        .change_tags(scope, &resource, move |lifecycle, current| {
-            require_present(lifecycle, &shown_arn)?;
-            Ok::<_, ApiError>((Some(tags::remove(current, &keys)), ()))
-        })
-        .await?;
+    let keys = input.tag_keys;
+    change_tags(service, scope, input.resource_arn, move |current| {
+        Ok(tags::remove(current, &keys))
+    })
+    .await?;
     Ok(DeleteTagsOutput {})
 }
 
-pub async fn list<S: Store>(
-    service: &Service<S>,
+pub async fn list(
+    service: &Service,
     scope: &Scope,
     input: ListTagsInput,
 ) -> Result<ListTagsOutput, ApiError> {
@@ -103,7 +120,7 @@ pub async fn list<S: Store>(
             SortValue::Text(_) => return Err(paging::invalid_token().into()),
         },
     };
-    let (lifecycle, all) = service.store.get_tags(scope, &resource).await?;
+    let (lifecycle, all) = service.store.get(scope, store::Tags(resource)).await?;
     require_present(lifecycle, &input.resource_arn)?;
     let page_size = input
         .max_results

@@ -15,7 +15,7 @@ use crate::authz::{Context, Identity, Value};
 use crate::domain::{arn, Scope};
 use crate::model::OperationName;
 use crate::protocol::ApiError;
-use crate::store::Store;
+use crate::store::{Store, Tags};
 
 /// What the server knows of a request beyond its body.
 pub(super) struct Arrival {
@@ -25,8 +25,8 @@ pub(super) struct Arrival {
 
 /// Allows the request, or refuses it with IAM's words. Reads the resource's stored tags only when one of
 /// the key's policies reads `aws:ResourceTag`.
-pub(super) async fn authorize<S: Store>(
-    store: &S,
+pub(super) async fn authorize(
+    store: &Store,
     identity: &Identity,
     scope: &Scope,
     operation: OperationName,
@@ -49,7 +49,7 @@ pub(super) async fn authorize<S: Store>(
     if identity.reads_resource_tags() && row.resource != Resource::All {
         // A resource that cannot exist in this scope has no tags.
         if let Ok(tagged) = arn::resolve(scope, &resource) {
-            let (lifecycle, tags) = store.get_tags(scope, &tagged).await?;
+            let (lifecycle, tags) = store.get(scope, Tags(tagged)).await?;
             for tag in tags.into_iter().filter(|_| lifecycle.is_some()) {
                 let key = format!("aws:resourcetag/{}", tag.key.to_ascii_lowercase());
                 context.insert(key, Value::Text(Cow::Owned(tag.value)));

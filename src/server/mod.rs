@@ -25,11 +25,11 @@ use crate::metrics;
 use crate::model::{Operation, RequestError, Target};
 use crate::ops::{Answer, Service};
 use crate::protocol::{self, ApiError};
-use crate::store::{PostgresStore, SqliteStore, Store};
+use crate::store::{Store, DEFAULT_WAL_LIMIT};
 
-struct App<S> {
+struct App {
     verifier: auth::Verifier,
-    service: Service<S>,
+    service: Service,
     access: control::Access,
     control_hosts: control::AllowedHosts,
     used_signatures: control::UsedSignatures,
@@ -47,7 +47,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let credentials = args.credentials()?;
     match &args.store.database_url {
         Some(url) => {
-            let store = PostgresStore::connect(
+            let store = Store::connect_postgres(
                 url,
                 args.store.database_wait,
                 args.store.database_connections.into(),
@@ -56,7 +56,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             run(args, credentials, store).await
         }
         None => {
-            let store = SqliteStore::open_with(&args.store.data_dir, args.store.wal_limit)?;
+            let store = Store::open_sqlite(&args.store.data_dir, args.store.wal_limit)?;
             run(args, credentials, store).await
         }
     }
@@ -66,16 +66,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 pub async fn migrate(args: StoreArgs) -> anyhow::Result<()> {
     match &args.database_url {
         Some(url) => drop(
-            PostgresStore::connect(url, args.database_wait, args.database_connections.into())
+            Store::connect_postgres(url, args.database_wait, args.database_connections.into())
                 .await?,
         ),
-        None => drop(SqliteStore::open(&args.data_dir)?),
+        None => drop(Store::open_sqlite(&args.data_dir, DEFAULT_WAL_LIMIT)?),
     }
     println!("migrations applied to the {}", args.describe());
     Ok(())
 }
 
-async fn run<S: Store>(args: ServeArgs, credentials: Credentials, store: S) -> anyhow::Result<()> {
+async fn run(args: ServeArgs, credentials: Credentials, store: Store) -> anyhow::Result<()> {
     let access = match args.credentials {
         Some(_) => control::Access::Administrators,
         None => control::Access::LocalCallers,
@@ -176,7 +176,7 @@ async fn shutdown_signal(exit_with_parent: bool) {
     tracing::info!("shutting down: no new connections, finishing requests in flight");
 }
 
-async fn handle<S: Store>(app: Arc<App<S>>, request: Request<Body>) -> Response<Body> {
+async fn handle(app: Arc<App>, request: Request<Body>) -> Response<Body> {
     let started = Instant::now();
     let arrived = SystemTime::now();
     let mut request_id = uuid::Uuid::encode_buffer();
@@ -442,8 +442,8 @@ async fn read_body(
 }
 
 /// Runs one request that arrived at `arrived` (the time its signature is checked against).
-async fn answer<S: Store>(
-    app: &App<S>,
+async fn answer(
+    app: &App,
     request: Request<Body>,
     arrived: SystemTime,
     trace: &mut RequestTrace,

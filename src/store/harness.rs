@@ -14,6 +14,7 @@ use crate::domain::lifecycle::ForcedOutcome;
 use crate::domain::tags::Tag;
 use crate::domain::version::VersionSet;
 use crate::domain::Scope;
+use crate::model::OperationName;
 
 /// Stands for "any" in a rule's account, region or image.
 const ANY: &str = "*";
@@ -24,7 +25,7 @@ pub struct OutcomeRule {
     pub id: String,
     pub account_id: Option<String>,
     pub region: Option<String>,
-    pub operation: String,
+    pub operation: OperationName,
     /// The image's name as given (matched without regard to case); `None` for any image.
     pub image_name: Option<String>,
     pub remaining: i64,
@@ -76,7 +77,7 @@ pub fn add_outcome_rule(db: &dyn Db, rule: &OutcomeRule) -> Result<(), StoreErro
             crate::domain::now_millis().into(),
             or_any(&rule.account_id),
             or_any(&rule.region),
-            (&rule.operation).into(),
+            rule.operation.as_str().into(),
             or_any(&rule.image_name.as_deref().map(name_key)),
             rule.remaining.into(),
             action.into(),
@@ -99,12 +100,18 @@ impl FromRow for OutcomeRule {
             id: row.text("rule_id")?,
             account_id: from_any(row.text("account_id")?),
             region: from_any(row.text("region")?),
-            operation: row.text("operation")?,
+            operation: parse_operation(&row.text("operation")?)?,
             image_name: from_any(row.text("image_key")?),
             remaining: row.int("remaining")?,
             outcome,
         })
     }
+}
+
+/// A rule's operation is stored as its name.
+fn parse_operation(text: &str) -> Result<OperationName, StoreError> {
+    OperationName::from_name(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown operation '{text}'")))
 }
 
 pub fn outcome_rules(db: &dyn Db) -> Result<Vec<OutcomeRule>, StoreError> {
@@ -124,7 +131,7 @@ pub fn clear_outcome_rules(db: &dyn Db) -> Result<(), StoreError> {
 pub fn matching_outcome_rule(
     db: &dyn Db,
     scope: &Scope,
-    operation: &str,
+    operation: OperationName,
     image_key: &str,
 ) -> Result<Option<OutcomeRule>, StoreError> {
     let sql = format!(
@@ -137,7 +144,7 @@ pub fn matching_outcome_rule(
     db.query_opt_as(
         &sql,
         &[
-            operation.into(),
+            operation.as_str().into(),
             (&scope.account_id).into(),
             (&scope.region).into(),
             image_key.into(),
@@ -297,4 +304,35 @@ pub fn scopes(db: &dyn Db, limit: usize) -> Result<Vec<Scope>, StoreError> {
 pub fn ping(db: &dyn Db) -> Result<(), StoreError> {
     db.query("SELECT 1", &[])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored_rule(operation: &str) -> Row {
+        let columns = RULE_COLUMNS.split(", ").map(Box::from).collect();
+        let values = ["r1", "*", "*", operation, "*"]
+            .map(|text| Value::Text(text.to_owned()))
+            .into_iter()
+            .chain([Value::Int(1), Value::Text("hold".to_owned()), Value::Null])
+            .collect();
+        Row::new(columns, values)
+    }
+
+    #[test]
+    fn a_stored_rule_names_its_operation_as_text() {
+        let rule = OutcomeRule::from_row(&stored_rule("DeleteImage")).expect("a valid rule");
+        assert_eq!(rule.operation, OperationName::DeleteImage);
+        assert_eq!(rule.outcome, ForcedOutcome::Hold);
+    }
+
+    #[test]
+    fn a_stored_rule_whose_operation_is_not_one_is_corrupt() {
+        let read = OutcomeRule::from_row(&stored_rule("FrobnicateImage"));
+        assert!(
+            matches!(&read, Err(StoreError::Corrupt(reason)) if reason.contains("FrobnicateImage")),
+            "{read:?}"
+        );
+    }
 }

@@ -1,7 +1,8 @@
-//! Storage: one trait, [`Store`], and its implementations. Handlers never see SQL.
+//! Storage: [`Store`], over the engine chosen at start (SQLite or PostgreSQL, `engine.rs`). Handlers never
+//! see SQL.
 //!
-//! A change is a pure decision (`decide`) over the current record, run by the store inside its own
-//! transaction, followed by the write the decision returns. The store answers only after that write is
+//! A change is a pure decision (`decide`) over the current state of one [`Resource`], run by the store inside
+//! its own transaction, followed by the write the decision returns. The store answers only after that write is
 //! durable; a rejected decision writes nothing. `decide` runs once the store has ordered the change among
 //! the others (and again on a retry), so a decision reads the clock inside it: a change that waited for
 //! another's row lock then decides at a time no earlier than that one's.
@@ -13,22 +14,26 @@ mod postgres;
 mod records;
 mod sqlite;
 
-pub use engine::SqlStore;
 pub use harness::{OutcomeRule, ResetScope, ScopeContents, StoredImage};
-pub use postgres::{PostgresEngine, PostgresStore};
-pub use records::name_grams;
-pub use sqlite::{SqliteEngine, SqliteStore, DEFAULT_WAL_LIMIT};
+pub use records::{name_grams, AppImageConfig, Image, ImageVersions, Resource, Tags};
+pub use sqlite::DEFAULT_WAL_LIMIT;
 
-use std::future::Future;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::domain::app_image_config::{AppImageConfigRecord, AppImageConfigWrite};
-use crate::domain::arn::TaggedResource;
-use crate::domain::image::{ImageRecord, ImageWrite};
-use crate::domain::lifecycle::{ForcedOutcome, Lifecycle};
+use crate::domain::app_image_config::AppImageConfigRecord;
+use crate::domain::image::ImageRecord;
+use crate::domain::lifecycle::ForcedOutcome;
 use crate::domain::paging::Cursor;
-use crate::domain::tags::Tag;
-use crate::domain::version::{VersionSet, VersionWrite};
 use crate::domain::{Millis, Scope};
+use crate::model::OperationName;
+use db::Db;
+use engine::{Engine, OutcomeLookup};
+use postgres::PostgresEngine;
+use records::Purpose;
+use sqlite::SqliteEngine;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -112,135 +117,177 @@ pub struct ListQuery {
 }
 
 /// The storage seam. Every method is scoped to one account and region.
-pub trait Store: Send + Sync + 'static {
+pub struct Store {
+    engine: Engine,
+    token_secret: Vec<u8>,
+    /// See [`OutcomeLookup::possible`].
+    outcome_rules_possible: Arc<AtomicBool>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the embedded store in `data_dir` and applies pending migrations, keeping
+    /// the write-ahead log near `wal_limit` bytes ([`DEFAULT_WAL_LIMIT`] unless told).
+    pub fn open_sqlite(data_dir: &Path, wal_limit: u64) -> Result<Self, StoreError> {
+        let (engine, token_secret) = SqliteEngine::open(data_dir, wal_limit)?;
+        Ok(Store::new(Engine::Sqlite(engine), token_secret))
+    }
+
+    /// Connects to the PostgreSQL database at `url`, waiting up to `wait` for it to become reachable, and
+    /// applies pending migrations (safe while other processes do the same).
+    pub async fn connect_postgres(
+        url: &str,
+        wait: Duration,
+        connections: usize,
+    ) -> Result<Self, StoreError> {
+        let (engine, token_secret) = PostgresEngine::connect(url, wait, connections).await?;
+        Ok(Store::new(Engine::Postgres(engine), token_secret))
+    }
+
+    fn new(engine: Engine, token_secret: Vec<u8>) -> Self {
+        Store {
+            engine,
+            token_secret,
+            outcome_rules_possible: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
     /// The secret that seals pagination tokens; the same for every process sharing the store.
-    fn token_secret(&self) -> Vec<u8>;
+    pub fn token_secret(&self) -> Vec<u8> {
+        self.token_secret.clone()
+    }
 
     /// A number that moves on every committed change, read before a read to know whether what the read
     /// returned may since have changed; `None` where other processes may write unseen (PostgreSQL), so
     /// that nothing read may be reused.
-    fn change_generation(&self) -> Option<u64>;
+    pub fn change_generation(&self) -> Option<u64> {
+        self.engine.change_generation()
+    }
 
-    fn get_image(
+    /// The resource's current state, as a reader sees it.
+    pub async fn get<R: Resource>(
         &self,
         scope: &Scope,
-        name_key: &str,
-    ) -> impl Future<Output = Result<Option<ImageRecord>, StoreError>> + Send;
+        resource: R,
+    ) -> Result<R::Current, StoreError> {
+        let scope = scope.clone();
+        let read = move |db: &dyn Db| resource.read(db, &scope, Purpose::Read);
+        if R::ONE_STATEMENT {
+            self.engine.read_one(read).await
+        } else {
+            self.engine.read(read).await
+        }
+    }
 
-    fn list_images(
+    /// Runs `decide` on the resource's current state in a transaction and applies the write it returns.
+    /// With `outcome_of` naming an operation, and a resource that forced outcomes apply to
+    /// ([`Resource::outcome_key`]), `decide` also gets the outcome a test forced on the next call of that
+    /// operation for that image, if any, and a write takes one use of that rule in the same transaction.
+    pub async fn change<R, T, E, F>(
+        &self,
+        scope: &Scope,
+        resource: R,
+        outcome_of: Option<OperationName>,
+        decide: F,
+    ) -> Result<T, E>
+    where
+        R: Resource,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(&R::Current, Option<&ForcedOutcome>) -> Result<(R::Write, T), E>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let scope = scope.clone();
+        let lookup = outcome_of.map(|operation| OutcomeLookup {
+            operation,
+            possible: self.outcome_rules_possible.clone(),
+            sole_writer: self.engine.change_generation().is_some(),
+        });
+        self.engine
+            .write(move |db| {
+                let current = resource.read(db, &scope, Purpose::Change)?;
+                let rule = match (&lookup, resource.outcome_key()) {
+                    (Some(lookup), Some(image_key)) => lookup.find(db, &scope, image_key)?,
+                    _ => None,
+                };
+                Ok(match decide(&current, rule.as_ref().map(|r| &r.outcome)) {
+                    Ok((write, output)) => {
+                        resource.apply(db, &scope, &current, &write)?;
+                        if let Some(rule) = &rule {
+                            harness::use_outcome_rule(db, &rule.id)?;
+                        }
+                        Ok(output)
+                    }
+                    Err(refusal) => Err(refusal),
+                })
+            })
+            .await
+    }
+
+    pub async fn list_images(
         &self,
         scope: &Scope,
         query: &ListQuery,
-    ) -> impl Future<Output = Result<Vec<ImageRecord>, StoreError>> + Send;
+    ) -> Result<Vec<ImageRecord>, StoreError> {
+        let (scope, query) = (scope.clone(), query.clone());
+        self.engine
+            .read(move |db| records::read_page(db, &records::IMAGES, &scope, &query))
+            .await
+    }
 
-    /// Runs `decide` on the image's current record in a transaction and applies the write it returns.
-    /// With `outcome_of` naming an operation, `decide` also gets the outcome a test forced on the next
-    /// call of it for this image, if any, and a write takes one use of that rule in the same transaction.
-    fn change_image<T, E, F>(
-        &self,
-        scope: &Scope,
-        name_key: &str,
-        outcome_of: Option<&'static str>,
-        decide: F,
-    ) -> impl Future<Output = Result<T, E>> + Send
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-        F: Fn(Option<&ImageRecord>, Option<&ForcedOutcome>) -> Result<(ImageWrite, T), E>
-            + Send
-            + Sync
-            + 'static;
-
-    /// The image (`None` if there is no such record) with all its versions and their aliases.
-    fn get_versions(
-        &self,
-        scope: &Scope,
-        image_key: &str,
-    ) -> impl Future<Output = Result<Option<VersionSet>, StoreError>> + Send;
-
-    /// Runs `decide` on the image and all its versions in a transaction and applies the write it returns;
-    /// `outcome_of` as for [`Store::change_image`].
-    fn change_versions<T, E, F>(
-        &self,
-        scope: &Scope,
-        image_key: &str,
-        outcome_of: Option<&'static str>,
-        decide: F,
-    ) -> impl Future<Output = Result<T, E>> + Send
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-        F: Fn(Option<&VersionSet>, Option<&ForcedOutcome>) -> Result<(VersionWrite, T), E>
-            + Send
-            + Sync
-            + 'static;
-
-    fn get_app_image_config(
-        &self,
-        scope: &Scope,
-        name_key: &str,
-    ) -> impl Future<Output = Result<Option<AppImageConfigRecord>, StoreError>> + Send;
-
-    fn list_app_image_configs(
+    pub async fn list_app_image_configs(
         &self,
         scope: &Scope,
         query: &ListQuery,
-    ) -> impl Future<Output = Result<Vec<AppImageConfigRecord>, StoreError>> + Send;
-
-    fn change_app_image_config<T, E, F>(
-        &self,
-        scope: &Scope,
-        name_key: &str,
-        decide: F,
-    ) -> impl Future<Output = Result<T, E>> + Send
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-        F: Fn(Option<&AppImageConfigRecord>) -> Result<(AppImageConfigWrite, T), E>
-            + Send
-            + Sync
-            + 'static;
-
-    /// The resource's lifecycle (`None` if there is no such resource) and its tags, in order.
-    fn get_tags(
-        &self,
-        scope: &Scope,
-        resource: &TaggedResource,
-    ) -> impl Future<Output = Result<(Option<Lifecycle>, Vec<Tag>), StoreError>> + Send;
-
-    /// Runs `decide` on the resource's lifecycle and tags in a transaction; `Some(tags)` replaces them.
-    fn change_tags<T, E, F>(
-        &self,
-        scope: &Scope,
-        resource: &TaggedResource,
-        decide: F,
-    ) -> impl Future<Output = Result<T, E>> + Send
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-        F: Fn(Option<Lifecycle>, Vec<Tag>) -> Result<(Option<Vec<Tag>>, T), E>
-            + Send
-            + Sync
-            + 'static;
+    ) -> Result<Vec<AppImageConfigRecord>, StoreError> {
+        let (scope, query) = (scope.clone(), query.clone());
+        self.engine
+            .read(move |db| records::read_page(db, &records::APP_IMAGE_CONFIGS, &scope, &query))
+            .await
+    }
 
     /// Answers when the database answers (readiness).
-    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.engine.read_one(harness::ping).await
+    }
 
     /// Removes every resource of the narrowed scope, and every forced outcome.
-    fn reset(&self, narrowing: &ResetScope) -> impl Future<Output = Result<(), StoreError>> + Send;
+    pub async fn reset(&self, narrowing: &ResetScope) -> Result<(), StoreError> {
+        let narrowing = narrowing.clone();
+        self.engine
+            .write(move |db| harness::reset(db, &narrowing).map(Ok::<(), StoreError>))
+            .await
+    }
 
     /// Every account and region that holds anything, with all it holds.
-    fn contents(&self) -> impl Future<Output = Result<Vec<ScopeContents>, StoreError>> + Send;
+    pub async fn contents(&self) -> Result<Vec<ScopeContents>, StoreError> {
+        self.engine.read(harness::contents).await
+    }
 
     /// The accounts and regions that hold anything (at most `limit`), without reading what they hold.
-    fn scopes(&self, limit: usize) -> impl Future<Output = Result<Vec<Scope>, StoreError>> + Send;
+    pub async fn scopes(&self, limit: usize) -> Result<Vec<Scope>, StoreError> {
+        self.engine.read(move |db| harness::scopes(db, limit)).await
+    }
 
-    fn add_outcome_rule(
-        &self,
-        rule: &OutcomeRule,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    pub async fn add_outcome_rule(&self, rule: &OutcomeRule) -> Result<(), StoreError> {
+        let (rule, possible) = (rule.clone(), self.outcome_rules_possible.clone());
+        self.engine
+            .write(move |db| {
+                harness::add_outcome_rule(db, &rule)?;
+                possible.store(true, Ordering::Relaxed);
+                Ok(Ok::<(), StoreError>(()))
+            })
+            .await
+    }
 
-    fn outcome_rules(&self) -> impl Future<Output = Result<Vec<OutcomeRule>, StoreError>> + Send;
+    pub async fn outcome_rules(&self) -> Result<Vec<OutcomeRule>, StoreError> {
+        self.engine.read(harness::outcome_rules).await
+    }
 
-    fn clear_outcome_rules(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+    pub async fn clear_outcome_rules(&self) -> Result<(), StoreError> {
+        self.engine
+            .write(|db| harness::clear_outcome_rules(db).map(Ok::<(), StoreError>))
+            .await
+    }
 }

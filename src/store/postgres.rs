@@ -26,12 +26,8 @@ use postgres_native_tls::MakeTlsConnector;
 use tokio::sync::Semaphore;
 
 use super::db::{ColumnNames, Db, Row, Value};
-use super::engine::{Engine, SqlStore};
 use super::records;
 use super::StoreError;
-
-/// The store on PostgreSQL.
-pub type PostgresStore = SqlStore<PostgresEngine>;
 
 pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (
@@ -447,14 +443,15 @@ fn tls_settings(url: &str) -> Result<(String, MakeTlsConnector), StoreError> {
     Ok((url, MakeTlsConnector::new(connector)))
 }
 
-impl PostgresStore {
+impl PostgresEngine {
     /// Connects to `url`, waiting up to `wait` for the database to become reachable, and applies pending
-    /// migrations (safe while other processes do the same).
-    pub async fn connect(
+    /// migrations (safe while other processes do the same); returns the engine and the store's token
+    /// secret.
+    pub(super) async fn connect(
         url: &str,
         wait: Duration,
         connections: usize,
-    ) -> Result<Self, StoreError> {
+    ) -> Result<(Self, Vec<u8>), StoreError> {
         let (url, tls) = tls_settings(url)?;
         let mut config: Config = url
             .parse()
@@ -502,7 +499,7 @@ impl PostgresStore {
             pool,
             permits: Arc::new(Semaphore::new(connections.max(1))),
         };
-        Ok(SqlStore::new(engine, token_secret))
+        Ok((engine, token_secret))
     }
 }
 
@@ -525,10 +522,8 @@ impl PostgresEngine {
             .await
             .map_err(|_| StoreError::Closed)?
     }
-}
 
-impl Engine for PostgresEngine {
-    async fn read<T, F>(&self, read: F) -> Result<T, StoreError>
+    pub(super) async fn read<T, F>(&self, read: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static,
@@ -541,7 +536,7 @@ impl Engine for PostgresEngine {
         .await
     }
 
-    async fn read_one<T, F>(&self, read: F) -> Result<T, StoreError>
+    pub(super) async fn read_one<T, F>(&self, read: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static,
@@ -549,7 +544,7 @@ impl Engine for PostgresEngine {
         self.on_pool(move |pool| pool.single_statement(&read)).await
     }
 
-    async fn write<T, E, F>(&self, change: F) -> Result<T, E>
+    pub(super) async fn write<T, E, F>(&self, change: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,

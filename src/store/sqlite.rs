@@ -17,12 +17,8 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::db::{ColumnNames, Db, Row, Value};
-use super::engine::{Engine, SqlStore};
 use super::records;
 use super::StoreError;
-
-/// The embedded store.
-pub type SqliteStore = SqlStore<SqliteEngine>;
 
 /// Versioned schema changes, applied in order at start; each runs once.
 pub(super) const MIGRATIONS: &[(i64, &str)] = &[
@@ -176,15 +172,10 @@ fn to_sqlite(value: &Value) -> SqlValue {
     }
 }
 
-impl SqliteStore {
-    /// Opens (creating if needed) the store in `data_dir` and applies pending migrations, with the
-    /// default bound on the write-ahead log.
-    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        Self::open_with(data_dir, DEFAULT_WAL_LIMIT)
-    }
-
-    /// As [`SqliteStore::open`], keeping the write-ahead log near `wal_limit` bytes.
-    pub fn open_with(data_dir: &Path, wal_limit: u64) -> Result<Self, StoreError> {
+impl SqliteEngine {
+    /// Opens (creating if needed) the database in `data_dir` and applies pending migrations; returns the
+    /// engine and the store's token secret.
+    pub(super) fn open(data_dir: &Path, wal_limit: u64) -> Result<(Self, Vec<u8>), StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Open(format!("cannot create {}: {e}", data_dir.display())))?;
         let lock = lock_data_dir(data_dir)?;
@@ -229,15 +220,13 @@ impl SqliteStore {
             })
             .map_err(|e| StoreError::Open(format!("cannot start the writer thread: {e}")))?;
         let id = NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed);
-        Ok(SqlStore::new(
-            SqliteEngine {
-                writer,
-                path,
-                id,
-                generation,
-            },
-            token_secret,
-        ))
+        let engine = SqliteEngine {
+            writer,
+            path,
+            id,
+            generation,
+        };
+        Ok((engine, token_secret))
     }
 }
 
@@ -264,12 +253,13 @@ fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, StoreError> {
     }
 }
 
-impl Engine for SqliteEngine {
-    fn change_generation(&self) -> Option<u64> {
-        Some(self.generation.load(Ordering::Acquire))
+impl SqliteEngine {
+    pub(super) fn change_generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
-    async fn read<T, F>(&self, read: F) -> Result<T, StoreError>
+    /// Runs `read` on this thread's reading connection: WAL gives it a consistent view without waiting.
+    pub(super) fn read<T, F>(&self, read: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: Fn(&dyn Db) -> Result<T, StoreError> + Send + Sync + 'static,
@@ -277,7 +267,7 @@ impl Engine for SqliteEngine {
         with_reader(self.id, &self.path, |conn| read(conn))
     }
 
-    async fn write<T, E, F>(&self, change: F) -> Result<T, E>
+    pub(super) async fn write<T, E, F>(&self, change: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use super::listing::ListedTable;
 use super::name_index::{name_gram_table, NameGramTable};
 use super::tags::replace_tags;
-use super::{one_row_updated, scoped, Purpose};
+use super::{one_row_updated, scoped, Purpose, Resource};
 use crate::domain::app_image_config::{AppConfigs, AppImageConfigRecord, AppImageConfigWrite};
 use crate::domain::arn::app_image_config_arn;
 use crate::domain::Scope;
@@ -46,7 +46,7 @@ pub const APP_IMAGE_CONFIGS: ListedTable<AppImageConfigRecord> = ListedTable {
     record: PhantomData,
 };
 
-pub fn read_app_image_config(
+pub(super) fn read_app_image_config(
     db: &dyn Db,
     scope: &Scope,
     name_key: &str,
@@ -59,58 +59,78 @@ pub fn read_app_image_config(
     db.query_opt_as(&sql, &scoped(scope, name_key))
 }
 
-pub fn apply_app_image_config_write(
-    db: &dyn Db,
-    scope: &Scope,
-    name_key: &str,
-    write: &AppImageConfigWrite,
-) -> Result<(), StoreError> {
-    let arn = app_image_config_arn(scope, name_key);
-    let (record, tags) = match write {
-        AppImageConfigWrite::Remove => {
-            db.execute(
-                "DELETE FROM app_image_configs WHERE account_id = ? AND region = ? AND name_key = ?",
-                &scoped(scope, name_key),
-            )?;
-            APP_IMAGE_CONFIG_NAME_GRAMS.remove_name(db, scope, name_key)?;
-            return replace_tags(db, &arn, &[]);
-        }
-        AppImageConfigWrite::Create { record, tags } => (record, Some(tags)),
-        AppImageConfigWrite::Update(record) => (record, None),
-    };
-    let configs =
-        serde_json::to_string(&record.configs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    match tags {
-        // A create was decided on the config being absent: a racing create's row makes this insert fail
-        // on the primary key, and the engine retries the change, which then sees that row.
-        Some(tags) => {
-            let mut params = scoped(scope, name_key);
-            params.extend([
-                (&record.name).into(),
-                Value::Text(configs),
-                record.created.into(),
-                record.modified.into(),
-            ]);
-            db.execute(
-                concat!(
-                    "INSERT INTO app_image_configs (account_id, region, name_key, ",
-                    app_image_config_columns!(),
-                    ") VALUES (?, ?, ?, ?, ?, ?, ?)"
-                ),
-                &params,
-            )?;
-            APP_IMAGE_CONFIG_NAME_GRAMS.add_name(db, scope, name_key, record.created)?;
-            replace_tags(db, &arn, tags)
-        }
-        None => {
-            let mut params = vec![Value::Text(configs), record.modified.into()];
-            params.extend(scoped(scope, name_key));
-            let changed = db.execute(
-                "UPDATE app_image_configs SET configs = ?, modified_ms = ?
-                 WHERE account_id = ? AND region = ? AND name_key = ?",
-                &params,
-            )?;
-            one_row_updated(changed, "app image config", name_key)
+/// An app image config's record, by its name key.
+pub struct AppImageConfig(pub String);
+
+impl Resource for AppImageConfig {
+    type Current = Option<AppImageConfigRecord>;
+    type Write = AppImageConfigWrite;
+    const ONE_STATEMENT: bool = true;
+
+    fn read(
+        &self,
+        db: &dyn Db,
+        scope: &Scope,
+        purpose: Purpose,
+    ) -> Result<Option<AppImageConfigRecord>, StoreError> {
+        read_app_image_config(db, scope, &self.0, purpose)
+    }
+
+    fn apply(
+        &self,
+        db: &dyn Db,
+        scope: &Scope,
+        _current: &Option<AppImageConfigRecord>,
+        write: &AppImageConfigWrite,
+    ) -> Result<(), StoreError> {
+        let name_key = self.0.as_str();
+        let arn = app_image_config_arn(scope, name_key);
+        let (record, tags) = match write {
+            AppImageConfigWrite::Remove => {
+                db.execute(
+                    "DELETE FROM app_image_configs WHERE account_id = ? AND region = ? AND name_key = ?",
+                    &scoped(scope, name_key),
+                )?;
+                APP_IMAGE_CONFIG_NAME_GRAMS.remove_name(db, scope, name_key)?;
+                return replace_tags(db, &arn, &[]);
+            }
+            AppImageConfigWrite::Create { record, tags } => (record, Some(tags)),
+            AppImageConfigWrite::Update(record) => (record, None),
+        };
+        let configs = serde_json::to_string(&record.configs)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        match tags {
+            // A create was decided on the config being absent: a racing create's row makes this insert fail
+            // on the primary key, and the engine retries the change, which then sees that row.
+            Some(tags) => {
+                let mut params = scoped(scope, name_key);
+                params.extend([
+                    (&record.name).into(),
+                    Value::Text(configs),
+                    record.created.into(),
+                    record.modified.into(),
+                ]);
+                db.execute(
+                    concat!(
+                        "INSERT INTO app_image_configs (account_id, region, name_key, ",
+                        app_image_config_columns!(),
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    ),
+                    &params,
+                )?;
+                APP_IMAGE_CONFIG_NAME_GRAMS.add_name(db, scope, name_key, record.created)?;
+                replace_tags(db, &arn, tags)
+            }
+            None => {
+                let mut params = vec![Value::Text(configs), record.modified.into()];
+                params.extend(scoped(scope, name_key));
+                let changed = db.execute(
+                    "UPDATE app_image_configs SET configs = ?, modified_ms = ?
+                     WHERE account_id = ? AND region = ? AND name_key = ?",
+                    &params,
+                )?;
+                one_row_updated(changed, "app image config", name_key)
+            }
         }
     }
 }

@@ -69,7 +69,7 @@ macro_rules! image_by_key {
     };
 }
 
-pub fn read_image(
+pub(super) fn read_image(
     db: &dyn Db,
     scope: &Scope,
     name_key: &str,

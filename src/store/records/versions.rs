@@ -3,7 +3,7 @@
 
 use super::images::{read_image, update_image};
 use super::tags::replace_tags;
-use super::{parse_status, scoped, Purpose};
+use super::{parse_status, scoped, Purpose, Resource};
 use crate::domain::arn::image_version_arn;
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::version::{VersionMetadata, VersionRecord, VersionSet, VersionWrite};
@@ -36,19 +36,57 @@ impl FromRow for VersionRecord {
     }
 }
 
-pub fn read_version_set(
-    db: &dyn Db,
-    scope: &Scope,
-    image_key: &str,
-    purpose: Purpose,
-) -> Result<Option<VersionSet>, StoreError> {
-    let Some(image) = read_image(db, scope, image_key, purpose)? else {
-        return Ok(None);
-    };
-    Ok(Some(VersionSet {
-        image,
-        versions: read_versions(db, scope, image_key)?,
-    }))
+/// An image with all its versions and their aliases, by the image's name key: a change of versions takes
+/// the image's row lock.
+pub struct ImageVersions(pub String);
+
+impl Resource for ImageVersions {
+    type Current = Option<VersionSet>;
+    type Write = VersionWrite;
+
+    fn read(
+        &self,
+        db: &dyn Db,
+        scope: &Scope,
+        purpose: Purpose,
+    ) -> Result<Option<VersionSet>, StoreError> {
+        let Some(image) = read_image(db, scope, &self.0, purpose)? else {
+            return Ok(None);
+        };
+        Ok(Some(VersionSet {
+            image,
+            versions: read_versions(db, scope, &self.0)?,
+        }))
+    }
+
+    fn apply(
+        &self,
+        db: &dyn Db,
+        scope: &Scope,
+        current: &Option<VersionSet>,
+        write: &VersionWrite,
+    ) -> Result<(), StoreError> {
+        let Some(set) = current else {
+            return Ok(());
+        };
+        let image_key = self.0.as_str();
+        for version in &write.remove {
+            remove_version(db, scope, image_key, *version)?;
+        }
+        for record in &write.put {
+            put_version(db, scope, image_key, record)?;
+        }
+        if let Some(last_version) = write.last_version {
+            let mut image = set.image.clone();
+            image.last_version = last_version;
+            update_image(db, scope, image_key, &image)?;
+        }
+        Ok(())
+    }
+
+    fn outcome_key(&self) -> Option<&str> {
+        Some(&self.0)
+    }
 }
 
 /// Every version of the image, in version order, each with its aliases in alphabetical order.
@@ -151,27 +189,6 @@ fn put_version(
             "INSERT INTO image_version_aliases (account_id, region, image_key, alias, version) VALUES (?, ?, ?, ?, ?)",
             &params,
         )?;
-    }
-    Ok(())
-}
-
-pub fn apply_version_write(
-    db: &dyn Db,
-    scope: &Scope,
-    set: &VersionSet,
-    image_key: &str,
-    write: &VersionWrite,
-) -> Result<(), StoreError> {
-    for version in &write.remove {
-        remove_version(db, scope, image_key, *version)?;
-    }
-    for record in &write.put {
-        put_version(db, scope, image_key, record)?;
-    }
-    if let Some(last_version) = write.last_version {
-        let mut image = set.image.clone();
-        image.last_version = last_version;
-        update_image(db, scope, image_key, &image)?;
     }
     Ok(())
 }
