@@ -18,7 +18,7 @@ use crate::control::sessions::{self, SessionError, Sessions};
 use crate::control::{self, Access, Control, ControlRequest};
 use crate::domain::Scope;
 use crate::model::Operation;
-use crate::protocol::{self, ApiError};
+use crate::protocol::{self, ApiError, Reply};
 use requests::RequestFilter;
 pub use requests::RequestLog;
 
@@ -55,44 +55,33 @@ impl Console {
     }
 }
 
-/// An answer of the console: any status, content type and headers.
-#[derive(Clone)]
-pub struct Page {
-    pub status: StatusCode,
-    pub content_type: &'static str,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    pub body: Bytes,
+/// The console's JSON, which a browser must not keep.
+fn json_page(value: &Value) -> Reply {
+    let mut reply = Reply::json(StatusCode::OK, value);
+    reply
+        .headers
+        .push((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    reply
 }
 
-impl Page {
-    fn json(value: &Value) -> Page {
-        Page {
-            status: StatusCode::OK,
-            content_type: "application/json",
-            headers: vec![(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-            body: serde_json::to_vec(value).unwrap_or_default().into(),
-        }
-    }
-
-    /// Headers every answer under the control plane's paths carries (the console's, and errors too): the
-    /// page's policy, and no sniffing, framing or referrer (a login link's token must not leak through one).
-    pub fn security_headers() -> [(HeaderName, HeaderValue); 4] {
-        [
-            (
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-            ),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-            (
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            ),
-        ]
-    }
+/// Headers every answer under the control plane's paths carries (the console's, and errors too): the
+/// page's policy, and no sniffing, framing or referrer (a login link's token must not leak through one).
+pub fn security_headers() -> [(HeaderName, HeaderValue); 4] {
+    [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+    ]
 }
 
 impl From<SessionError> for ApiError {
@@ -253,7 +242,7 @@ pub async fn handle(
     console: &Console,
     control: &Control<'_>,
     request: &ControlRequest<'_>,
-) -> Result<Page, ApiError> {
+) -> Result<Reply, ApiError> {
     let Some(route) = Route::parse(request.method, request.path) else {
         return Err(ApiError::UnknownOperation(format!(
             "{} {} is not a page or endpoint of this server's console.",
@@ -263,7 +252,7 @@ pub async fn handle(
     let query = Query(query_params(request.uri));
     match route {
         Route::Bare => Ok(redirect(&format!("{CONSOLE_PATH}/"), None)),
-        Route::Asset(asset) => Ok(Page {
+        Route::Asset(asset) => Ok(Reply {
             status: StatusCode::OK,
             content_type: asset.content_type,
             headers: vec![(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
@@ -280,7 +269,7 @@ pub async fn handle(
         Route::LoginLinks => {
             let account = control.admit(request)?;
             let token = console.sessions.mint_login_token(&account);
-            Ok(Page::json(&json!({
+            Ok(json_page(&json!({
                 "path": format!("{CONSOLE_PATH}/login?token={token}"),
                 "expiresInSeconds": sessions::LOGIN_TOKEN_LIFETIME.as_secs(),
             })))
@@ -292,21 +281,21 @@ pub async fn handle(
                 .iter()
                 .map(|s| json!({ "account": s.account_id, "region": s.region }))
                 .collect();
-            Ok(Page::json(&json!({ "scopes": scopes, "account": account })))
+            Ok(json_page(&json!({ "scopes": scopes, "account": account })))
         }
         Route::Images => {
             control.admit(request)?;
-            images(control, &query).await.map(|v| Page::json(&v))
+            images(control, &query).await.map(|v| json_page(&v))
         }
         Route::Image => {
             control.admit(request)?;
-            image(control, &query).await.map(|v| Page::json(&v))
+            image(control, &query).await.map(|v| json_page(&v))
         }
         Route::AppImageConfigs => {
             control.admit(request)?;
             app_image_configs(control, &query)
                 .await
-                .map(|v| Page::json(&v))
+                .map(|v| json_page(&v))
         }
         Route::Requests => {
             control.admit(request)?;
@@ -314,7 +303,7 @@ pub async fn handle(
                 operation: query.get("operation").map(str::to_owned),
                 errors_only: query.get("errorsOnly") == Some("true"),
             };
-            Ok(Page::json(&json!({
+            Ok(json_page(&json!({
                 "enabled": console.requests.is_enabled(),
                 "requests": console.requests.recent(&filter, REQUESTS_SHOWN),
                 "operations": console.requests.operations(),
@@ -332,7 +321,7 @@ pub async fn handle(
                 members.insert("requestBody".into(), json!(entry.request_body));
                 members.insert("responseBody".into(), json!(entry.response_body));
             }
-            Ok(Page::json(&shown))
+            Ok(json_page(&shown))
         }
     }
 }
@@ -344,7 +333,7 @@ fn session(
     console: &Console,
     control: &Control<'_>,
     request: &ControlRequest<'_>,
-) -> Result<Page, ApiError> {
+) -> Result<Reply, ApiError> {
     let access = match control.access {
         Access::LocalCallers => "local",
         Access::Administrators => "administrators",
@@ -353,7 +342,7 @@ fn session(
     match console.sessions.admit(request.method, request.headers) {
         Some(Ok(session)) => {
             control.admit(request)?;
-            return Ok(Page::json(&answer(&session)));
+            return Ok(json_page(&answer(&session)));
         }
         // A cookie gone stale (evicted, expired, or from before a restart) is replaced below when the
         // access rule opens sessions without a login.
@@ -369,7 +358,7 @@ fn session(
     }
     control.admit_new_session(request)?;
     let opened = console.sessions.open(DEFAULT_ACCOUNT_ID);
-    let mut page = Page::json(&answer(&opened.session));
+    let mut page = json_page(&answer(&opened.session));
     if let Ok(cookie) = HeaderValue::from_str(&opened.cookie()) {
         page.headers.push((header::SET_COOKIE, cookie));
     }
@@ -378,9 +367,9 @@ fn session(
 
 /// A refused login, as a browser opening the link shows it: the AWS-shaped error as JSON a browser
 /// displays (the API's own content type would make it a download).
-fn refused_login(refused: SessionError) -> Page {
+fn refused_login(refused: SessionError) -> Reply {
     let error = ApiError::from(refused);
-    Page {
+    Reply {
         status: error.status(),
         content_type: "application/json",
         headers: Vec::new(),
@@ -388,7 +377,7 @@ fn refused_login(refused: SessionError) -> Page {
     }
 }
 
-fn redirect(location: &str, cookie: Option<String>) -> Page {
+fn redirect(location: &str, cookie: Option<String>) -> Reply {
     let mut headers = Vec::new();
     if let Ok(location) = HeaderValue::from_str(location) {
         headers.push((header::LOCATION, location));
@@ -396,7 +385,7 @@ fn redirect(location: &str, cookie: Option<String>) -> Page {
     if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         headers.push((header::SET_COOKIE, cookie));
     }
-    Page {
+    Reply {
         status: StatusCode::SEE_OTHER,
         content_type: "text/plain; charset=utf-8",
         headers,

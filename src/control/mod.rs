@@ -26,7 +26,7 @@ use crate::domain::lifecycle::ForcedOutcome;
 use crate::domain::Scope;
 use crate::model::OperationName;
 use crate::ops::{transitioning_operation, Service, TRANSITIONING_OPERATIONS};
-use crate::protocol::ApiError;
+use crate::protocol::{ApiError, Reply};
 use crate::store::{OutcomeRule, ResetScope};
 use bodies::{parse_body, OneOrMany, OutcomeBody, ReleaseBody, ScopeBody};
 use faults::Effects;
@@ -43,12 +43,6 @@ const METRICS_PATH: &str = "/metrics";
 
 pub fn is_control_path(path: &str) -> bool {
     path.starts_with(PREFIX) || path.starts_with(LOCALSTACK_PREFIX) || path == METRICS_PATH
-}
-
-/// What a control endpoint answers.
-pub enum Answer {
-    Json(StatusCode, Value),
-    Text(String),
 }
 
 /// Who may use the endpoints that change or show state.
@@ -197,7 +191,7 @@ pub const MAX_OUTCOME_RULES: usize = 1000;
 
 impl Control<'_> {
     /// Answers a control request: a status and a JSON body, or an AWS-shaped error.
-    pub async fn handle(&self, request: &ControlRequest<'_>) -> Result<Answer, ApiError> {
+    pub async fn handle(&self, request: &ControlRequest<'_>) -> Result<Reply, ApiError> {
         let Some(endpoint) = Endpoint::parse(request.method, request.path) else {
             return Err(ApiError::UnknownOperation(format!(
                 "{} {} is not an endpoint of this server's control plane.",
@@ -205,15 +199,15 @@ impl Control<'_> {
             )));
         };
         if endpoint == Endpoint::Metrics {
-            return Ok(Answer::Text(crate::metrics::render()));
+            return Ok(Reply::metrics(crate::metrics::render()));
         }
         if endpoint.is_open() {
             let (status, body) = self.open(endpoint).await;
-            return Ok(Answer::Json(status, body));
+            return Ok(Reply::json(status, &body));
         }
         let account = self.admit(request)?;
         let (status, body) = self.act(endpoint, request.body, &account).await?;
-        Ok(Answer::Json(status, body))
+        Ok(Reply::json(status, &body))
     }
 
     async fn open(&self, endpoint: Endpoint) -> (StatusCode, Value) {

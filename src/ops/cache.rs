@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use super::Answer;
+use super::SerializedOutput;
 
 /// Answers reusable while the store has not changed (see `Store::change_generation`). Only an answer
 /// whose records are all settled is kept: it stays right as time passes, so only a change can make it
@@ -19,7 +19,7 @@ pub struct AnswerCache {
 #[derive(Default)]
 struct CachedAnswers {
     generation: u64,
-    answers: HashMap<String, Answer>,
+    answers: HashMap<String, SerializedOutput>,
 }
 
 impl AnswerCache {
@@ -31,7 +31,7 @@ impl AnswerCache {
     }
 
     /// The answer cached for `key` at `generation`, if any.
-    pub fn get(&self, key: &str, generation: u64) -> Option<Answer> {
+    pub fn get(&self, key: &str, generation: u64) -> Option<SerializedOutput> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         if entries.generation != generation {
             return None;
@@ -40,7 +40,7 @@ impl AnswerCache {
     }
 
     /// Keeps `answer` for `key`, read at `generation` (taken before the read).
-    pub fn put(&self, key: String, generation: u64, answer: &Answer) {
+    pub fn put(&self, key: String, generation: u64, answer: &SerializedOutput) {
         if self.capacity == 0 {
             return;
         }
@@ -63,11 +63,11 @@ impl AnswerCache {
 mod tests {
     use super::*;
 
-    fn answer(text: &str) -> Answer {
-        Answer::json(&text).expect("a string serializes")
+    fn answer(text: &str) -> SerializedOutput {
+        SerializedOutput::json(&text).expect("a string serializes")
     }
 
-    fn text(answer: Option<Answer>) -> Option<String> {
+    fn text(answer: Option<SerializedOutput>) -> Option<String> {
         answer.map(|a| String::from_utf8_lossy(&a.into_bytes()).into_owned())
     }
 

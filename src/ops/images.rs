@@ -1,7 +1,7 @@
 //! CreateImage, DescribeImage, UpdateImage, DeleteImage, ListImages.
 
 use super::listing::{self, ListRequest, Listed};
-use super::{Answer, Origin, Service};
+use super::{Origin, SerializedOutput, Service};
 use crate::domain::arn::image_arn;
 use crate::domain::image::{self, name_key, ImagePatch, ImageRecord, NewImage};
 use crate::domain::lifecycle::{self, ForcedOutcome, Observed};
@@ -106,7 +106,7 @@ pub async fn describe(
     service: &Service,
     scope: &Scope,
     input: DescribeImageRequest,
-) -> Result<Answer, ApiError> {
+) -> Result<SerializedOutput, ApiError> {
     let key = name_key(&input.image_name);
     // Taken before the read, so that a change committed during it makes the answer unusable later.
     let generation = service.store.change_generation();
@@ -122,7 +122,7 @@ pub async fn describe(
     let Some(record) = record else {
         return Err(image::not_found(&input.image_name).into());
     };
-    let answer = Answer::json(&described(scope, &record, status))?;
+    let answer = SerializedOutput::json(&described(scope, &record, status))?;
     if let (true, Some(generation), Some(cache_key)) =
         (record.lifecycle.settled_at(now), generation, cache_key)
     {
@@ -241,7 +241,7 @@ pub async fn list(
     service: &Service,
     scope: &Scope,
     input: ListImagesRequest,
-) -> Result<Answer, ApiError> {
+) -> Result<SerializedOutput, ApiError> {
     let request = ListRequest {
         operation: OperationName::ListImages,
         sort: match input.sort_by.unwrap_or(ImageSortBy::CreationTime) {
@@ -282,7 +282,7 @@ pub async fn list(
             Observed::Gone => None,
         })
         .collect();
-    let answer = Answer::json(&ListImagesResponse {
+    let answer = SerializedOutput::json(&ListImagesResponse {
         images: Some(images),
         next_token: page.next_token,
     })?;

@@ -130,7 +130,11 @@ impl Service {
     }
 
     /// Runs `operation` for an API caller in `scope`.
-    pub async fn call(&self, scope: &Scope, operation: Operation) -> Result<Answer, ApiError> {
+    pub async fn call(
+        &self,
+        scope: &Scope,
+        operation: Operation,
+    ) -> Result<SerializedOutput, ApiError> {
         self.call_from(Origin::Api, scope, operation).await
     }
 
@@ -140,58 +144,64 @@ impl Service {
         origin: Origin,
         scope: &Scope,
         operation: Operation,
-    ) -> Result<Answer, ApiError> {
+    ) -> Result<SerializedOutput, ApiError> {
         match operation {
             Operation::CreateImage(input) => {
-                Answer::json(&images::create(self, origin, scope, input).await?)
+                SerializedOutput::json(&images::create(self, origin, scope, input).await?)
             }
             // The two answers the caches keep come serialized.
             Operation::DescribeImage(input) => images::describe(self, scope, input).await,
             Operation::ListImages(input) => images::list(self, scope, input).await,
             Operation::UpdateImage(input) => {
-                Answer::json(&images::update(self, scope, input).await?)
+                SerializedOutput::json(&images::update(self, scope, input).await?)
             }
             Operation::DeleteImage(input) => {
-                Answer::json(&images::delete(self, scope, input).await?)
+                SerializedOutput::json(&images::delete(self, scope, input).await?)
             }
-            Operation::CreateImageVersion(input) => {
-                Answer::json(&image_versions::create(self, origin, scope, input, None).await?)
-            }
+            Operation::CreateImageVersion(input) => SerializedOutput::json(
+                &image_versions::create(self, origin, scope, input, None).await?,
+            ),
             Operation::DescribeImageVersion(input) => {
-                Answer::json(&image_versions::describe(self, scope, input).await?)
+                SerializedOutput::json(&image_versions::describe(self, scope, input).await?)
             }
             Operation::UpdateImageVersion(input) => {
-                Answer::json(&image_versions::update(self, scope, input).await?)
+                SerializedOutput::json(&image_versions::update(self, scope, input).await?)
             }
             Operation::DeleteImageVersion(input) => {
-                Answer::json(&image_versions::delete(self, scope, input).await?)
+                SerializedOutput::json(&image_versions::delete(self, scope, input).await?)
             }
             Operation::ListImageVersions(input) => {
-                Answer::json(&image_versions::list(self, scope, input).await?)
+                SerializedOutput::json(&image_versions::list(self, scope, input).await?)
             }
             Operation::ListAliases(input) => {
-                Answer::json(&image_versions::list_aliases(self, scope, input).await?)
+                SerializedOutput::json(&image_versions::list_aliases(self, scope, input).await?)
             }
             Operation::CreateAppImageConfig(input) => {
-                Answer::json(&app_image_configs::create(self, scope, input).await?)
+                SerializedOutput::json(&app_image_configs::create(self, scope, input).await?)
             }
             Operation::DescribeAppImageConfig(input) => {
-                Answer::json(&app_image_configs::describe(self, scope, input).await?)
+                SerializedOutput::json(&app_image_configs::describe(self, scope, input).await?)
             }
             Operation::UpdateAppImageConfig(input) => {
-                Answer::json(&app_image_configs::update(self, scope, input).await?)
+                SerializedOutput::json(&app_image_configs::update(self, scope, input).await?)
             }
             Operation::DeleteAppImageConfig(input) => {
                 app_image_configs::delete(self, scope, input).await?;
                 // The model gives this operation no output shape; SageMaker answers an empty object.
-                Ok(Answer::empty_object())
+                Ok(SerializedOutput::empty_object())
             }
             Operation::ListAppImageConfigs(input) => {
-                Answer::json(&app_image_configs::list(self, scope, input).await?)
+                SerializedOutput::json(&app_image_configs::list(self, scope, input).await?)
             }
-            Operation::AddTags(input) => Answer::json(&tags::add(self, scope, input).await?),
-            Operation::DeleteTags(input) => Answer::json(&tags::delete(self, scope, input).await?),
-            Operation::ListTags(input) => Answer::json(&tags::list(self, scope, input).await?),
+            Operation::AddTags(input) => {
+                SerializedOutput::json(&tags::add(self, scope, input).await?)
+            }
+            Operation::DeleteTags(input) => {
+                SerializedOutput::json(&tags::delete(self, scope, input).await?)
+            }
+            Operation::ListTags(input) => {
+                SerializedOutput::json(&tags::list(self, scope, input).await?)
+            }
         }
     }
 
@@ -209,17 +219,17 @@ impl Service {
 
 /// An operation's output, serialized. Cheap to clone, so a cached answer is shared, not copied.
 #[derive(Clone)]
-pub struct Answer(Bytes);
+pub struct SerializedOutput(Bytes);
 
-impl Answer {
-    pub fn json(output: &impl serde::Serialize) -> Result<Answer, ApiError> {
+impl SerializedOutput {
+    pub fn json(output: &impl serde::Serialize) -> Result<SerializedOutput, ApiError> {
         serde_json::to_vec(output)
-            .map(|bytes| Answer(bytes.into()))
+            .map(|bytes| SerializedOutput(bytes.into()))
             .map_err(|_| ApiError::internal())
     }
 
-    fn empty_object() -> Answer {
-        Answer(Bytes::from_static(b"{}"))
+    fn empty_object() -> SerializedOutput {
+        SerializedOutput(Bytes::from_static(b"{}"))
     }
 
     pub fn into_bytes(self) -> Bytes {

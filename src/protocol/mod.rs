@@ -12,6 +12,7 @@ pub use error::ApiError;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
+use bytes::Bytes;
 
 use crate::model::{OperationName, Target};
 
@@ -82,36 +83,61 @@ fn base_response(status: StatusCode, request_id: &str, body: impl Into<Body>) ->
     response
 }
 
-/// A 200 answer carrying `body`, a serialized JSON document.
-pub fn success(request_id: &str, body: bytes::Bytes) -> Response<Body> {
-    base_response(StatusCode::OK, request_id, body)
+/// What the server sends for a request that succeeded, whichever room answered it (the API, the control
+/// plane, the console): its status, content type, further headers and body.
+#[derive(Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: &'static str,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
 }
 
-/// A control-plane answer: a JSON document with its own status.
-pub fn control_answer(
-    request_id: &str,
-    status: StatusCode,
-    body: &serde_json::Value,
-) -> Response<Body> {
-    let mut response = base_response(
-        status,
-        request_id,
-        serde_json::to_vec(body).unwrap_or_default(),
-    );
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+impl Reply {
+    /// An operation's answer: 200 and its JSON output, in the protocol's content type.
+    pub fn api(output: Bytes) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            content_type: CONTENT_TYPE,
+            headers: Vec::new(),
+            body: output,
+        }
+    }
+
+    /// A JSON document with its own status (the control plane's and the console's answers).
+    pub fn json(status: StatusCode, document: &serde_json::Value) -> Reply {
+        Reply {
+            status,
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: serde_json::to_vec(document).unwrap_or_default().into(),
+        }
+    }
+
+    /// Plain text in Prometheus's exposition format (the metrics).
+    pub fn metrics(text: String) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            content_type: "text/plain; version=0.0.4",
+            headers: Vec::new(),
+            body: text.into(),
+        }
+    }
 }
 
-/// A plain-text answer (the Prometheus exposition format).
-pub fn text_answer(request_id: &str, body: String) -> Response<Body> {
-    let mut response = base_response(StatusCode::OK, request_id, body);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4"),
-    );
+/// The response of a reply, with the request's id.
+pub fn reply(request_id: &str, reply: Reply) -> Response<Body> {
+    let mut response = base_response(reply.status, request_id, reply.body);
+    let headers = response.headers_mut();
+    if reply.content_type != CONTENT_TYPE {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(reply.content_type),
+        );
+    }
+    for (name, value) in reply.headers {
+        headers.append(name, value);
+    }
     response
 }
 

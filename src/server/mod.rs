@@ -23,8 +23,8 @@ use crate::control;
 use crate::domain::Scope;
 use crate::metrics;
 use crate::model::{Operation, RequestError, Target};
-use crate::ops::{Answer, Service};
-use crate::protocol::{self, ApiError};
+use crate::ops::Service;
+use crate::protocol::{self, ApiError, Reply};
 use crate::store::{Store, DEFAULT_WAL_LIMIT};
 
 struct App {
@@ -197,15 +197,12 @@ async fn handle(app: Arc<App>, request: Request<Body>) -> Response<Body> {
         }
     };
     let mut response = match &outcome {
-        Ok(Answered::Api(answer)) => protocol::success(request_id, answer.clone().into_bytes()),
-        Ok(Answered::Control(status, body)) => protocol::control_answer(request_id, *status, body),
-        Ok(Answered::Text(body)) => protocol::text_answer(request_id, body.clone()),
-        Ok(Answered::Page(page)) => console_answer(request_id, page.clone()),
+        Ok(reply) => protocol::reply(request_id, reply.clone()),
         Err(error) => protocol::failure(request_id, error),
     };
     if under_control {
         // Every answer under the control plane's paths, errors too, as a browser might render it.
-        for (name, value) in console::Page::security_headers() {
+        for (name, value) in console::security_headers() {
             response.headers_mut().insert(name, value);
         }
     }
@@ -248,14 +245,13 @@ async fn handle(app: Arc<App>, request: Request<Body>) -> Response<Body> {
 fn record_request(
     console: &Console,
     trace: RequestTrace,
-    outcome: &Result<Answered, ApiError>,
+    outcome: &Result<Reply, ApiError>,
     status: u16,
     arrived: crate::domain::Millis,
     took: Duration,
 ) {
     let (response_body, error) = match outcome {
-        Ok(Answered::Api(answer)) => (Some(answer.clone().into_bytes()), None),
-        Ok(_) => (None, None),
+        Ok(reply) => (Some(reply.body.clone()), None),
         Err(error) => (
             Some(protocol::error_body(error, &error.recorded_message()).into()),
             Some(error),
@@ -283,24 +279,6 @@ fn record_request(
         },
         response_body.as_ref(),
     );
-}
-
-/// A console answer: its own status, type and headers, with the request id.
-fn console_answer(request_id: &str, page: console::Page) -> Response<Body> {
-    let mut response = Response::new(Body::from(page.body));
-    *response.status_mut() = page.status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(page.content_type),
-    );
-    if let Ok(id) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-requestid", id);
-    }
-    for (name, value) in page.headers {
-        headers.append(name, value);
-    }
-    response
 }
 
 /// What the pipeline learnt of a request before it was answered: for its log line, its metrics and the
@@ -350,15 +328,6 @@ fn log_request(
         "{what} {scope} => {status}{}{code} ({millis:.1} ms)",
         if code.is_empty() { "" } else { " " }
     );
-}
-
-enum Answered {
-    Api(Answer),
-    Control(axum::http::StatusCode, serde_json::Value),
-    /// Plain text: the metrics.
-    Text(String),
-    /// A page, asset or JSON answer of the console.
-    Page(console::Page),
 }
 
 /// Counts an API request in progress for as long as it lives.
@@ -447,7 +416,7 @@ async fn answer(
     request: Request<Body>,
     arrived: SystemTime,
     trace: &mut RequestTrace,
-) -> Result<Answered, ApiError> {
+) -> Result<Reply, ApiError> {
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
@@ -481,14 +450,9 @@ async fn answer(
         };
         if console::is_console_path(parts.uri.path()) {
             trace.console = true;
-            return Ok(Answered::Page(
-                console::handle(&app.console, &control, &request).await?,
-            ));
+            return console::handle(&app.console, &control, &request).await;
         }
-        return Ok(match control.handle(&request).await? {
-            control::Answer::Json(status, answer) => Answered::Control(status, answer),
-            control::Answer::Text(text) => Answered::Text(text),
-        });
+        return control.handle(&request).await;
     }
     trace.request_body = app.console.requests.capture(&body);
     // Past the bound, answered at once and not applied, so that SDKs back off and retry.
@@ -555,5 +519,6 @@ async fn answer(
             return Err(RequestError::UnknownOperation(name.to_string()).into());
         }
     };
-    app.service.call(scope, operation).await.map(Answered::Api)
+    let output = app.service.call(scope, operation).await?;
+    Ok(Reply::api(output.into_bytes()))
 }
