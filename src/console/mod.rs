@@ -17,7 +17,10 @@ use crate::auth::DEFAULT_ACCOUNT_ID;
 use crate::control::sessions::{self, SessionError, Sessions};
 use crate::control::{self, Access, Control, ControlRequest};
 use crate::domain::Scope;
-use crate::model::Operation;
+use crate::model::{
+    self, DescribeImageRequest, DescribeImageVersionRequest, ListAliasesRequest, ListTagsInput,
+    Operation, Read,
+};
 use crate::protocol::{self, ApiError, Reply};
 use requests::RequestFilter;
 pub use requests::RequestLog;
@@ -393,30 +396,35 @@ fn redirect(location: &str, cookie: Option<String>) -> Reply {
     }
 }
 
-/// Runs one operation of the API for the console, as a caller in `scope` would.
+/// Runs one operation of the API for the console, as a caller in `scope` would; its output as the page
+/// reads it.
 async fn call(
     control: &Control<'_>,
     scope: &Scope,
-    operation: &str,
-    input: Value,
+    operation: Operation,
 ) -> Result<Value, ApiError> {
-    let operation = Operation::read_named(operation, &input)?;
-    let answer = control.service.call(scope, operation).await?;
-    serde_json::from_slice(&answer.into_bytes()).map_err(|_| ApiError::internal())
+    let output = control.service.call(scope, operation).await?;
+    serde_json::from_slice(&output.into_bytes()).map_err(|_| ApiError::internal())
 }
 
-/// `{"Key": value}` with the members whose value is given.
-fn input(members: &[(&str, Option<Value>)]) -> Value {
+/// The page's request as the input `T`, from `{"Key": value}` with the members whose value is given:
+/// what the page sends (a filter, a token, a name) is checked as the API checks it.
+fn page_request<T: Read>(members: &[(&str, Option<Value>)]) -> Result<T, ApiError> {
     let members: Map<String, Value> = members
         .iter()
         .filter_map(|(name, value)| Some(((*name).to_owned(), value.clone()?)))
         .collect();
-    Value::Object(members)
+    Ok(model::from_json(&Value::Object(members))?)
 }
 
 /// The tags of `arn`, or none if it has gone since the page was read.
 async fn tags_of(control: &Control<'_>, scope: &Scope, arn: &Value) -> Value {
-    call(control, scope, "ListTags", json!({ "ResourceArn": arn }))
+    let request = ListTagsInput {
+        resource_arn: arn.as_str().unwrap_or_default().to_owned(),
+        max_results: None,
+        next_token: None,
+    };
+    call(control, scope, Operation::ListTags(request))
         .await
         .map(|answer| answer["Tags"].clone())
         .unwrap_or_else(|_| json!([]))
@@ -425,30 +433,20 @@ async fn tags_of(control: &Control<'_>, scope: &Scope, arn: &Value) -> Value {
 /// One page of ListImages, newest first, each image with its role and tags.
 async fn images(control: &Control<'_>, query: &Query) -> Result<Value, ApiError> {
     let scope = query.scope()?;
-    let page = call(
-        control,
-        &scope,
-        "ListImages",
-        input(&[
-            ("MaxResults", Some(PAGE_SIZE.into())),
-            ("SortBy", Some("CREATION_TIME".into())),
-            ("SortOrder", Some("DESCENDING".into())),
-            ("NameContains", query.get("nameContains").map(Value::from)),
-            ("NextToken", query.get("nextToken").map(Value::from)),
-        ]),
-    )
-    .await?;
+    let request = page_request(&[
+        ("MaxResults", Some(PAGE_SIZE.into())),
+        ("SortBy", Some("CREATION_TIME".into())),
+        ("SortOrder", Some("DESCENDING".into())),
+        ("NameContains", query.get("nameContains").map(Value::from)),
+        ("NextToken", query.get("nextToken").map(Value::from)),
+    ])?;
+    let page = call(control, &scope, Operation::ListImages(request)).await?;
     let mut images = Vec::new();
     for mut image in page["Images"].as_array().cloned().unwrap_or_default() {
-        let name = image["ImageName"].clone();
-        if let Ok(described) = call(
-            control,
-            &scope,
-            "DescribeImage",
-            json!({ "ImageName": name }),
-        )
-        .await
-        {
+        let describe = DescribeImageRequest {
+            image_name: image["ImageName"].as_str().unwrap_or_default().to_owned(),
+        };
+        if let Ok(described) = call(control, &scope, Operation::DescribeImage(describe)).await {
             image["RoleArn"] = described["RoleArn"].clone();
         }
         image["Tags"] = tags_of(control, &scope, &image["ImageArn"]).await;
@@ -463,37 +461,42 @@ async fn image(control: &Control<'_>, query: &Query) -> Result<Value, ApiError> 
     let name = query
         .get("name")
         .ok_or_else(|| ApiError::Validation("name is required.".to_owned()))?;
-    let mut image = call(
-        control,
-        &scope,
-        "DescribeImage",
-        json!({ "ImageName": name }),
-    )
-    .await?;
+    let request = page_request(&[
+        ("ImageName", Some(name.into())),
+        ("MaxResults", Some(PAGE_SIZE.into())),
+        ("NextToken", query.get("nextToken").map(Value::from)),
+    ])?;
+    let describe = DescribeImageRequest {
+        image_name: name.to_owned(),
+    };
+    let mut image = call(control, &scope, Operation::DescribeImage(describe)).await?;
     image["Tags"] = tags_of(control, &scope, &image["ImageArn"]).await;
-    let page = call(
-        control,
-        &scope,
-        "ListImageVersions",
-        input(&[
-            ("ImageName", Some(name.into())),
-            ("MaxResults", Some(PAGE_SIZE.into())),
-            ("NextToken", query.get("nextToken").map(Value::from)),
-        ]),
-    )
-    .await?;
+    let page = call(control, &scope, Operation::ListImageVersions(request)).await?;
     let mut versions = Vec::new();
     for listed in page["ImageVersions"]
         .as_array()
         .cloned()
         .unwrap_or_default()
     {
-        let number = listed["Version"].clone();
-        let the_version = json!({ "ImageName": name, "Version": number });
-        let mut version = call(control, &scope, "DescribeImageVersion", the_version.clone())
+        let number = listed["Version"]
+            .as_i64()
+            .and_then(|n| i32::try_from(n).ok());
+        let describe = DescribeImageVersionRequest {
+            image_name: name.to_owned(),
+            version: number,
+            alias: None,
+        };
+        let aliases = ListAliasesRequest {
+            image_name: name.to_owned(),
+            version: number,
+            alias: None,
+            max_results: None,
+            next_token: None,
+        };
+        let mut version = call(control, &scope, Operation::DescribeImageVersion(describe))
             .await
             .unwrap_or(listed);
-        version["Aliases"] = call(control, &scope, "ListAliases", the_version)
+        version["Aliases"] = call(control, &scope, Operation::ListAliases(aliases))
             .await
             .map(|answer| answer["SageMakerImageVersionAliases"].clone())
             .unwrap_or_else(|_| json!([]));
@@ -506,19 +509,14 @@ async fn image(control: &Control<'_>, query: &Query) -> Result<Value, ApiError> 
 /// One page of ListAppImageConfigs, newest first, each with its tags.
 async fn app_image_configs(control: &Control<'_>, query: &Query) -> Result<Value, ApiError> {
     let scope = query.scope()?;
-    let page = call(
-        control,
-        &scope,
-        "ListAppImageConfigs",
-        input(&[
-            ("MaxResults", Some(PAGE_SIZE.into())),
-            ("SortBy", Some("CreationTime".into())),
-            ("SortOrder", Some("Descending".into())),
-            ("NameContains", query.get("nameContains").map(Value::from)),
-            ("NextToken", query.get("nextToken").map(Value::from)),
-        ]),
-    )
-    .await?;
+    let request = page_request(&[
+        ("MaxResults", Some(PAGE_SIZE.into())),
+        ("SortBy", Some("CreationTime".into())),
+        ("SortOrder", Some("Descending".into())),
+        ("NameContains", query.get("nameContains").map(Value::from)),
+        ("NextToken", query.get("nextToken").map(Value::from)),
+    ])?;
+    let page = call(control, &scope, Operation::ListAppImageConfigs(request)).await?;
     let mut configs = Vec::new();
     for mut config in page["AppImageConfigs"]
         .as_array()

@@ -11,7 +11,10 @@ use crate::domain::arn::{app_image_config_arn, image_arn, image_version_arn};
 use crate::domain::image::name_key;
 use crate::domain::lifecycle::Observed;
 use crate::domain::{now_millis, Scope};
-use crate::model::{self, CreateImageVersionRequest, Operation};
+use crate::model::{
+    self, AddTagsInput, CreateAppImageConfigRequest, CreateImageRequest, CreateImageVersionRequest,
+    Operation, Read,
+};
 use crate::ops::{Origin, Service};
 use crate::protocol::ApiError;
 use crate::store;
@@ -23,28 +26,28 @@ pub struct Applied {
     pub existing: Vec<String>,
 }
 
-/// One version entry, with the number it gets.
+/// One version entry, with the number it gets, and its tags as the AddTags that gives them.
 struct VersionEntry {
-    image_name: String,
     number: i64,
-    input: Value,
-    tags: Option<Value>,
+    input: CreateImageVersionRequest,
+    tags: Option<AddTagsInput>,
 }
 
-/// One scope's entries, checked.
+/// One scope's entries, checked: each one the typed input of the operation that creates it, read once
+/// here and run as it is.
 struct ScopeEntries {
     scope: Scope,
-    images: Vec<Value>,
+    images: Vec<CreateImageRequest>,
     versions: Vec<VersionEntry>,
-    app_image_configs: Vec<Value>,
+    app_image_configs: Vec<CreateAppImageConfigRequest>,
+}
+
+/// `entry` read as the input `T`, as the API reads it; its error with the path to the entry in front.
+fn read<T: Read>(path: &str, entry: &Value) -> Result<T, ApiError> {
+    model::from_json(entry).map_err(|e| at(path, e.into()))
 }
 
 /// The API's error for a member, with the path to its entry in front.
-/// `entry` read as the input of `operation`, as the API would read it.
-fn read(operation: &str, entry: &Value) -> Result<Operation, ApiError> {
-    Ok(Operation::read_named(operation, entry)?)
-}
-
 fn at(path: &str, error: ApiError) -> ApiError {
     match error {
         ApiError::Serialization(m) => ApiError::Serialization(format!("{path}: {m}")),
@@ -103,9 +106,7 @@ fn check_scope(path: &str, scope: Scope, body: &Value) -> Result<ScopeEntries, A
     }
     let mut images = Vec::new();
     for (i, entry) in entries(path, members, "Images")?.iter().enumerate() {
-        let here = format!("{path}.Images[{i}]");
-        read("CreateImage", entry).map_err(|e| at(&here, e))?;
-        images.push(entry.clone());
+        images.push(read(&format!("{path}.Images[{i}]"), entry)?);
     }
     let mut versions = Vec::new();
     // How many versions each image has had so far in the document, by its name's key.
@@ -137,17 +138,19 @@ fn check_scope(path: &str, scope: Scope, body: &Value) -> Result<ScopeEntries, A
         input
             .entry("ClientToken")
             .or_insert_with(|| initial_client_token(&image_name, number).into());
-        let input = Value::Object(input);
-        read("CreateImageVersion", &input).map_err(|e| at(&here, e))?;
-        if let Some(tags) = &tags {
-            let request = serde_json::json!({
-                "ResourceArn": image_version_arn(&scope, &image_name, number),
-                "Tags": tags,
-            });
-            read("AddTags", &request).map_err(|e| at(&here, e))?;
-        }
+        let input = read(&here, &Value::Object(input))?;
+        let tags = match tags {
+            // Read as the API reads the AddTags that gives them (the document holds them as JSON).
+            Some(tags) => Some(read(
+                &here,
+                &serde_json::json!({
+                    "ResourceArn": image_version_arn(&scope, &image_name, number),
+                    "Tags": tags,
+                }),
+            )?),
+            None => None,
+        };
         versions.push(VersionEntry {
-            image_name,
             number,
             input,
             tags,
@@ -158,9 +161,7 @@ fn check_scope(path: &str, scope: Scope, body: &Value) -> Result<ScopeEntries, A
         .iter()
         .enumerate()
     {
-        let here = format!("{path}.AppImageConfigs[{i}]");
-        read("CreateAppImageConfig", entry).map_err(|e| at(&here, e))?;
-        app_image_configs.push(entry.clone());
+        app_image_configs.push(read(&format!("{path}.AppImageConfigs[{i}]"), entry)?);
     }
     Ok(ScopeEntries {
         scope,
@@ -236,12 +237,11 @@ pub async fn apply(service: &Service, checked: Checked) -> Result<Applied, ApiEr
         let in_document: HashSet<String> = entries
             .images
             .iter()
-            .filter_map(|image| image.get("ImageName").and_then(Value::as_str))
-            .map(name_key)
+            .map(|image| name_key(&image.image_name))
             .collect();
         let mut stored = HashSet::new();
         for version in &entries.versions {
-            let key = name_key(&version.image_name);
+            let key = name_key(&version.input.image_name);
             if in_document.contains(&key) || stored.contains(&key) {
                 continue;
             }
@@ -253,7 +253,7 @@ pub async fn apply(service: &Service, checked: Checked) -> Result<Applied, ApiEr
             {
                 return Err(ApiError::Validation(format!(
                     "accounts.{}.{}: ImageVersions name image {}, which is neither in the document nor stored.",
-                    entries.scope.account_id, entries.scope.region, version.image_name
+                    entries.scope.account_id, entries.scope.region, version.input.image_name
                 )));
             }
             stored.insert(key);
@@ -263,27 +263,23 @@ pub async fn apply(service: &Service, checked: Checked) -> Result<Applied, ApiEr
     for entries in scopes {
         let scope = &entries.scope;
         for input in entries.images {
-            let name = input
-                .get("ImageName")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let arn = image_arn(scope, name);
+            let arn = image_arn(scope, &input.image_name);
             let stored = service
                 .store()
-                .get(scope, store::Image(name_key(name)))
+                .get(scope, store::Image(name_key(&input.image_name)))
                 .await?;
             if stored.is_some_and(|r| r.observe(now_millis()) != Observed::Gone) {
                 applied.existing.push(arn);
             } else {
                 service
-                    .call_from(Origin::InitialState, scope, read("CreateImage", &input)?)
+                    .call_from(Origin::InitialState, scope, Operation::CreateImage(input))
                     .await?;
                 applied.created.push(arn);
             }
         }
         for version in entries.versions {
-            let arn = image_version_arn(scope, &version.image_name, version.number);
-            let key = name_key(&version.image_name);
+            let arn = image_version_arn(scope, &version.input.image_name, version.number);
+            let key = name_key(&version.input.image_name);
             let given = service
                 .store()
                 .get(scope, store::Image(key))
@@ -293,25 +289,22 @@ pub async fn apply(service: &Service, checked: Checked) -> Result<Applied, ApiEr
                 applied.existing.push(arn);
                 continue;
             }
-            let input: CreateImageVersionRequest = model::from_json(&version.input)?;
             service
-                .create_numbered_version(scope, input, version.number)
+                .create_numbered_version(scope, version.input, version.number)
                 .await?;
             if let Some(tags) = version.tags {
-                let request = serde_json::json!({ "ResourceArn": arn, "Tags": tags });
-                service.call(scope, read("AddTags", &request)?).await?;
+                service.call(scope, Operation::AddTags(tags)).await?;
             }
             applied.created.push(arn);
         }
         for input in entries.app_image_configs {
-            let name = input
-                .get("AppImageConfigName")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let arn = app_image_config_arn(scope, name);
+            let arn = app_image_config_arn(scope, &input.app_image_config_name);
             if service
                 .store()
-                .get(scope, store::AppImageConfig(name_key(name)))
+                .get(
+                    scope,
+                    store::AppImageConfig(name_key(&input.app_image_config_name)),
+                )
                 .await?
                 .is_some()
             {
@@ -321,7 +314,7 @@ pub async fn apply(service: &Service, checked: Checked) -> Result<Applied, ApiEr
                     .call_from(
                         Origin::InitialState,
                         scope,
-                        read("CreateAppImageConfig", &input)?,
+                        Operation::CreateAppImageConfig(input),
                     )
                     .await?;
                 applied.created.push(arn);
@@ -379,9 +372,7 @@ mod tests {
         let scopes = check(&document).expect("valid");
         let numbers: Vec<i64> = scopes[0].versions.iter().map(|v| v.number).collect();
         assert_eq!(numbers, [1, 1, 2, 7]);
-        let token = scopes[0].versions[0].input["ClientToken"]
-            .as_str()
-            .unwrap_or_default();
+        let token = scopes[0].versions[0].input.client_token.as_str();
         assert_eq!(token, initial_client_token("A", 1));
         assert_eq!(token.len(), 32);
         assert_ne!(token, initial_client_token("a", 2));
