@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -274,12 +275,10 @@ impl Drop for StopWatch {
     }
 }
 
-/// The address a request's connection came from, in the request's extensions (`aws:SourceIp`).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddress(pub std::net::SocketAddr);
-
 /// Accepts and serves connections until `shutdown` completes; then lets requests in progress finish for
-/// the grace period, and closes whatever is left.
+/// the grace period, and closes whatever is left. The handler gets each request with the address its
+/// connection came from (`aws:SourceIp`), passed along rather than kept in the request's extensions, whose
+/// map would be allocated for every request.
 pub async fn serve<H, F>(
     listener: TcpListener,
     limits: Limits,
@@ -287,7 +286,7 @@ pub async fn serve<H, F>(
     handler: H,
     shutdown: impl Future<Output = ()>,
 ) where
-    H: Fn(Request<Body>) -> F + Clone + Send + Sync + 'static,
+    H: Fn(Request<Body>, SocketAddr) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Response<Body>> + Send + 'static,
 {
     let limits = Arc::new(limits);
@@ -334,10 +333,8 @@ pub async fn serve<H, F>(
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                 let (handler, activity) = (handler.clone(), watched.clone());
                 activity.request_started();
-                let mut request = request.map(Body::new);
-                request.extensions_mut().insert(ClientAddress(peer));
                 async move {
-                    let response = handler(request).await;
+                    let response = handler(request.map(Body::new), peer).await;
                     activity.request_ended();
                     Ok::<_, Infallible>(response)
                 }

@@ -5,6 +5,7 @@
 mod authorization;
 mod connections;
 
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -131,7 +132,8 @@ async fn run(args: ServeArgs, credentials: Credentials, store: Store) -> anyhow:
     // Printed for people and for tests that start the server on port 0.
     println!("sagemaker-images listening on http://{address}");
     tracing::info!(%address, store = %args.store.describe(), "serving");
-    let handler = move |request: Request<Body>| handle(app.clone(), request);
+    let handler =
+        move |request: Request<Body>, peer: SocketAddr| handle(app.clone(), request, peer);
     connections::serve(
         listener,
         args.limits.clone(),
@@ -176,7 +178,7 @@ async fn shutdown_signal(exit_with_parent: bool) {
     tracing::info!("shutting down: no new connections, finishing requests in flight");
 }
 
-async fn handle(app: Arc<App>, request: Request<Body>) -> Response<Body> {
+async fn handle(app: Arc<App>, request: Request<Body>, peer: SocketAddr) -> Response<Body> {
     let started = Instant::now();
     let arrived = SystemTime::now();
     let mut request_id = uuid::Uuid::encode_buffer();
@@ -186,7 +188,7 @@ async fn handle(app: Arc<App>, request: Request<Body>) -> Response<Body> {
     let mut trace = RequestTrace::default();
     let under_control = control::is_control_path(request.uri().path());
     // A panic must never reach the client as a dropped connection: it becomes InternalFailure.
-    let outcome = match AssertUnwindSafe(answer(&app, request, arrived, &mut trace))
+    let outcome = match AssertUnwindSafe(answer(&app, request, peer, arrived, &mut trace))
         .catch_unwind()
         .await
     {
@@ -414,6 +416,7 @@ async fn read_body(
 async fn answer(
     app: &App,
     request: Request<Body>,
+    peer: SocketAddr,
     arrived: SystemTime,
     trace: &mut RequestTrace,
 ) -> Result<Reply, ApiError> {
@@ -487,10 +490,7 @@ async fn answer(
         (Some(identity), Some(name)) => {
             let input = protocol::parse_body(&body)?;
             let arrival = authorization::Arrival {
-                source_ip: parts
-                    .extensions
-                    .get::<connections::ClientAddress>()
-                    .map(|client| client.0.ip()),
+                source_ip: Some(peer.ip()),
                 time: arrived,
             };
             let store = app.service.store();

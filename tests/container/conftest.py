@@ -113,17 +113,19 @@ def start():
         podman("rm", "--force", "--volumes", name, check=False)
 
 
+def made(kind, prefix):
+    """A podman `kind` (volume, network) of a name of its own, removed when the test ends."""
+    name = unique(prefix)
+    podman(kind, "create", name)
+    yield name
+    podman(kind, "rm", "--force", name, check=False)
+
+
 @pytest.fixture
 def volume():
-    name = unique("sagemaker-data")
-    podman("volume", "create", name)
-    yield name
-    podman("volume", "rm", "--force", name, check=False)
+    yield from made("volume", "sagemaker-data")
 
 
 @pytest.fixture
 def network():
-    name = unique("sagemaker-net")
-    podman("network", "create", name)
-    yield name
-    podman("network", "rm", "--force", name, check=False)
+    yield from made("network", "sagemaker-net")

@@ -393,3 +393,28 @@ async fn an_invalid_policy_stops_the_server_at_start_with_key_statement_and_faul
     }
     failures.assert_none();
 }
+
+#[tokio::test]
+async fn the_source_address_is_the_callers_connection() {
+    let allowed_from = |key: &str, network: &str| {
+        key_with_policy(
+            key,
+            key,
+            json!([{"Effect": "Allow", "Action": "sagemaker:ListImages", "Resource": "*",
+                    "Condition": {"IpAddress": {"aws:SourceIp": network}}}]),
+        )
+    };
+    let server = server_with(&[
+        allowed_from("LOOPBACK", "127.0.0.0/8"),
+        allowed_from("ELSEWHERE", "10.0.0.0/8"),
+    ]);
+    let mut failures = Failures::default();
+    let from_loopback = call_as(&server, "LOOPBACK", "ListImages", &json!({})).await;
+    failures.compare("a key allowed from loopback", from_loopback.status, 200);
+    let from_elsewhere = call_as(&server, "ELSEWHERE", "ListImages", &json!({})).await;
+    failures.check(
+        "a key allowed only from 10.0.0.0/8",
+        check_raw_refused(&from_elsewhere, "AccessDeniedException", &["ListImages"]),
+    );
+    failures.assert_none();
+}
