@@ -1,17 +1,22 @@
 """The image as `docker run` users meet it: its metadata, a life of create, update, stop and restart on one
-volume, a read-only root, and another container reaching it by name."""
+volume, a read-only root, a mounted credentials file, PostgreSQL by its variable, its health check, and
+another container reaching it by name."""
 
 import json
+import os
 import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import boto3
 import botocore.exceptions
+import pg8000.exceptions
+import pg8000.native
 import pytest
 
-from conftest import IMAGE, PORT, ROLE_ARN, client, crate_version, podman
+from conftest import IMAGE, PORT, ROLE_ARN, client, crate_version, free_port, podman, unique, wait_until_ready
 
 # The image is small by design (README, "Run it in a container"; scripts/container-bench measures it).
 SIZE_LIMIT = 30 * 1000 * 1000
@@ -120,6 +125,41 @@ def test_a_mounted_credentials_file_replaces_the_test_key(start, tmp_path):
     shared = boto3.client("sagemaker", endpoint_url=running.endpoint, region_name="us-east-1",
                           aws_access_key_id="AKIDSHARED", aws_secret_access_key="shared-secret")
     assert shared.list_images()["Images"] == []
+
+
+def test_postgresql_through_its_variable():
+    """The image on the host's network, its store a PostgreSQL database named by its variable."""
+    server = urlparse(os.environ.get("SAGEMAKER_IMAGES_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    database = unique("container").replace("-", "_")
+    try:
+        admin = pg8000.native.Connection(server.username or "postgres", host=server.hostname or "127.0.0.1",
+                                         port=server.port or 5432, database=server.path.lstrip("/") or "postgres")
+    except (OSError, pg8000.exceptions.InterfaceError):
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"no PostgreSQL at {server.geturl()} (scripts/test skips its PostgreSQL pass too)")
+    admin.run(f"CREATE DATABASE {database}")
+    port = free_port()
+    name = unique("on-postgres")
+    url = server._replace(path=f"/{database}").geturl()
+    try:
+        podman("run", "--detach", "--name", name, "--network", "host",
+               "--env", f"SAGEMAKER_IMAGES_LISTEN=127.0.0.1:{port}", "--env", f"SAGEMAKER_IMAGES_DATABASE_URL={url}",
+               IMAGE)
+        endpoint = f"http://127.0.0.1:{port}"
+        wait_until_ready(endpoint)
+        sagemaker = client(endpoint)
+        sagemaker.create_image(ImageName="in-postgres", RoleArn=ROLE_ARN)
+        assert sagemaker.describe_image(ImageName="in-postgres")["ImageStatus"] == "CREATED"
+        [[stored]] = pg8000.native.Connection(
+            server.username or "postgres", host=server.hostname or "127.0.0.1", port=server.port or 5432,
+            database=database,
+        ).run("SELECT count(*) FROM images")
+        assert stored == 1
+    finally:
+        podman("rm", "--force", name, check=False)
+        admin.run(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        admin.close()
 
 
 def test_the_image_healthcheck_fails_when_its_server_does_not_answer(start):
