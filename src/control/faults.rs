@@ -72,20 +72,6 @@ impl FaultRule {
         Ok(())
     }
 
-    fn matches(
-        &self,
-        operation: &Option<Option<OperationName>>,
-        target: &Target,
-        region: &str,
-    ) -> bool {
-        self.service
-            .as_deref()
-            .is_none_or(|s| s.eq_ignore_ascii_case(SIGNING_NAME))
-            && self.region.as_deref().is_none_or(|r| r == region)
-            // A name that is none of the model's operations matches no call.
-            && operation.is_none_or(|named| named.is_some() && named == target.operation())
-    }
-
     /// The error this rule answers with. Without one, LocalStack's default: 503 ServiceUnavailable.
     fn answer(&self) -> ApiError {
         let error = self.error.clone().unwrap_or(FaultError {
@@ -142,6 +128,18 @@ impl Kept {
             operation,
             remaining,
         }
+    }
+
+    fn matches(&self, target: &Target, region: &str) -> bool {
+        let rule = &self.rule;
+        rule.service
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case(SIGNING_NAME))
+            && rule.region.as_deref().is_none_or(|r| r == region)
+            // A name that is none of the model's operations matches no call.
+            && self
+                .operation
+                .is_none_or(|named| named.is_some() && named == target.operation())
     }
 
     fn remaining(&self) -> Option<u64> {
@@ -308,7 +306,7 @@ impl Faults {
         let latency = snapshot.effects.latency;
         let delay = (latency > 0).then(|| Duration::from_millis(latency));
         let error = snapshot.rules.iter().find_map(|kept| {
-            let fires = kept.rule.matches(&kept.operation, target, region)
+            let fires = kept.matches(target, region)
                 && kept.rule.probability.is_none_or(|p| fastrand::f64() < p)
                 && kept.spend();
             fires.then(|| kept.rule.answer())
@@ -325,12 +323,6 @@ mod tests {
         serde_json::from_str(json).expect("a rule")
     }
 
-    /// The target of `SageMaker.{name}`, as the server reads it.
-    fn target(name: &str) -> Target {
-        OperationName::from_name(name)
-            .map_or_else(|| Target::Unknown(name.into()), Target::Operation)
-    }
-
     #[test]
     fn a_counted_rule_fails_exactly_that_many_matching_calls() {
         let faults = Faults::default();
@@ -339,10 +331,13 @@ mod tests {
                 r#"{"operation": "DescribeImage", "count": 2, "error": {"code": "ThrottlingException"}}"#,
             )])
             .expect("kept");
-        assert!(faults.draw(&target("ListImages"), "us-east-1").1.is_none());
+        assert!(faults
+            .draw(&Target::from_name("ListImages"), "us-east-1")
+            .1
+            .is_none());
         for _ in 0..2 {
             let error = faults
-                .draw(&target("DescribeImage"), "us-east-1")
+                .draw(&Target::from_name("DescribeImage"), "us-east-1")
                 .1
                 .expect("a fault");
             assert_eq!(
@@ -351,7 +346,7 @@ mod tests {
             );
         }
         assert!(faults
-            .draw(&target("DescribeImage"), "us-east-1")
+            .draw(&Target::from_name("DescribeImage"), "us-east-1")
             .1
             .is_none());
         assert!(faults.rules().is_empty(), "a spent rule is removed");
@@ -399,7 +394,10 @@ mod tests {
             let faults = Faults::default();
             faults.replace(vec![rule(json)]).expect("kept");
             assert_eq!(
-                faults.draw(&target(operation), region).1.is_some(),
+                faults
+                    .draw(&Target::from_name(operation), region)
+                    .1
+                    .is_some(),
                 fires,
                 "{json}"
             );
@@ -411,7 +409,7 @@ mod tests {
         let faults = Faults::default();
         faults.replace(vec![rule("{}")]).expect("kept");
         let error = faults
-            .draw(&target("CreateImage"), "us-east-1")
+            .draw(&Target::from_name("CreateImage"), "us-east-1")
             .1
             .expect("a fault");
         assert_eq!(
@@ -454,7 +452,7 @@ mod tests {
         assert_eq!(faults.rules(), vec![rule(r#"{"operation": "A"}"#)]);
         faults.set_effects(Effects { latency: 5 }).expect("set");
         faults.clear();
-        assert_eq!(faults.draw(&target("A"), "r"), (None, None));
+        assert_eq!(faults.draw(&Target::from_name("A"), "r"), (None, None));
     }
 
     #[test]
@@ -487,8 +485,14 @@ mod tests {
             .expect("kept");
         // A call that read the older snapshot spends the same count.
         assert!(before.rules[0].spend());
-        assert!(faults.draw(&target("ListImages"), "r").1.is_some());
-        assert!(faults.draw(&target("ListImages"), "r").1.is_none());
+        assert!(faults
+            .draw(&Target::from_name("ListImages"), "r")
+            .1
+            .is_some());
+        assert!(faults
+            .draw(&Target::from_name("ListImages"), "r")
+            .1
+            .is_none());
         assert_eq!(faults.rules(), vec![rule(r#"{"operation": "ListTags"}"#)]);
     }
 }

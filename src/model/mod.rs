@@ -37,6 +37,14 @@ pub enum Target {
 }
 
 impl Target {
+    /// What `name` names: one of the model's operations, or none.
+    pub fn from_name(name: &str) -> Target {
+        match OperationName::from_name(name) {
+            Some(operation) => Target::Operation(operation),
+            None => Target::Unknown(name.into()),
+        }
+    }
+
     /// The operation, if the target names one.
     pub fn operation(&self) -> Option<OperationName> {
         match self {

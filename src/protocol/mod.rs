@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use bytes::Bytes;
 
-use crate::model::{OperationName, Target};
+use crate::model::Target;
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 pub const TARGET_PREFIX: &str = "SageMaker.";
@@ -33,10 +33,7 @@ pub fn target(headers: &HeaderMap) -> Result<Target, ApiError> {
         .strip_prefix(TARGET_PREFIX)
         .filter(|op| !op.is_empty())
         .ok_or_else(|| ApiError::unknown_operation(target))?;
-    Ok(match OperationName::from_name(name) {
-        Some(operation) => Target::Operation(operation),
-        None => Target::Unknown(name.into()),
-    })
+    Ok(Target::from_name(name))
 }
 
 /// Parses the body as a JSON object. An empty body stands for `{}`, as the protocol allows, and a member

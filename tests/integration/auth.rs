@@ -404,20 +404,9 @@ async fn well_known_credentials_are_refused_beyond_loopback() {
     );
 
     // A credentials file that still lists test/test is refused the same way.
-    let path = data_dir.path().join("with-test.toml");
-    std::fs::write(
-        &path,
-        "[[credentials]]\naccess_key_id = \"test\"\nsecret_access_key = \"test\"\naccount_id = \"000000000000\"\n",
-    )
-    .unwrap();
-    let mut spawned = spawn_serve(
+    let mut spawned = spawn_on_any_address(
         data_dir.path(),
-        &[
-            "--listen",
-            "0.0.0.0:0",
-            "--credentials",
-            path.to_str().unwrap(),
-        ],
+        "[[credentials]]\naccess_key_id = \"test\"\nsecret_access_key = \"test\"\naccount_id = \"000000000000\"\n",
     );
     let (status, stderr) = wait_for_exit(&mut spawned);
     assert!(!status.success(), "exited with {status}; stderr: {stderr}");
@@ -447,6 +436,14 @@ async fn well_known_credentials_beyond_loopback_need_the_explicit_opt_in() {
     drop(spawned);
 }
 
+/// A server on every address (port 0) whose credentials file holds `credentials`.
+fn spawn_on_any_address(data_dir: &std::path::Path, credentials: &str) -> Spawned {
+    let path = data_dir.join("credentials.toml");
+    std::fs::write(&path, credentials).expect("write the credentials file");
+    let path = path.to_str().expect("a UTF-8 path");
+    spawn_serve(data_dir, &["--listen", "0.0.0.0:0", "--credentials", path])
+}
+
 /// The port of a server spawned on `host`, from its first line.
 fn listening_port(spawned: &mut Spawned, host: &str) -> String {
     let mut line = String::new();
@@ -464,18 +461,8 @@ fn listening_port(spawned: &mut Spawned, host: &str) -> String {
 
 #[tokio::test]
 async fn own_credentials_may_listen_beyond_loopback() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let path = data_dir.path().join("credentials.toml");
-    std::fs::write(&path, TWO_ACCOUNTS).unwrap();
-    let mut spawned = spawn_serve(
-        data_dir.path(),
-        &[
-            "--listen",
-            "0.0.0.0:0",
-            "--credentials",
-            path.to_str().unwrap(),
-        ],
-    );
+    let data_dir = tempfile::tempdir().expect("a data directory");
+    let mut spawned = spawn_on_any_address(data_dir.path(), TWO_ACCOUNTS);
     let port = listening_port(&mut spawned, "0.0.0.0");
 
     let raw = RawClient::new(&format!("http://127.0.0.1:{port}"));
